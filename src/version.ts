@@ -1,0 +1,4 @@
+import pkg from '../package.json' with { type: 'json' };
+
+/** The version of ecs-chaos. */
+export const VERSION: string = pkg.version;
