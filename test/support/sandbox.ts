@@ -1,0 +1,82 @@
+/** Test support: a sandbox on loopback and real AWS SDK v3 clients pointed at it. */
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
+
+export interface Clients {
+  readonly ecs: ECSClient;
+  readonly iam: IAMClient;
+  readonly sts: STSClient;
+}
+
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** Real SDK clients for the sandbox, with the given credentials (the administrator's by default). */
+export function clientsFor(sandbox: Sandbox, credentials: Credentials = sandbox.credentials): Clients {
+  const config = { endpoint: sandbox.endpoint, region: sandbox.region, credentials, maxAttempts: 1 };
+  return { ecs: new ECSClient(config), iam: new IAMClient(config), sts: new STSClient(config) };
+}
+
+/** Starts a sandbox and its clients. */
+export async function withSandbox(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox } & Clients> {
+  const sandbox = await startSandbox(options);
+  return { sandbox, ...clientsFor(sandbox) };
+}
+
+/** Polls `check` every `everyMs` until it returns a value other than undefined, at most `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  { timeoutMs = 10_000, everyMs = 25 }: { timeoutMs?: number; everyMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Asserts that a promise rejects with an SDK error of the given name, and returns the error. */
+export async function rejectsWith(
+  promise: Promise<unknown>,
+  name: string,
+): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+  try {
+    await promise;
+  } catch (err) {
+    const error = err as Error;
+    if (error.name !== name) {
+      throw new Error(`expected ${name}, got ${error.name}: ${error.message}`, { cause: err });
+    }
+    return error;
+  }
+  throw new Error(`expected ${name}, but the call succeeded`);
+}
+
+/** Waits until a service's only deployment is COMPLETED with all its tasks running. */
+export async function waitSteady(
+  ecs: import('@aws-sdk/client-ecs').ECSClient,
+  cluster: string,
+  service: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const { DescribeServicesCommand } = await import('@aws-sdk/client-ecs');
+  await waitFor(
+    `${cluster}/${service} to be steady`,
+    async () => {
+      const s = (await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }))).services?.[0];
+      const d = s?.deployments ?? [];
+      return d.length === 1 && d[0]!.rolloutState === 'COMPLETED' && s!.runningCount === s!.desiredCount
+        ? true
+        : undefined;
+    },
+    { timeoutMs },
+  );
+}
