@@ -1,0 +1,207 @@
+/**
+ * The ecs-chaos sandbox: a local AWS-compatible endpoint on loopback speaking ECS (JSON 1.1), IAM
+ * and STS (query/XML) as the pinned AWS SDK v3 clients send them. It models behaviour, not strings:
+ * tasks move through their states on a clock, rolling deployments honour the deployment
+ * configuration, roles that do not trust ECS tasks make tasks fail to start.
+ *
+ * @example
+ * const sandbox = await startSandbox({ scenario: 'demo' });
+ * const ecs = new ECSClient({ endpoint: sandbox.endpoint, region: sandbox.region, credentials: sandbox.credentials });
+ * await sandbox.close();
+ */
+import type { AddressInfo } from 'node:net';
+import { resolvePace, type PaceOption, type PaceTimings } from './core/clock.js';
+import { ACCOUNT_ID, KeyStore } from './core/identity.js';
+import { OidcIssuer } from './core/oidc.js';
+import { RequestLog, type RequestLogEntry } from './core/requestlog.js';
+import { createFront, type AdminRoute, type Interceptor } from './core/server.js';
+import type { RequestContext } from './core/service.js';
+import { Scheduler } from './ecs/scheduler.js';
+import { createEcsService } from './ecs/service.js';
+import { EcsStore } from './ecs/store.js';
+import { createIamService } from './iam/service.js';
+import { IamStore } from './iam/store.js';
+import { demoScenario } from './scenarios/demo.js';
+import { emptyScenario } from './scenarios/empty.js';
+import type { Scenario } from './scenarios/types.js';
+import { createStsService } from './sts/service.js';
+
+export type { PaceOption, PaceTimings } from './core/clock.js';
+export type { RequestLogEntry } from './core/requestlog.js';
+export { AwsError } from './core/errors.js';
+
+/** The scenarios the sandbox can start with. */
+export const SCENARIOS = { demo: demoScenario, empty: emptyScenario } as const satisfies Record<string, Scenario>;
+export type ScenarioName = keyof typeof SCENARIOS;
+
+/** Options of {@link startSandbox}. */
+export interface SandboxOptions {
+  /** TCP port on 127.0.0.1; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** The starting world. @default 'empty' */
+  readonly scenario?: ScenarioName;
+  /** How fast tasks move: `fast` (a rollout in about a second), `realistic`, or explicit timings. @default 'fast' */
+  readonly pace?: PaceOption;
+  /** Added latency of every AWS call, in milliseconds (for benchmarks). @default 0 */
+  readonly latencyMs?: number;
+  /** The region unsigned calls and the scenario use. @default 'us-east-1' */
+  readonly region?: string;
+  /** The clock, epoch milliseconds. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** The sandbox's parts, for tests that look inside. */
+export interface SandboxWorld {
+  readonly accountId: string;
+  readonly keys: KeyStore;
+  readonly iam: IamStore;
+  readonly ecs: EcsStore;
+  readonly oidc: OidcIssuer;
+  readonly log: RequestLog;
+  readonly pace: PaceTimings;
+  /** Interceptors run before every AWS call; tests add fault injection here. */
+  readonly interceptors: Interceptor[];
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  /** `http://127.0.0.1:PORT` */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly region: string;
+  readonly accountId: string;
+  /** The administrator's credentials (`test` / `test`). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly world: SandboxWorld;
+  /** Issues an OIDC token the sandbox's STS accepts for AssumeRoleWithWebIdentity. */
+  issueWebIdentityToken(options: { sub: string; aud?: string; expiresInSeconds?: number }): string;
+  /** The AWS calls answered so far (after sequence number `since`). */
+  requests(since?: number): RequestLogEntry[];
+  /** Stops the clock and the server. */
+  close(): Promise<void>;
+}
+
+/** How far back the scenario's world starts, so its services are settled when the sandbox opens. */
+const HISTORY_MS = 60_000;
+
+/** Starts the sandbox on 127.0.0.1. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const pace = resolvePace(options.pace);
+  const region = options.region ?? 'us-east-1';
+  const clock = options.now ?? Date.now;
+  const keys = new KeyStore();
+  const log = new RequestLog();
+  const iam = new IamStore({ accountId: ACCOUNT_ID, keys, now: clock });
+  const ecs = new EcsStore(ACCOUNT_ID);
+  const oidc = new OidcIssuer({ now: clock });
+  // The sandbox's OIDC issuer is registered in the account, as an EKS cluster's would be for IRSA.
+  iam.addOidcProvider(oidc.issuer, ['sts.amazonaws.com']);
+  const scheduler = new Scheduler({
+    pace,
+    trust: {
+      ecsTasksCanAssume: (roleArn) => {
+        const role = iam.getRoleByArn(roleArn);
+        return role !== undefined && iam.trustsService(role, 'ecs-tasks.amazonaws.com');
+      },
+    },
+  });
+  const catchUp = (): void => {
+    const now = clock();
+    for (const r of ecs.regions()) scheduler.tick(r, now);
+  };
+  const ecsService = createEcsService({ ecs, scheduler, catchUp });
+  const interceptors: Interceptor[] = [];
+  if (options.latencyMs && options.latencyMs > 0) {
+    const latency = options.latencyMs;
+    interceptors.push(() => new Promise((resolve) => setTimeout(resolve, latency)));
+  }
+
+  // Build the starting world in the past and let the scheduler settle it up to now.
+  const start = clock() - HISTORY_MS;
+  const admin = keys.get('test')?.principal;
+  const scenario = SCENARIOS[options.scenario ?? 'empty'];
+  if (!scenario) throw new Error(`unknown scenario '${String(options.scenario)}': use demo or empty`);
+  scenario({
+    accountId: ACCOUNT_ID,
+    region,
+    iam,
+    ecs,
+    oidcProviderArn: oidc.providerArn(ACCOUNT_ID),
+    oidcHostPath: oidc.hostPath,
+    now: new Date(start),
+    ecsCall: (action, input) => {
+      const handler = ecsService.handlers[action];
+      if (!handler) throw new Error(`no ECS operation ${action}`);
+      const ctx: RequestContext = {
+        requestId: 'scenario',
+        service: 'ecs',
+        action,
+        region,
+        principal: admin,
+        accessKeyId: 'test',
+        now: new Date(start),
+        sourceIp: '127.0.0.1',
+        userAgent: 'ecs-chaos-sandbox/scenario',
+      };
+      return handler(input, ctx);
+    },
+  });
+  for (let t = start; t < clock(); t += Math.max(pace.tickMs, 50)) for (const r of ecs.regions()) scheduler.tick(r, t);
+  catchUp();
+
+  const adminRoutes = new Map<string, AdminRoute>([
+    ['GET /health', () => ({ ok: true, region, accountId: ACCOUNT_ID })],
+    ['GET /requests', (_body, url) => ({ requests: log.since(Number(url.searchParams.get('since') ?? 0)) })],
+    [
+      'POST /oidc/token',
+      (body) => {
+        const { sub, aud, expiresInSeconds } = (body ?? {}) as {
+          sub?: string;
+          aud?: string;
+          expiresInSeconds?: number;
+        };
+        if (typeof sub !== 'string' || sub === '') throw new Error('sub is required');
+        return { token: oidc.issueToken({ sub, aud, expiresInSeconds }) };
+      },
+    ],
+    ['GET /oidc/jwks', () => oidc.jwks()],
+  ]);
+
+  const server = createFront({
+    services: [
+      ecsService,
+      createIamService({ iam, keys, now: clock }),
+      createStsService({ iam, keys, oidc, now: clock }),
+    ],
+    keys,
+    log,
+    interceptors,
+    adminRoutes,
+    now: clock,
+    defaultRegion: region,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const timer = setInterval(catchUp, pace.tickMs);
+  timer.unref();
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    region,
+    accountId: ACCOUNT_ID,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    world: { accountId: ACCOUNT_ID, keys, iam, ecs, oidc, log, pace, interceptors },
+    issueWebIdentityToken: (o) => oidc.issueToken(o),
+    requests: (since = 0) => log.since(since),
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

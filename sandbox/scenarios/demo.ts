@@ -1,0 +1,218 @@
+/**
+ * The demo world: cluster `demo` with a Fargate service `orders` (4 tasks, task role
+ * `orders-task-role`, allowed to write an S3 bucket and a DynamoDB table) and an EC2 service
+ * `billing` on a container instance with an instance role; the chaos role `orders-chaos-role`
+ * (trusts ECS tasks, may not write S3) and `untrusted-role` (does not trust ECS tasks).
+ */
+import { trustAccount, trustService } from './policies.js';
+import type { Scenario } from './types.js';
+
+export const demoScenario: Scenario = (ctx) => {
+  const { iam, accountId, region } = ctx;
+  const ecsTasks = trustService('ecs-tasks.amazonaws.com');
+
+  iam.createRole({
+    roleName: 'ecsTaskExecutionRole',
+    assumeRolePolicyDocument: ecsTasks,
+    description: 'Pulls images and writes logs for ECS tasks',
+  });
+  iam.attachRolePolicy('ecsTaskExecutionRole', 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy');
+
+  iam.createRole({ roleName: 'orders-task-role', assumeRolePolicyDocument: ecsTasks, description: 'The orders app' });
+  iam.putRolePolicy('orders-task-role', 'orders-data', {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'WriteOrderDocuments',
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:GetObject'],
+        Resource: 'arn:aws:s3:::demo-orders-bucket/*',
+      },
+      {
+        Sid: 'OrdersTable',
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+        Resource: `arn:aws:dynamodb:${region}:${accountId}:table/orders`,
+      },
+    ],
+  });
+
+  iam.createRole({
+    roleName: 'orders-chaos-role',
+    assumeRolePolicyDocument: ecsTasks,
+    description: 'Chaos role for orders: reads S3 but may not write it',
+  });
+  iam.putRolePolicy('orders-chaos-role', 'orders-read-only', {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::demo-orders-bucket/*' },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+        Resource: `arn:aws:dynamodb:${region}:${accountId}:table/orders`,
+      },
+    ],
+  });
+
+  iam.createRole({
+    roleName: 'untrusted-role',
+    assumeRolePolicyDocument: trustService('ec2.amazonaws.com'),
+    description: 'Does not trust ecs-tasks.amazonaws.com: tasks using it fail to start',
+  });
+
+  iam.createRole({ roleName: 'billing-task-role', assumeRolePolicyDocument: ecsTasks, description: 'The billing app' });
+  iam.putRolePolicy('billing-task-role', 'billing-queue', {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+        Resource: `arn:aws:sqs:${region}:${accountId}:billing`,
+      },
+    ],
+  });
+  iam.createRole({
+    roleName: 'billing-instance-role',
+    assumeRolePolicyDocument: trustService('ec2.amazonaws.com'),
+    description: 'Instance profile role of the billing container instance',
+  });
+  iam.putRolePolicy('billing-instance-role', 'ecs-agent', {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: [
+          'ecs:RegisterContainerInstance',
+          'ecs:DeregisterContainerInstance',
+          'ecs:Poll',
+          'ecs:Submit*',
+          'ecs:DiscoverPollEndpoint',
+          'ecs:StartTelemetrySession',
+        ],
+        Resource: '*',
+      },
+    ],
+  });
+
+  // A role operators can assume to run ecs-chaos (ASSUME_ROLE_ARN), and one for web identity (IRSA).
+  iam.createRole({
+    roleName: 'chaos-runner',
+    assumeRolePolicyDocument: trustAccount(accountId),
+    description: 'Runs ecs-chaos',
+  });
+  iam.attachRolePolicy('chaos-runner', 'arn:aws:iam::aws:policy/AdministratorAccess');
+  iam.createRole({
+    roleName: 'chaos-runner-irsa',
+    description: 'Runs ecs-chaos from a Kubernetes service account (web identity)',
+    assumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: ctx.oidcProviderArn },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: {
+              [`${ctx.oidcHostPath}:sub`]: 'system:serviceaccount:chaos:ecs-chaos',
+              [`${ctx.oidcHostPath}:aud`]: 'sts.amazonaws.com',
+            },
+          },
+        },
+      ],
+    },
+  });
+  iam.attachRolePolicy('chaos-runner-irsa', 'arn:aws:iam::aws:policy/AdministratorAccess');
+
+  ctx.ecsCall('CreateCluster', { clusterName: 'demo', tags: [{ key: 'team', value: 'platform' }] });
+  const ecs = ctx.ecs.region(region);
+  const cluster = ecs.cluster('demo');
+  const arn = (name: string): string => `arn:aws:iam::${accountId}:role/${name}`;
+  ctx.ecsCall('RegisterTaskDefinition', {
+    family: 'orders',
+    taskRoleArn: arn('orders-task-role'),
+    executionRoleArn: arn('ecsTaskExecutionRole'),
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+    runtimePlatform: { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' },
+    containerDefinitions: [
+      {
+        name: 'app',
+        image: `${accountId}.dkr.ecr.${region}.amazonaws.com/orders:1.4.2`,
+        essential: true,
+        portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
+        environment: [
+          { name: 'ORDERS_BUCKET', value: 'demo-orders-bucket' },
+          { name: 'ORDERS_TABLE', value: 'orders' },
+        ],
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/ecs/orders', 'awslogs-region': region, 'awslogs-stream-prefix': 'app' },
+        },
+      },
+    ],
+    tags: [{ key: 'app', value: 'orders' }],
+  });
+  ctx.ecsCall('CreateService', {
+    cluster: 'demo',
+    serviceName: 'orders',
+    taskDefinition: 'orders:1',
+    desiredCount: 4,
+    launchType: 'FARGATE',
+    networkConfiguration: {
+      awsvpcConfiguration: {
+        subnets: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+        securityGroups: ['sg-0123456789abcdef0'],
+        assignPublicIp: 'DISABLED',
+      },
+    },
+    deploymentConfiguration: {
+      maximumPercent: 200,
+      minimumHealthyPercent: 100,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+    },
+    tags: [
+      { key: 'chaos-allowed', value: 'true' },
+      { key: 'app', value: 'orders' },
+    ],
+  });
+
+  ecs.registerContainerInstance(cluster, {
+    instanceRoleArn: arn('billing-instance-role'),
+    cpu: 2048,
+    memory: 4096,
+    now: ctx.now,
+  });
+  ctx.ecsCall('RegisterTaskDefinition', {
+    family: 'billing',
+    taskRoleArn: arn('billing-task-role'),
+    executionRoleArn: arn('ecsTaskExecutionRole'),
+    networkMode: 'bridge',
+    requiresCompatibilities: ['EC2'],
+    containerDefinitions: [
+      {
+        name: 'worker',
+        image: `${accountId}.dkr.ecr.${region}.amazonaws.com/billing:2.0.0`,
+        essential: true,
+        memory: 256,
+        cpu: 128,
+        portMappings: [{ containerPort: 9090, hostPort: 0 }],
+        environment: [{ name: 'BILLING_QUEUE', value: 'billing' }],
+      },
+    ],
+    tags: [{ key: 'app', value: 'billing' }],
+  });
+  ctx.ecsCall('CreateService', {
+    cluster: 'demo',
+    serviceName: 'billing',
+    taskDefinition: 'billing:1',
+    desiredCount: 2,
+    launchType: 'EC2',
+    deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 50 },
+    tags: [
+      { key: 'chaos-allowed', value: 'true' },
+      { key: 'app', value: 'billing' },
+    ],
+  });
+};

@@ -1,0 +1,20 @@
+/** What a scenario builds the sandbox's starting world with. */
+import type { EcsStore } from '../ecs/store.js';
+import type { IamStore } from '../iam/store.js';
+
+export interface ScenarioContext {
+  readonly accountId: string;
+  readonly region: string;
+  readonly iam: IamStore;
+  readonly ecs: EcsStore;
+  /** The OIDC provider's ARN, for roles that trust web identities. */
+  readonly oidcProviderArn: string;
+  /** The OIDC issuer's host and path, the prefix of its condition keys (`HOST:sub`). */
+  readonly oidcHostPath: string;
+  /** The scenario's start time; services created at it are settled before the sandbox opens. */
+  readonly now: Date;
+  /** Calls an ECS operation in-process as the administrator, with all of the API's validation. */
+  readonly ecsCall: (action: string, input: Record<string, unknown>) => unknown;
+}
+
+export type Scenario = (ctx: ScenarioContext) => void;
