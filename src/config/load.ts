@@ -1,0 +1,713 @@
+/**
+ * Loads an experiment from its sources (CLI flags, env vars, an experiment file) into one frozen,
+ * validated {@link ExperimentSpec}. Precedence: flag > env > file > default. Every invalid value is
+ * an {@link InvalidInputError} naming the field, the value, where it came from and the fix, raised
+ * before any AWS call.
+ */
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { PARTITIONS, parseArn, parseRoleArn } from '../aws/arn.js';
+import { readCredentialsFile } from '../aws/credentials.js';
+import { InvalidInputError } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { FIELDS, FIELD_LIST, fieldName, type FieldDefinition, type FieldKey } from './fields.js';
+import { FAULTS, type ExperimentSpec, type FaultName } from './spec.js';
+
+/** Where an experiment's configuration comes from. */
+export interface ConfigSources {
+  /**
+   * The flags the user typed, keyed by camelCase field key (as commander gives them). Keys that are
+   * not tunables (e.g. `file`) are ignored; `undefined` means not typed.
+   */
+  readonly flags: Readonly<Record<string, string | boolean | undefined>>;
+  /** The environment, e.g. `process.env`. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** An experiment file (`-f experiment.yaml` or `.json`), relative to `cwd`. */
+  readonly file?: string;
+  /** The fault named on the command line (`ecs-chaos run update-task-role`). */
+  readonly fault?: string;
+  /** The directory relative paths are resolved against. @default process.cwd() */
+  readonly cwd?: string;
+}
+
+/** A value as found in one source, before validation. */
+interface RawValue {
+  /** A string from a flag or env var; any YAML/JSON value from a file; `true` from a switch. */
+  readonly value: unknown;
+  /** e.g. `flag --duration`, `env TOTAL_CHAOS_DURATION`, `experiment.yaml line 4` */
+  readonly source: string;
+  readonly origin: 'flag' | 'env' | 'file';
+  /** The directory a relative path in this value is resolved against. */
+  readonly baseDir: string;
+  /** The key an experiment file used for the value. */
+  readonly fileKey?: string;
+}
+
+/** An experiment file, read and checked for structure. */
+interface ExperimentFile {
+  readonly fault: RawValue | undefined;
+  readonly values: ReadonlyMap<FieldKey, RawValue>;
+}
+
+/** The field name of errors about the experiment file itself. */
+const FILE_FIELD = '--file';
+const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const TARGET_KEYS = ['cluster', 'service', 'region'] as const satisfies readonly FieldKey[];
+
+/** How to fix each field, and an example value. */
+const GUIDANCE: Record<FieldKey, { readonly fix: string; readonly example: string }> = {
+  cluster: {
+    fix: 'pass the cluster name (letters, digits, - and _, at most 255) or its ARN arn:aws:ecs:REGION:ACCOUNT:cluster/NAME',
+    example: 'prod',
+  },
+  service: {
+    fix: 'pass the service name (letters, digits, - and _, at most 255) or its ARN arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME',
+    example: 'orders',
+  },
+  region: { fix: 'pass an AWS region such as us-east-1', example: 'us-east-1' },
+  taskRole: {
+    fix: 'pass the ARN of the chaos task role, or an empty value to remove the task role',
+    example: 'arn:aws:iam::123456789012:role/orders-chaos-role',
+  },
+  affectedPercent: { fix: 'pass a whole number from 1 to 100', example: '50' },
+  duration: { fix: 'pass whole seconds or a duration like 90s, 5m or 1h, from 1 s to 24h', example: '60' },
+  interval: { fix: 'pass whole seconds or a duration like 90s, 5m or 1h, from 1 s to 24h', example: '30' },
+  rampTime: { fix: 'pass whole seconds or a duration like 90s, 5m or 1h, at most 24h; 0 for no ramp', example: '0' },
+  restoreTimeout: { fix: 'pass whole seconds or a duration like 90s, 5m or 1h, from 1 s to 24h', example: '5m' },
+  rolloutTimeout: { fix: 'pass whole seconds or a duration like 90s, 5m or 1h, from 1 s to 24h', example: '5m' },
+  assumeRoleArn: {
+    fix: 'pass the ARN of the role ecs-chaos should assume, or leave it empty to use the base credentials',
+    example: 'arn:aws:iam::123456789012:role/chaos-runner',
+  },
+  authSecretFile: {
+    fix: 'pass the path of a credentials file in ~/.aws/credentials format, or leave it empty',
+    example: '/etc/ecs-chaos/credentials',
+  },
+  profile: { fix: 'pass a profile name', example: 'default' },
+  endpointUrl: {
+    fix: 'pass an http(s) URL such as http://127.0.0.1:4599, or leave it unset to call AWS',
+    example: 'http://127.0.0.1:4599',
+  },
+  resultFile: { fix: 'pass the path of a file in an existing, writable directory', example: 'result.json' },
+  output: { fix: 'pass text or json', example: 'json' },
+  force: { fix: 'pass true or false (or the --force switch)', example: 'true' },
+};
+
+/**
+ * Loads and validates an experiment. Throws {@link InvalidInputError} for the first invalid value
+ * (fields are checked in the order of {@link FIELDS}, the region first since ARNs are checked
+ * against it). The result is deeply frozen.
+ *
+ * - A flag wins over its env var, which wins over the experiment file, which wins over the default.
+ *   The region falls back to AWS_REGION, then AWS_DEFAULT_REGION, after the file.
+ * - An env var set to the empty string counts as set: for TASK_ROLE, ASSUME_ROLE_ARN,
+ *   AWS_AUTHENTICATION_SECRET, AWS_PROFILE and AWS_ENDPOINT_URL it means "none"; for the others it
+ *   is an error.
+ * - The experiment file is a mapping of field keys (camelCase or env var names), an optional
+ *   `fault`, and an optional `target: {cluster, service, region}`; numbers are seconds for
+ *   durations; relative paths in it are resolved against its own directory.
+ * - With AWS_AUTHENTICATION_SECRET set, the credentials file is read now so that a missing or
+ *   malformed one is bad input, not an AWS error.
+ *
+ * @example
+ * const spec = loadExperimentSpec({ flags: { cluster: 'prod', duration: '2m' }, env: process.env, file: 'experiment.yaml' });
+ */
+export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
+  const cwd = sources.cwd ?? process.cwd();
+  const { flags, env } = sources;
+  const file = sources.file === undefined ? undefined : readExperimentFile(sources.file, cwd);
+
+  const hasFile = file !== undefined;
+  const fault = resolveFault(sources.fault, file?.fault);
+
+  const pick = (field: FieldDefinition): RawValue | undefined => {
+    const flag = flags[field.key];
+    if (flag !== undefined) return { value: flag, source: `flag ${field.flag}`, origin: 'flag', baseDir: cwd };
+    if (field.env !== undefined) {
+      const value = env[field.env];
+      if (value !== undefined) return { value, source: `env ${field.env}`, origin: 'env', baseDir: cwd };
+    }
+    const fromFile = file?.values.get(field.key as FieldKey);
+    if (fromFile) return fromFile;
+    for (const fallback of field.envFallbacks ?? []) {
+      const value = env[fallback];
+      // Like the SDK, an empty AWS_REGION counts as unset.
+      if (value !== undefined && value.trim() !== '')
+        return { value, source: `env ${fallback}`, origin: 'env', baseDir: cwd };
+    }
+    return undefined;
+  };
+  const raw = Object.fromEntries(FIELD_LIST.map((field) => [field.key, pick(field)])) as Record<
+    FieldKey,
+    RawValue | undefined
+  >;
+
+  // Report a missing required field in table order before judging any value.
+  const serviceIsArn = typeof raw.service?.value === 'string' && raw.service.value.trim().startsWith('arn:');
+  for (const key of ['cluster', 'service', 'region'] as const) {
+    if (raw[key] === undefined && !(key === 'cluster' && serviceIsArn)) throw missingError(FIELDS[key], hasFile);
+  }
+  const region = requireValue(FIELDS.region, raw.region, parseRegion, hasFile);
+  const service = requireValue(FIELDS.service, raw.service, (f, r) => parseEcsName(f, r, 'service', region), hasFile);
+  const cluster =
+    raw.cluster === undefined && service.cluster !== undefined
+      ? { name: service.cluster, cluster: undefined }
+      : requireValue(FIELDS.cluster, raw.cluster, (f, r) => parseEcsName(f, r, 'cluster', region), hasFile);
+  if (service.cluster !== undefined && service.cluster !== cluster.name) {
+    const serviceRaw = raw.service!;
+    throw new InvalidInputError(
+      fieldName(FIELDS.service),
+      serviceRaw.value,
+      `is a service of cluster '${service.cluster}', but ${fieldName(FIELDS.cluster)} is '${cluster.name}'` +
+        (raw.cluster ? ` (from ${raw.cluster.source})` : ''),
+      `pass the service name alone, or set ${fieldName(FIELDS.cluster)} to the cluster of the service ARN`,
+      { source: serviceRaw.source },
+    );
+  }
+
+  const taskRoleArn = optionalValue(FIELDS.taskRole, raw.taskRole, (f, r) => parseRole(f, r, region));
+  const affectedPercent =
+    optionalValue(FIELDS.affectedPercent, raw.affectedPercent, parsePercent) ?? FIELDS.affectedPercent.default;
+  const durationSeconds = optionalValue(FIELDS.duration, raw.duration, parseSeconds) ?? FIELDS.duration.default;
+  const intervalSeconds = optionalValue(FIELDS.interval, raw.interval, parseSeconds) ?? FIELDS.interval.default;
+  const rampTimeSeconds = optionalValue(FIELDS.rampTime, raw.rampTime, parseSeconds) ?? FIELDS.rampTime.default;
+  const restoreTimeoutSeconds =
+    optionalValue(FIELDS.restoreTimeout, raw.restoreTimeout, parseSeconds) ?? FIELDS.restoreTimeout.default;
+  const rolloutTimeoutSeconds =
+    optionalValue(FIELDS.rolloutTimeout, raw.rolloutTimeout, parseSeconds) ?? FIELDS.rolloutTimeout.default;
+  const assumeRoleArn = optionalValue(FIELDS.assumeRoleArn, raw.assumeRoleArn, (f, r) => parseRole(f, r, region));
+  const authSecretFile = optionalValue(FIELDS.authSecretFile, raw.authSecretFile, parsePath);
+  const profile = optionalValue(FIELDS.profile, raw.profile, parseText);
+  const endpointUrl = optionalValue(FIELDS.endpointUrl, raw.endpointUrl, parseUrl);
+  const resultFile = optionalValue(FIELDS.resultFile, raw.resultFile, parseResultFile);
+  const output = (optionalValue(FIELDS.output, raw.output, parseChoice) ?? FIELDS.output.default) as 'text' | 'json';
+  const force = optionalValue(FIELDS.force, raw.force, parseBoolean) ?? FIELDS.force.default;
+
+  if (assumeRoleArn !== undefined && assumeRoleArn === taskRoleArn) {
+    throw new InvalidInputError(
+      fieldName(FIELDS.assumeRoleArn),
+      raw.assumeRoleArn!.value,
+      `is the chaos task role ${fieldName(FIELDS.taskRole)} (from ${raw.taskRole!.source}) itself: ecs-chaos would ` +
+        'run as the role whose permissions the fault takes away',
+      'pass the role ecs-chaos runs as (allowed the ECS calls and iam:PassRole of the fault), not the chaos role',
+      { source: raw.assumeRoleArn!.source },
+    );
+  }
+  if (authSecretFile !== undefined) {
+    readCredentialsFile(authSecretFile, profile ?? 'default', { source: raw.authSecretFile!.source });
+  }
+
+  return deepFreeze({
+    fault,
+    cluster: cluster.name,
+    service: service.name,
+    region,
+    taskRoleArn: taskRoleArn ?? null,
+    affectedPercent,
+    durationSeconds,
+    intervalSeconds,
+    rampTimeSeconds,
+    restoreTimeoutSeconds,
+    rolloutTimeoutSeconds,
+    force,
+    auth: { authSecretFile, profile, assumeRoleArn, endpointUrl },
+    resultFile,
+    output,
+  });
+}
+
+/** Parses one present, non-empty value; throws InvalidInputError. */
+type Parser<T> = (field: FieldDefinition, raw: RawValue & { readonly text: string }) => T;
+
+/**
+ * Builds the error of a field's value. The fix is the field's guidance with an example in the syntax
+ * of the value's source, or `fix` as given when the problem needs a specific one.
+ */
+function invalid(field: FieldDefinition, raw: RawValue, problem: string, fix?: string): InvalidInputError {
+  const guidance = GUIDANCE[field.key as FieldKey];
+  const fullFix = fix ?? `${guidance.fix}, e.g. ${exampleFor(field, raw.origin, raw.fileKey, guidance.example)}`;
+  return new InvalidInputError(fieldName(field), raw.value, problem, fullFix, { source: raw.source });
+}
+
+function exampleFor(
+  field: FieldDefinition,
+  origin: RawValue['origin'],
+  fileKey: string | undefined,
+  value: string,
+): string {
+  if (origin === 'env' && field.env) return `${field.env}=${value}`;
+  if (origin === 'file') return `${fileKey ?? field.key}: ${value}`;
+  return field.type === 'boolean' ? field.flag : `${field.flag} ${value}`;
+}
+
+/**
+ * Turns a raw value into trimmed text, or `undefined` when it is empty; refuses wrong types (a
+ * number where text is expected, a list, a mapping, a switch without a value).
+ */
+function textOf(field: FieldDefinition, raw: RawValue): string | undefined {
+  const { value } = raw;
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    return text === '' ? undefined : text;
+  }
+  if (typeof value === 'boolean' && raw.origin === 'flag') throw invalid(field, raw, 'needs a value');
+  throw invalid(field, raw, `must be ${describeExpected(field)}, not ${describeType(value)}`);
+}
+
+function describeExpected(field: FieldDefinition): string {
+  switch (field.type) {
+    case 'duration':
+      return 'seconds or a duration text';
+    case 'percent':
+      return 'a whole number';
+    case 'boolean':
+      return 'true or false';
+    default:
+      return 'text';
+  }
+}
+
+function describeType(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'empty';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number') return 'a number (quote it)';
+  return `a ${typeof value}`;
+}
+
+function emptyError(field: FieldDefinition, raw: RawValue): InvalidInputError {
+  return invalid(field, raw, 'is empty');
+}
+
+/** A required field: absent is an error, empty is an error. */
+function requireValue<T>(field: FieldDefinition, raw: RawValue | undefined, parse: Parser<T>, hasFile: boolean): T {
+  if (raw === undefined) throw missingError(field, hasFile);
+  const value = parsePresent(field, raw, parse);
+  if (value === undefined) throw emptyError(field, raw);
+  return value;
+}
+
+function missingError(field: FieldDefinition, hasFile: boolean): InvalidInputError {
+  const { fix, example } = GUIDANCE[field.key as FieldKey];
+  const sources = [
+    `flag ${field.flag}`,
+    ...[field.env, ...(field.envFallbacks ?? [])].filter(Boolean).map((e) => `env ${e}`),
+  ];
+  if (hasFile) sources.push('experiment file');
+  const ways = [
+    `${field.flag} ${example}`,
+    field.env && `${field.env}=${example}`,
+    `${field.key}: ${example} in the experiment file`,
+  ];
+  return new InvalidInputError(
+    fieldName(field),
+    undefined,
+    'is required, but none of these sources sets it',
+    `${fix}: ${ways.filter(Boolean).join(', or ')}`,
+    {
+      source: sources.join(', '),
+    },
+  );
+}
+
+/** An optional field: absent means the default; empty means "none" or is an error, per the field. */
+function optionalValue<T>(field: FieldDefinition, raw: RawValue | undefined, parse: Parser<T>): T | undefined {
+  if (raw === undefined) return undefined;
+  const value = parsePresent(field, raw, parse);
+  if (value === undefined && !field.emptyMeansNone) throw emptyError(field, raw);
+  return value;
+}
+
+/** Parses a present value; `undefined` when it is empty. Numbers and booleans go to their parsers. */
+function parsePresent<T>(field: FieldDefinition, raw: RawValue, parse: Parser<T>): T | undefined {
+  const takesNumbers = field.type === 'duration' || field.type === 'percent';
+  const takesBooleans = field.type === 'boolean';
+  if ((takesNumbers && typeof raw.value === 'number') || (takesBooleans && typeof raw.value === 'boolean')) {
+    return parse(field, { ...raw, text: String(raw.value) });
+  }
+  const text = textOf(field, raw);
+  return text === undefined ? undefined : parse(field, { ...raw, text });
+}
+
+function parseRegion(field: FieldDefinition, raw: RawValue & { text: string }): string {
+  if (!REGION.test(raw.text)) throw invalid(field, raw, 'is not an AWS region name');
+  return raw.text;
+}
+
+/** The partition a region belongs to. */
+function partitionOf(region: string): (typeof PARTITIONS)[number] {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
+  if (region.startsWith('us-isof-')) return 'aws-iso-f';
+  return 'aws';
+}
+
+function parseRole(field: FieldDefinition, raw: RawValue & { text: string }, region: string): string {
+  const parsed = parseRoleArn(raw.text);
+  if (!parsed.ok) throw invalid(field, raw, `is not an IAM role ARN: ${parsed.reason}`);
+  const expected = partitionOf(region);
+  if (parsed.arn.partition !== expected) {
+    throw invalid(
+      field,
+      raw,
+      `is an ARN of partition '${parsed.arn.partition}', but region ${region} is in partition '${expected}'`,
+      `pass a role ARN starting arn:${expected}:iam::, or a region of partition ${parsed.arn.partition}`,
+    );
+  }
+  return raw.text;
+}
+
+/** Parses a cluster or service given by name or by ARN. A service ARN also names its cluster. */
+function parseEcsName(
+  field: FieldDefinition,
+  raw: RawValue & { text: string },
+  kind: 'cluster' | 'service',
+  region: string,
+): { name: string; cluster: string | undefined } {
+  const { text } = raw;
+  if (!text.startsWith('arn:')) {
+    if (!NAME.test(text)) throw invalid(field, raw, `is not a valid ${kind} name`);
+    return { name: text, cluster: undefined };
+  }
+  const expectedForm =
+    kind === 'cluster' ? 'arn:aws:ecs:REGION:ACCOUNT:cluster/NAME' : 'arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME';
+  const arn = parseArn(text);
+  if (!arn) throw invalid(field, raw, `is not a valid ARN (expected ${expectedForm})`);
+  if (arn.service !== 'ecs') throw invalid(field, raw, `is an ARN of service '${arn.service}', not an ECS ${kind} ARN`);
+  const partition = partitionOf(region);
+  if (arn.partition !== partition)
+    throw invalid(
+      field,
+      raw,
+      `is an ARN of partition '${arn.partition}', but region ${region} is in partition '${partition}'`,
+    );
+  if (arn.region !== region)
+    throw invalid(
+      field,
+      raw,
+      `is an ARN of region '${arn.region}', but the experiment's region is ${region}`,
+      `pass the ${kind} name alone, an ARN of region ${region}, or set REGION to ${arn.region || 'the region of the ARN'}`,
+    );
+  if (!/^\d{12}$/.test(arn.accountId)) throw invalid(field, raw, `'${arn.accountId}' is not a 12-digit account id`);
+  const parts = arn.resource.split('/');
+  if (kind === 'cluster') {
+    const [type, name, ...rest] = parts;
+    if (type !== 'cluster' || name === undefined || rest.length > 0 || !NAME.test(name))
+      throw invalid(field, raw, `is not an ECS cluster ARN (expected ${expectedForm})`);
+    return { name, cluster: undefined };
+  }
+  // Service ARNs are service/CLUSTER/NAME, or service/NAME in the old format.
+  const [type, first, second, ...rest] = parts;
+  const clusterName = second === undefined ? undefined : first;
+  const name = second ?? first;
+  if (
+    type !== 'service' ||
+    name === undefined ||
+    rest.length > 0 ||
+    !NAME.test(name) ||
+    (clusterName !== undefined && !NAME.test(clusterName))
+  )
+    throw invalid(field, raw, `is not an ECS service ARN (expected ${expectedForm})`);
+  return { name, cluster: clusterName };
+}
+
+function parsePercent(field: FieldDefinition, raw: RawValue & { text: string }): number {
+  if (!/^\d+$/.test(raw.text)) throw invalid(field, raw, 'is not a whole number from 1 to 100');
+  const percent = Number(raw.text);
+  if (percent < 1 || percent > 100) throw invalid(field, raw, 'is outside 1..100');
+  return percent;
+}
+
+function parseSeconds(field: FieldDefinition, raw: RawValue & { text: string }): number {
+  const input = typeof raw.value === 'number' ? raw.value : raw.text;
+  const parsed = parseDuration(input, { minSeconds: field.minSeconds ?? 1 });
+  if (!parsed.ok) throw invalid(field, raw, parsed.reason);
+  return parsed.seconds;
+}
+
+function parsePath(_field: FieldDefinition, raw: RawValue & { text: string }): string {
+  return resolve(raw.baseDir, raw.text);
+}
+
+function parseResultFile(field: FieldDefinition, raw: RawValue & { text: string }): string {
+  const path = resolve(raw.baseDir, raw.text);
+  // Found out now, not after the experiment has run.
+  const stat = statOrUndefined(path);
+  if (stat?.isDirectory()) throw invalid(field, raw, 'is a directory');
+  const dir = dirname(path);
+  const dirStat = statOrUndefined(dir);
+  if (!dirStat?.isDirectory()) throw invalid(field, raw, `its directory ${dir} does not exist`);
+  try {
+    accessSync(stat ? path : dir, constants.W_OK);
+  } catch {
+    throw invalid(field, raw, `${stat ? 'the file' : `its directory ${dir}`} is not writable`);
+  }
+  return path;
+}
+
+function statOrUndefined(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseText(_field: FieldDefinition, raw: RawValue & { text: string }): string {
+  return raw.text;
+}
+
+function parseUrl(field: FieldDefinition, raw: RawValue & { text: string }): string {
+  let url: URL;
+  try {
+    url = new URL(raw.text);
+  } catch {
+    throw invalid(field, raw, 'is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalid(
+      field,
+      raw,
+      raw.text.includes('://')
+        ? `has scheme ${url.protocol.replace(/:$/, '')}; only http and https are supported`
+        : 'has no http:// or https:// scheme',
+    );
+  if (url.username !== '' || url.password !== '') {
+    // Never echo what may be a password.
+    const redacted = { ...raw, value: `${url.protocol}//***@${url.host}${url.pathname}` };
+    throw invalid(field, redacted, 'must not contain a user name or password');
+  }
+  return raw.text;
+}
+
+function parseChoice(field: FieldDefinition, raw: RawValue & { text: string }): string {
+  const choices = field.choices ?? [];
+  if (!choices.includes(raw.text)) throw invalid(field, raw, `is not one of ${choices.join(', ')}`);
+  return raw.text;
+}
+
+function parseBoolean(field: FieldDefinition, raw: RawValue & { text: string }): boolean {
+  if (raw.text === 'true') return true;
+  if (raw.text === 'false') return false;
+  throw invalid(field, raw, 'is not true or false');
+}
+
+function resolveFault(fromCommandLine: string | undefined, fromFile: RawValue | undefined): FaultName {
+  const known = `known faults: ${FAULTS.join(', ')}`;
+  if (fromCommandLine !== undefined) {
+    if (!(FAULTS as readonly string[]).includes(fromCommandLine))
+      throw new InvalidInputError(
+        'fault',
+        fromCommandLine,
+        `is not a fault ecs-chaos knows (${known})`,
+        `run ecs-chaos run ${FAULTS[0]}`,
+        {
+          source: 'command line',
+        },
+      );
+    return fromCommandLine as FaultName;
+  }
+  if (fromFile !== undefined) {
+    const value = fromFile.value;
+    if (typeof value !== 'string' || !(FAULTS as readonly string[]).includes(value.trim()))
+      throw new InvalidInputError(
+        'fault',
+        value,
+        `is not a fault ecs-chaos knows (${known})`,
+        `write fault: ${FAULTS[0]}`,
+        {
+          source: fromFile.source,
+        },
+      );
+    return value.trim() as FaultName;
+  }
+  return FAULTS[0];
+}
+
+/** Reads an experiment file and checks its structure: a mapping of known keys, each given once. */
+function readExperimentFile(path: string, cwd: string): ExperimentFile {
+  const absolute = resolve(cwd, path);
+  const baseDir = dirname(absolute);
+  const fileError = (problem: string, fix: string, source = `flag ${FILE_FIELD}`, value: unknown = path) =>
+    new InvalidInputError(FILE_FIELD, value, problem, fix, { source });
+  const fixFile = 'pass the path of a YAML or JSON experiment file';
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw fileError('the experiment file does not exist', fixFile);
+    if (code === 'EISDIR') throw fileError('is a directory, not an experiment file', fixFile);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw fileError(
+        'the experiment file cannot be read (permission denied)',
+        'make the file readable by the user running ecs-chaos',
+      );
+    throw fileError(`the experiment file cannot be read (${code ?? 'unknown error'})`, fixFile);
+  }
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line);
+  const at = (line: number) => `${path} line ${line}`;
+  const syntaxError = doc.errors[0];
+  if (syntaxError) {
+    const line = syntaxError.linePos?.[0]?.line ?? lineOf(syntaxError.pos[0]);
+    const reason = syntaxError.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? syntaxError.code;
+    const lineText = (text.split(/\r?\n/)[line - 1] ?? '').trim();
+    throw fileError(
+      `is not valid YAML or JSON: ${reason}`,
+      `correct line ${line} of ${path}`,
+      at(line),
+      lineText.length > 80 ? `${lineText.slice(0, 80)}...` : lineText,
+    );
+  }
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null))
+    throw fileError('the experiment file is empty', `write a mapping such as "cluster: prod" in ${path}`, at(1), '');
+  if (!isMap(root))
+    throw fileError(
+      `the experiment file must be a mapping of keys to values, not ${isSeq(root) ? 'a list' : 'a single value'}`,
+      `write a mapping such as "cluster: prod" in ${path}`,
+      at(lineOf(root.range?.[0])),
+      safeJs(root, doc),
+    );
+
+  let fault: RawValue | undefined;
+  const values = new Map<FieldKey, RawValue>();
+  const byFileKey = new Map<string, FieldDefinition>();
+  for (const field of FIELD_LIST) for (const key of field.fileKeys) byFileKey.set(key, field);
+
+  const take = (field: FieldDefinition, fileKey: string, valueNode: unknown, line: number): void => {
+    const previous = values.get(field.key as FieldKey);
+    const value = valueOf(valueNode, doc);
+    if (previous)
+      throw new InvalidInputError(
+        fieldName(field),
+        value,
+        `is given twice in the experiment file (also as ${previous.fileKey} at ${previous.source})`,
+        `keep one of ${previous.fileKey} and ${fileKey}`,
+        { source: at(line) },
+      );
+    values.set(field.key as FieldKey, { value, source: at(line), origin: 'file', baseDir, fileKey });
+  };
+
+  for (const pair of root.items) {
+    const keyNode = pair.key as Node | null;
+    const line = lineOf(keyNode?.range?.[0] ?? (pair.value as Node | null)?.range?.[0]);
+    if (!isScalar(keyNode) || typeof keyNode.value !== 'string')
+      throw fileError(
+        'has a key that is not text',
+        `use keys such as cluster or CLUSTER_NAME`,
+        at(line),
+        safeJs(keyNode, doc),
+      );
+    const key = keyNode.value;
+    if (key === 'fault') {
+      fault = { value: valueOf(pair.value, doc), source: at(line), origin: 'file', baseDir, fileKey: key };
+      continue;
+    }
+    if (key === 'target') {
+      const target = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
+      if (!isMap(target))
+        throw new InvalidInputError(
+          'target',
+          valueOf(pair.value, doc),
+          'must be a mapping of cluster, service and region',
+          'write target: {cluster: NAME, service: NAME, region: REGION}',
+          { source: at(line) },
+        );
+      for (const inner of target.items) {
+        const innerKey = inner.key as Node | null;
+        const innerLine = lineOf(innerKey?.range?.[0]);
+        const name =
+          isScalar(innerKey) && typeof innerKey.value === 'string' ? innerKey.value : String(safeJs(innerKey, doc));
+        const field = TARGET_KEYS.map((k) => FIELDS[k] as FieldDefinition).find((f) => f.fileKeys.includes(name));
+        if (!field) throw unknownKey(name, valueOf(inner.value, doc), at(innerLine), [...TARGET_KEYS], 'target');
+        take(field, `target.${name}`, inner.value, innerLine);
+      }
+      continue;
+    }
+    const field = byFileKey.get(key);
+    if (!field) throw unknownKey(key, valueOf(pair.value, doc), at(line), ['fault', 'target', ...byFileKey.keys()]);
+    take(field, key, pair.value, line);
+  }
+  return { fault, values };
+}
+
+function unknownKey(
+  key: string,
+  value: unknown,
+  source: string,
+  known: readonly string[],
+  within?: string,
+): InvalidInputError {
+  const suggestion = closest(key, known);
+  const where = within ? ` of ${within}` : ' of an experiment file';
+  return new InvalidInputError(
+    key,
+    value,
+    `is not a key${where}${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+    suggestion
+      ? `rename it to ${suggestion}`
+      : `use one of ${known.filter((k) => !/^[A-Z_]+$/.test(k)).join(', ')} (or a field's env var name)`,
+    { source },
+  );
+}
+
+/** The known key nearest to `key` (case-insensitive edit distance), if near enough to be a typo. */
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The plain value of a YAML node: scalars as they are, collections as JS, aliases resolved. */
+function valueOf(node: unknown, doc: Document): unknown {
+  if (node === null || node === undefined) return null;
+  const target = isAlias(node) ? node.resolve(doc) : node;
+  if (isScalar(target)) return target.value;
+  return safeJs(target, doc);
+}
+
+function safeJs(node: unknown, doc: Document): unknown {
+  try {
+    return node && typeof node === 'object' && 'toJS' in node ? (node as Node).toJS(doc) : node;
+  } catch {
+    return String(node);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,52 @@
+/**
+ * The experiment specification: what every source of configuration (CLI flags, the seed's env
+ * vars, an experiment file) is parsed into. Frozen; every field validated.
+ */
+
+/** The faults ecs-chaos knows. */
+export const FAULTS = ['update-task-role'] as const;
+export type FaultName = (typeof FAULTS)[number];
+
+/** How the runner authenticates to AWS. Secrets never appear here: only where to find them. */
+export interface AuthSpec {
+  /** A credentials file in `~/.aws/credentials` format (AWS_AUTHENTICATION_SECRET). */
+  readonly authSecretFile: string | undefined;
+  /** The profile to read from the credentials file or the SDK's config (AWS_PROFILE). */
+  readonly profile: string | undefined;
+  /** A role to assume on top of the base credentials (ASSUME_ROLE_ARN). */
+  readonly assumeRoleArn: string | undefined;
+  /** An endpoint for every AWS client (AWS_ENDPOINT_URL), e.g. the sandbox. */
+  readonly endpointUrl: string | undefined;
+}
+
+/** A parsed, validated experiment. */
+export interface ExperimentSpec {
+  readonly fault: FaultName;
+  /** CLUSTER_NAME */
+  readonly cluster: string;
+  /** SERVICE_NAME */
+  readonly service: string;
+  /** REGION (falls back to AWS_REGION / AWS_DEFAULT_REGION) */
+  readonly region: string;
+  /** TASK_ROLE: the chaos task role ARN, or null to remove the task role. */
+  readonly taskRoleArn: string | null;
+  /** TASK_REPLICA_AFFECTED_PERC, 1..100. @default 100 */
+  readonly affectedPercent: number;
+  /** TOTAL_CHAOS_DURATION in seconds. @default 30 */
+  readonly durationSeconds: number;
+  /** CHAOS_INTERVAL in seconds. @default 30 */
+  readonly intervalSeconds: number;
+  /** RAMP_TIME in seconds. @default 0 */
+  readonly rampTimeSeconds: number;
+  /** How long a restore may wait for a task of the original revision to run. @default 300 */
+  readonly restoreTimeoutSeconds: number;
+  /** How long injection may wait for a task of the chaos revision to run. @default 300 */
+  readonly rolloutTimeoutSeconds: number;
+  /** Skip the "no deployment in progress" preflight check. @default false */
+  readonly force: boolean;
+  readonly auth: AuthSpec;
+  /** Where to write the result JSON. */
+  readonly resultFile: string | undefined;
+  /** Output on stdout: a readable timeline, or the result JSON. @default 'text' */
+  readonly output: 'text' | 'json';
+}
