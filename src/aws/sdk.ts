@@ -1,0 +1,98 @@
+/**
+ * The AWS SDK v3 adapters of the ports. Every client honours the endpoint override (the sandbox,
+ * or any emulator), shares one credential provider, and retries per the one retry policy: reads
+ * and mutations that are safe to repeat only.
+ */
+import {
+  DeregisterTaskDefinitionCommand,
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsPorts, CallOptions, EcsPort } from './ports.js';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
+
+/** Options of {@link createAwsPorts}. */
+export interface AwsClientOptions {
+  readonly region: string;
+  /** An endpoint for every client, e.g. `http://127.0.0.1:4599`. @default the AWS endpoints */
+  readonly endpoint?: string;
+  readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  readonly retry?: RetryPolicy;
+  /** Called before each retry. */
+  readonly onRetry?: (info: { operation: string; attempt: number; delayMs: number; error: unknown }) => void;
+  /** Socket timeouts: a hung request fails instead of waiting forever. @default 30000 */
+  readonly requestTimeoutMs?: number;
+}
+
+/** ECS operations that must not be repeated blindly: a retried RegisterTaskDefinition adds a revision. */
+export const NOT_SAFE_TO_REPEAT: ReadonlySet<keyof EcsPort> = new Set(['registerTaskDefinition']);
+
+/** AWS ports backed by the AWS SDK v3 clients. `destroy()` closes their sockets. */
+export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(): void } {
+  const config = {
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    credentials: options.credentials,
+    // Retries are ours (below), per operation; the SDK makes one attempt.
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
+  };
+  const ecs = new ECSClient(config);
+  const iam = new IAMClient(config);
+  const sts = new STSClient(config);
+  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+
+  function call<T>(operation: string, safe: boolean, run: () => Promise<T>, callOptions?: CallOptions): Promise<T> {
+    if (!safe) return run();
+    return withRetry(run, {
+      policy,
+      signal: callOptions?.abortSignal,
+      onRetry: (info) => options.onRetry?.({ operation, ...info }),
+    });
+  }
+  const s = (o?: CallOptions): { abortSignal?: AbortSignal } => (o?.abortSignal ? { abortSignal: o.abortSignal } : {});
+
+  const ecsPort: EcsPort = {
+    describeClusters: (i, o) => call('DescribeClusters', true, () => ecs.send(new DescribeClustersCommand(i), s(o)), o),
+    describeServices: (i, o) => call('DescribeServices', true, () => ecs.send(new DescribeServicesCommand(i), s(o)), o),
+    describeTaskDefinition: (i, o) =>
+      call('DescribeTaskDefinition', true, () => ecs.send(new DescribeTaskDefinitionCommand(i), s(o)), o),
+    listTaskDefinitions: (i, o) =>
+      call('ListTaskDefinitions', true, () => ecs.send(new ListTaskDefinitionsCommand(i), s(o)), o),
+    registerTaskDefinition: (i, o) =>
+      call('RegisterTaskDefinition', false, () => ecs.send(new RegisterTaskDefinitionCommand(i), s(o)), o),
+    deregisterTaskDefinition: (i, o) =>
+      call('DeregisterTaskDefinition', true, () => ecs.send(new DeregisterTaskDefinitionCommand(i), s(o)), o),
+    updateService: (i, o) => call('UpdateService', true, () => ecs.send(new UpdateServiceCommand(i), s(o)), o),
+    listTasks: (i, o) => call('ListTasks', true, () => ecs.send(new ListTasksCommand(i), s(o)), o),
+    describeTasks: (i, o) => call('DescribeTasks', true, () => ecs.send(new DescribeTasksCommand(i), s(o)), o),
+    tagResource: (i, o) => call('TagResource', true, () => ecs.send(new TagResourceCommand(i), s(o)), o),
+    untagResource: (i, o) => call('UntagResource', true, () => ecs.send(new UntagResourceCommand(i), s(o)), o),
+  };
+
+  return {
+    ecs: ecsPort,
+    iam: { getRole: (i, o) => call('GetRole', true, () => iam.send(new GetRoleCommand(i), s(o)), o) },
+    sts: {
+      getCallerIdentity: (o) =>
+        call('GetCallerIdentity', true, () => sts.send(new GetCallerIdentityCommand({}), s(o)), o),
+    },
+    destroy: () => {
+      ecs.destroy();
+      iam.destroy();
+      sts.destroy();
+    },
+  };
+}

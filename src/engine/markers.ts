@@ -1,0 +1,98 @@
+/**
+ * Recovery markers: tags in AWS, not files on disk, so `ecs-chaos recover` can find and repair
+ * leftovers from any machine. The chaos revision carries the experiment id, the original revision
+ * and the original deployment configuration; the service carries the same while under chaos.
+ */
+import type { DeploymentConfiguration, Tag } from '@aws-sdk/client-ecs';
+
+/** Tag keys of the markers. */
+export const MARKER = {
+  experimentId: 'ecs-chaos:experiment-id',
+  fault: 'ecs-chaos:fault',
+  originalTaskDefinition: 'ecs-chaos:original-task-definition',
+  originalDeployment: 'ecs-chaos:original-deployment',
+  chaosTaskDefinition: 'ecs-chaos:chaos-task-definition',
+  underChaos: 'ecs-chaos:under-chaos',
+  service: 'ecs-chaos:service',
+  startedAt: 'ecs-chaos:started-at',
+} as const;
+
+/** Every marker key; none of them may stay after a clean run. */
+export const MARKER_KEYS: readonly string[] = Object.values(MARKER);
+
+/**
+ * Encodes a deployment configuration into a tag value. ECS tag values allow only letters, digits,
+ * spaces and `+ - = . _ : / @`, so this is not JSON: `max=200 min=100 breaker=on rollback=off`.
+ */
+export function encodeDeploymentConfiguration(config: DeploymentConfiguration | undefined): string {
+  const parts = [`max=${config?.maximumPercent ?? 200}`, `min=${config?.minimumHealthyPercent ?? 100}`];
+  const breaker = config?.deploymentCircuitBreaker;
+  if (breaker) parts.push(`breaker=${breaker.enable ? 'on' : 'off'}`, `rollback=${breaker.rollback ? 'on' : 'off'}`);
+  return parts.join(' ');
+}
+
+/** Decodes {@link encodeDeploymentConfiguration}'s text, or returns undefined when it is not one. */
+export function decodeDeploymentConfiguration(text: string | undefined): DeploymentConfiguration | undefined {
+  if (!text) return undefined;
+  const fields = new Map<string, string>();
+  for (const part of text.trim().split(/\s+/)) {
+    const [k, v] = part.split('=');
+    if (!k || v === undefined) return undefined;
+    fields.set(k, v);
+  }
+  const max = Number(fields.get('max'));
+  const min = Number(fields.get('min'));
+  if (!Number.isInteger(max) || !Number.isInteger(min)) return undefined;
+  const config: DeploymentConfiguration = { maximumPercent: max, minimumHealthyPercent: min };
+  if (fields.has('breaker')) {
+    config.deploymentCircuitBreaker = {
+      enable: fields.get('breaker') === 'on',
+      rollback: fields.get('rollback') === 'on',
+    };
+  }
+  return config;
+}
+
+/** A tag's value by key. */
+export function tagValue(tags: readonly Tag[] | undefined, key: string): string | undefined {
+  return tags?.find((t) => t.key === key)?.value;
+}
+
+/** The markers a chaos revision carries. */
+export function chaosRevisionMarkers(options: {
+  experimentId: string;
+  fault: string;
+  originalTaskDefinitionArn: string;
+  originalDeployment: DeploymentConfiguration | undefined;
+  serviceArn: string;
+  startedAt: Date;
+}): Tag[] {
+  return [
+    { key: MARKER.experimentId, value: options.experimentId },
+    { key: MARKER.fault, value: options.fault },
+    { key: MARKER.originalTaskDefinition, value: options.originalTaskDefinitionArn },
+    { key: MARKER.originalDeployment, value: encodeDeploymentConfiguration(options.originalDeployment) },
+    { key: MARKER.service, value: options.serviceArn },
+    { key: MARKER.startedAt, value: options.startedAt.toISOString() },
+  ];
+}
+
+/** The markers a service carries while under chaos. */
+export function serviceMarkers(options: {
+  experimentId: string;
+  originalTaskDefinitionArn: string;
+  originalDeployment: DeploymentConfiguration | undefined;
+  chaosTaskDefinitionArn: string;
+}): Tag[] {
+  return [
+    { key: MARKER.underChaos, value: options.experimentId },
+    { key: MARKER.originalTaskDefinition, value: options.originalTaskDefinitionArn },
+    { key: MARKER.originalDeployment, value: encodeDeploymentConfiguration(options.originalDeployment) },
+    { key: MARKER.chaosTaskDefinition, value: options.chaosTaskDefinitionArn },
+  ];
+}
+
+/** Whether a set of tags carries any ecs-chaos marker. */
+export function hasMarkers(tags: readonly Tag[] | undefined): boolean {
+  return (tags ?? []).some((t) => t.key !== undefined && MARKER_KEYS.includes(t.key));
+}

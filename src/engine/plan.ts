@@ -1,0 +1,122 @@
+/**
+ * `plan`: the preflight, and what `run` would do, without a single mutation: the task definition
+ * diff, the deployment configuration of the chaos window, the iterations and the API calls in order.
+ */
+import type { DeploymentConfiguration } from '@aws-sdk/client-ecs';
+import type { ExperimentSpec } from '../config/spec.js';
+import {
+  chaosTaskDefinitionInput,
+  diffValues,
+  type FieldChange,
+} from '../faults/update-task-role/chaos-task-definition.js';
+import type { IoHost } from '../io/io-host.js';
+import type { EcsPort, IamPort } from '../aws/ports.js';
+import { preflight, type PreflightCheck } from './preflight.js';
+import { shortRevision } from './observe.js';
+
+/** One API call `run` would make. */
+export interface PlannedCall {
+  readonly operation: string;
+  readonly detail: string;
+  /** Whether it changes anything. */
+  readonly mutating: boolean;
+}
+
+/** What `run` would do. */
+export interface ExperimentPlan {
+  readonly checks: readonly PreflightCheck[];
+  readonly serviceArn: string;
+  readonly originalTaskDefinitionArn: string;
+  readonly desiredCount: number;
+  /** The differences between the original and the chaos task definition (read-only fields aside). */
+  readonly taskDefinitionDiff: readonly FieldChange[];
+  readonly deploymentConfiguration: {
+    readonly original: DeploymentConfiguration | undefined;
+    readonly chaos: DeploymentConfiguration;
+  };
+  /** Hold seconds of each iteration. */
+  readonly iterations: readonly number[];
+  readonly calls: readonly PlannedCall[];
+}
+
+/** Hold seconds per iteration: CHAOS_INTERVAL each, the last one capped by what is left. */
+export function iterationHolds(durationSeconds: number, intervalSeconds: number): number[] {
+  const holds: number[] = [];
+  for (let elapsed = 0; elapsed < durationSeconds;) {
+    const hold = Math.min(intervalSeconds, durationSeconds - elapsed);
+    holds.push(hold);
+    elapsed += hold;
+  }
+  return holds;
+}
+
+export async function planExperiment(
+  spec: ExperimentSpec,
+  deps: { ecs: EcsPort; iam: IamPort; io: IoHost; now: () => Date; signal?: AbortSignal },
+): Promise<ExperimentPlan> {
+  const pf = await preflight(spec, deps);
+  const original = pf.original;
+  const originalArn = original.taskDefinitionArn!;
+  const chaosInput = chaosTaskDefinitionInput(original, { taskRoleArn: spec.taskRoleArn, tags: [] });
+  const originalInput = chaosTaskDefinitionInput(original, { taskRoleArn: original.taskRoleArn ?? null, tags: [] });
+  const diff = diffValues(originalInput, chaosInput);
+  const holds = iterationHolds(spec.durationSeconds, spec.intervalSeconds);
+  const family = original.family!;
+  const service = `${spec.cluster}/${spec.service}`;
+  const calls: PlannedCall[] = [
+    { operation: 'DescribeClusters', detail: spec.cluster, mutating: false },
+    { operation: 'DescribeServices', detail: service, mutating: false },
+    { operation: 'DescribeTaskDefinition', detail: shortRevision(originalArn), mutating: false },
+  ];
+  if (spec.taskRoleArn)
+    calls.push({ operation: 'GetRole', detail: `${spec.taskRoleArn} (trust policy)`, mutating: false });
+  const cfg = pf.chaosDeployment;
+  holds.forEach((hold, i) => {
+    const label = `iteration ${i + 1}:`;
+    calls.push(
+      {
+        operation: 'RegisterTaskDefinition',
+        detail: `${label} ${family} (copy of ${shortRevision(originalArn)}, task role ${spec.taskRoleArn ?? 'removed'}, tagged with recovery markers)`,
+        mutating: true,
+      },
+      { operation: 'TagResource', detail: `${label} ${service} (marked as under chaos)`, mutating: true },
+      {
+        operation: 'UpdateService',
+        detail: `${label} ${service} -> the new ${family} revision, maximumPercent ${cfg.maximumPercent}, minimumHealthyPercent ${cfg.minimumHealthyPercent}`,
+        mutating: true,
+      },
+      {
+        operation: 'ListTasks/DescribeTasks',
+        detail: `${label} poll until a task of the new revision is RUNNING (at most ${spec.rolloutTimeoutSeconds}s), then hold ${hold}s`,
+        mutating: false,
+      },
+      {
+        operation: 'UpdateService',
+        detail: `${label} ${service} -> ${shortRevision(originalArn)}, original deployment configuration`,
+        mutating: true,
+      },
+      {
+        operation: 'ListTasks/DescribeTasks',
+        detail: `${label} poll until a task of ${shortRevision(originalArn)} is RUNNING (at most ${spec.restoreTimeoutSeconds}s)`,
+        mutating: false,
+      },
+      { operation: 'DeregisterTaskDefinition', detail: `${label} the chaos revision`, mutating: true },
+      { operation: 'UntagResource', detail: `${label} ${service} (markers removed)`, mutating: true },
+    );
+  });
+  calls.push({
+    operation: 'DescribeServices/DescribeTaskDefinition',
+    detail: 'verify: restored, nothing left behind',
+    mutating: false,
+  });
+  return {
+    checks: pf.checks,
+    serviceArn: pf.service.serviceArn!,
+    originalTaskDefinitionArn: originalArn,
+    desiredCount: pf.service.desiredCount ?? 0,
+    taskDefinitionDiff: diff,
+    deploymentConfiguration: { original: pf.originalDeployment, chaos: pf.chaosDeployment },
+    iterations: holds,
+    calls,
+  };
+}

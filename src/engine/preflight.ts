@@ -1,0 +1,282 @@
+/**
+ * Preflight: every read-only check before the first mutation. A failed check ends the run with
+ * nothing changed, and names the problem and the fix.
+ */
+import type { Cluster, DeploymentConfiguration, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
+import { parseRoleArn } from '../aws/arn.js';
+import type { EcsPort, IamPort } from '../aws/ports.js';
+import type { ExperimentSpec } from '../config/spec.js';
+import { ChaosError } from '../errors.js';
+import { chaosDeploymentConfiguration } from '../faults/update-task-role/deployment.js';
+import { trustAllows } from '../iam/evaluate.js';
+import { parsePolicyDocument } from '../iam/policy.js';
+import type { IoHost } from '../io/io-host.js';
+import { hasMarkers, MARKER, tagValue } from './markers.js';
+import { recoverCommand } from './recover-command.js';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+/** One preflight check and its outcome. */
+export interface PreflightCheck {
+  readonly name: string;
+  readonly status: CheckStatus;
+  readonly detail: string;
+}
+
+/** What preflight learned; everything injection needs. */
+export interface PreflightResult {
+  readonly cluster: Cluster;
+  readonly service: Service;
+  readonly serviceTags: readonly Tag[];
+  readonly original: TaskDefinition;
+  readonly originalTags: readonly Tag[];
+  readonly originalDeployment: DeploymentConfiguration | undefined;
+  readonly chaosDeployment: DeploymentConfiguration;
+  readonly checks: readonly PreflightCheck[];
+}
+
+export interface PreflightDeps {
+  readonly ecs: EcsPort;
+  readonly iam: IamPort;
+  readonly io: IoHost;
+  readonly now: () => Date;
+  readonly signal?: AbortSignal;
+}
+
+/** A failed preflight: the user's to fix, nothing was changed (exit 2). */
+export class PreflightError extends ChaosError {
+  readonly checks: readonly PreflightCheck[];
+
+  constructor(failed: PreflightCheck, checks: readonly PreflightCheck[]) {
+    super('PREFLIGHT_FAILED', `preflight check '${failed.name}' failed: ${failed.detail}`, {
+      fault: 'user',
+      detail: { check: failed.name },
+    });
+    this.name = 'PreflightError';
+    this.checks = checks;
+  }
+}
+
+function awsErrorName(error: unknown): string {
+  return (error as { name?: string }).name ?? 'Error';
+}
+
+/** Runs the read-only checks of the update-task-role fault. Throws PreflightError on the first failure. */
+export async function preflight(spec: ExperimentSpec, deps: PreflightDeps): Promise<PreflightResult> {
+  const checks: PreflightCheck[] = [];
+  const callOptions = deps.signal ? { abortSignal: deps.signal } : {};
+  const record = (name: string, status: CheckStatus, detail: string): PreflightCheck => {
+    const check = { name, status, detail };
+    checks.push(check);
+    deps.io.notify({
+      time: deps.now(),
+      level: status === 'fail' ? 'error' : status === 'warn' ? 'warn' : 'info',
+      code: 'preflight.check',
+      message: `${status === 'pass' ? 'ok  ' : status === 'warn' ? 'warn' : 'FAIL'} ${name}: ${detail}`,
+      data: { ...check },
+    });
+    return check;
+  };
+  const fail = (name: string, detail: string): never => {
+    throw new PreflightError(record(name, 'fail', detail), checks);
+  };
+  /** AWS read errors in preflight are the caller's to fix when they are access or input errors. */
+  const read = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      const name = awsErrorName(error);
+      if (name === 'AbortError') throw error;
+      if (
+        /AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|InvalidClientTokenId|SignatureDoesNotMatch/.test(
+          name,
+        )
+      ) {
+        fail(
+          what,
+          `${name}: ${(error as Error).message}. Fix: give the runner the permissions of 'ecs-chaos policy' and check its credentials`,
+        );
+      }
+      throw error;
+    }
+  };
+
+  // The cluster.
+  const clusters = await read('cluster exists', () =>
+    deps.ecs.describeClusters({ clusters: [spec.cluster] }, callOptions),
+  );
+  const cluster = clusters.clusters?.find((c) => c.clusterName === spec.cluster);
+  if (!cluster || cluster.status !== 'ACTIVE') {
+    fail(
+      'cluster exists',
+      `cluster '${spec.cluster}' was not found in ${spec.region}${cluster ? ` (status ${cluster.status})` : ''}. Fix: check --cluster / CLUSTER_NAME and --region / REGION`,
+    );
+  }
+  record('cluster exists', 'pass', `${cluster!.clusterArn} is ACTIVE`);
+
+  // The service.
+  let services;
+  try {
+    services = await read('service exists', () =>
+      deps.ecs.describeServices({ cluster: spec.cluster, services: [spec.service], include: ['TAGS'] }, callOptions),
+    );
+  } catch (error) {
+    if (awsErrorName(error) === 'ClusterNotFoundException')
+      fail('cluster exists', `cluster '${spec.cluster}' was not found`);
+    throw error;
+  }
+  const service = services.services?.find((s) => s.serviceName === spec.service);
+  if (!service) {
+    fail(
+      'service exists',
+      `service '${spec.service}' was not found in cluster '${spec.cluster}'. Fix: check --service / SERVICE_NAME`,
+    );
+  }
+  if (service!.status !== 'ACTIVE') {
+    fail('service exists', `service '${spec.service}' is ${service!.status}, not ACTIVE`);
+  }
+  record('service exists', 'pass', `${service!.serviceArn} is ACTIVE with ${service!.desiredCount} desired tasks`);
+  const svc = service!;
+  const serviceTags = svc.tags ?? [];
+
+  const controller = svc.deploymentController?.type ?? 'ECS';
+  if (controller !== 'ECS') {
+    fail(
+      'deployment controller is ECS',
+      `the service uses the ${controller} deployment controller, which rejects a task definition change through UpdateService. Fix: run the fault on a service with the ECS (rolling update) deployment controller`,
+    );
+  }
+  record('deployment controller is ECS', 'pass', 'rolling updates through UpdateService');
+
+  const recover = recoverCommand(spec);
+  if (hasMarkers(serviceTags)) {
+    fail(
+      'service not already under chaos',
+      `the service carries ecs-chaos markers (experiment ${tagValue(serviceTags, MARKER.underChaos) ?? 'unknown'}): an earlier run did not finish. Fix: run '${recover}'`,
+    );
+  }
+
+  const inProgress = (svc.deployments ?? []).filter((d) => d.status !== 'PRIMARY' || d.rolloutState === 'IN_PROGRESS');
+  if (inProgress.length > 0 || (svc.deployments ?? []).length > 1) {
+    const detail = `a deployment is in progress (${(svc.deployments ?? []).map((d) => `${d.id} ${d.status} ${d.rolloutState ?? ''}`.trim()).join(', ')})`;
+    if (spec.force) record('no deployment in progress', 'warn', `${detail}; going on because of --force`);
+    else fail('no deployment in progress', `${detail}. Fix: wait for it to finish, or pass --force`);
+  } else {
+    record('no deployment in progress', 'pass', 'the service is steady');
+  }
+
+  if ((svc.desiredCount ?? 0) === 0) {
+    fail(
+      'service has tasks',
+      'the service has a desired count of 0: no task would run under the chaos role. Fix: scale the service up first',
+    );
+  }
+  record('service has tasks', 'pass', `${svc.desiredCount} desired`);
+
+  // The original task definition.
+  const described = await read('task definition readable', () =>
+    deps.ecs.describeTaskDefinition({ taskDefinition: svc.taskDefinition!, include: ['TAGS'] }, callOptions),
+  );
+  const original = described.taskDefinition!;
+  const originalTags = described.tags ?? [];
+  if (tagValue(originalTags, MARKER.experimentId) !== undefined) {
+    fail(
+      'service not already under chaos',
+      `the service runs ${original.taskDefinitionArn}, a chaos revision of experiment ${tagValue(originalTags, MARKER.experimentId)}. Fix: run '${recover}'`,
+    );
+  }
+  record('service not already under chaos', 'pass', 'no ecs-chaos markers on the service or its revision');
+  const originalRole = original.taskRoleArn ?? null;
+  if (originalRole === null && spec.taskRoleArn === null) {
+    fail(
+      'the fault changes something',
+      `${original.taskDefinitionArn} has no task role and TASK_ROLE is empty: removing a task role that is not there is a no-op. Fix: set --task-role / TASK_ROLE to the chaos role's ARN`,
+    );
+  }
+  if (originalRole !== null && originalRole === spec.taskRoleArn) {
+    fail(
+      'the fault changes something',
+      `TASK_ROLE is the service's own task role (${originalRole}): the swap would change nothing. Fix: pass a different chaos role, or leave TASK_ROLE empty to remove the role`,
+    );
+  }
+  record(
+    'the fault changes something',
+    'pass',
+    `task role ${originalRole ?? '(none)'} -> ${spec.taskRoleArn ?? '(removed)'}`,
+  );
+
+  // The chaos role.
+  if (spec.taskRoleArn !== null) await checkChaosRole(spec.taskRoleArn, deps, record, fail, callOptions);
+
+  const originalDeployment = svc.deploymentConfiguration;
+  const chaosDeployment = chaosDeploymentConfiguration(originalDeployment, spec.affectedPercent);
+  return {
+    cluster: cluster!,
+    service: svc,
+    serviceTags,
+    original,
+    originalTags,
+    originalDeployment,
+    chaosDeployment,
+    checks,
+  };
+}
+
+async function checkChaosRole(
+  roleArn: string,
+  deps: PreflightDeps,
+  record: (name: string, status: CheckStatus, detail: string) => PreflightCheck,
+  fail: (name: string, detail: string) => never,
+  callOptions: { abortSignal?: AbortSignal },
+): Promise<void> {
+  const parsed = parseRoleArn(roleArn);
+  if (!parsed.ok) fail('chaos role exists', `TASK_ROLE '${roleArn}' is not a role ARN: ${parsed.reason}`);
+  const roleName = parsed.ok ? parsed.arn.roleName : '';
+  let document: string | undefined;
+  try {
+    const role = await deps.iam.getRole({ RoleName: roleName }, callOptions);
+    document = role.Role?.AssumeRolePolicyDocument;
+  } catch (error) {
+    const name = awsErrorName(error);
+    if (name === 'NoSuchEntityException') {
+      fail(
+        'chaos role exists',
+        `the role ${roleArn} does not exist. Fix: create it, or correct --task-role / TASK_ROLE`,
+      );
+    }
+    if (/AccessDenied/.test(name)) {
+      record(
+        'chaos role exists',
+        'warn',
+        `cannot read the role (${name}: the runner lacks iam:GetRole); its trust policy is not checked`,
+      );
+      return;
+    }
+    throw error;
+  }
+  record('chaos role exists', 'pass', roleArn);
+  const text = document === undefined ? '' : safeDecode(document);
+  const parsedDoc = parsePolicyDocument(text, 'trust');
+  const trusted =
+    parsedDoc.ok &&
+    trustAllows(parsedDoc.document, {
+      action: 'sts:AssumeRole',
+      principal: { kind: 'Service', service: 'ecs-tasks.amazonaws.com' },
+    });
+  if (!trusted) {
+    fail(
+      'chaos role trusts ECS tasks',
+      `the trust policy of ${roleArn} does not let ecs-tasks.amazonaws.com assume it: new tasks would never start. Fix: add a statement allowing 'sts:AssumeRole' for the service principal 'ecs-tasks.amazonaws.com' (check with 'aws iam get-role --role-name ${roleName}')`,
+    );
+  }
+  record('chaos role trusts ECS tasks', 'pass', 'ecs-tasks.amazonaws.com may assume it');
+}
+
+/** IAM answers trust policies URL-encoded. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

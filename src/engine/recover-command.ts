@@ -1,0 +1,10 @@
+/** The exact command that repairs what an experiment left behind. */
+import type { ExperimentSpec } from '../config/spec.js';
+
+/** `ecs-chaos recover --cluster C --service S --region R [--endpoint-url U]` */
+export function recoverCommand(spec: Pick<ExperimentSpec, 'cluster' | 'service' | 'region' | 'auth'>): string {
+  const parts = ['ecs-chaos', 'recover', '--cluster', spec.cluster, '--service', spec.service, '--region', spec.region];
+  if (spec.auth.endpointUrl) parts.push('--endpoint-url', spec.auth.endpointUrl);
+  if (spec.auth.profile) parts.push('--profile', spec.auth.profile);
+  return parts.join(' ');
+}

@@ -1,0 +1,741 @@
+/**
+ * The experiment runner: preflight -> ramp -> iterations (inject, hold, revert) -> ramp -> verify.
+ *
+ * Restore is structural: every iteration's revert runs in a `finally`, whatever happened (success,
+ * error, abort, timeout), and it is driven by what AWS says now rather than by what the run believes
+ * it did, so a call whose answer was lost is undone too. Cleanup runs under its own signal, bounded by
+ * the restore timeout: a second SIGINT does not skip it.
+ */
+import type { DeploymentConfiguration, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
+import { randomBytes } from 'node:crypto';
+import type { EcsPort, IamPort } from '../aws/ports.js';
+import type { ExperimentSpec } from '../config/spec.js';
+import { ChaosError } from '../errors.js';
+import { chaosTaskDefinitionInput } from '../faults/update-task-role/chaos-task-definition.js';
+import type { IoHost, IoLevel } from '../io/io-host.js';
+import type {
+  ExperimentResult,
+  IterationRecord,
+  MutationRecord,
+  ResidueItem,
+  TimelineEntry,
+} from '../report/result.js';
+import { RESULT_SCHEMA_VERSION } from '../report/result.js';
+import type { Clock } from './clock.js';
+import { chaosRevisionMarkers, MARKER_KEYS, serviceMarkers } from './markers.js';
+import { countTasks, describeCounts, serviceTasks, shortRevision } from './observe.js';
+import { preflight, type PreflightResult } from './preflight.js';
+import { recoverCommand } from './recover-command.js';
+
+/** What the runner needs; nothing ambient. */
+export interface EngineDeps {
+  readonly ecs: EcsPort;
+  readonly iam: IamPort;
+  readonly io: IoHost;
+  readonly clock: Clock;
+  /** The version of ecs-chaos, for the result. */
+  readonly version: string;
+  /** How often tasks are polled during waits and holds. @default 1000 */
+  readonly pollIntervalMs?: number;
+  /** A fixed experiment id (tests); generated when absent. */
+  readonly experimentId?: string;
+}
+
+/** A new experiment id: `ecs-chaos-20261121T073000Z-1a2b3c`. */
+export function newExperimentId(now: Date): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
+  return `ecs-chaos-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function isAbort(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'AbortError';
+}
+
+function errorCode(error: unknown): string {
+  if (error instanceof ChaosError) return error.code;
+  return (error as { name?: string } | undefined)?.name ?? 'Error';
+}
+
+/** The state of one iteration, as far as the run knows it. */
+interface IterationState {
+  readonly record: IterationRecord;
+  /** Set when RegisterTaskDefinition answered. */
+  chaosArn?: string;
+  registerAttempted: boolean;
+  serviceTagged: boolean;
+  serviceUpdateAttempted: boolean;
+  mutations: { register?: MutationRecord; tag?: MutationRecord; update?: MutationRecord };
+}
+
+/**
+ * Runs the update-task-role fault. Throws only before the first mutation (invalid input or failed
+ * preflight, nothing changed); afterwards every outcome, errors included, is in the result.
+ */
+export async function runExperiment(
+  spec: ExperimentSpec,
+  deps: EngineDeps,
+  signal: AbortSignal,
+): Promise<ExperimentResult> {
+  const run = new Run(spec, deps, signal);
+  return run.execute();
+}
+
+class Run {
+  readonly #spec: ExperimentSpec;
+  readonly #deps: EngineDeps;
+  readonly #signal: AbortSignal;
+  readonly #result: ExperimentResult;
+  readonly #pollMs: number;
+  #pf!: PreflightResult;
+  #mutationId = 0;
+  readonly #chaosArns = new Set<string>();
+  readonly #chaosTasksSeen = new Set<string>();
+  #aborted = false;
+
+  constructor(spec: ExperimentSpec, deps: EngineDeps, signal: AbortSignal) {
+    this.#spec = spec;
+    this.#deps = deps;
+    this.#signal = signal;
+    this.#pollMs = deps.pollIntervalMs ?? 1000;
+    const now = deps.clock.now();
+    const experimentId = deps.experimentId ?? newExperimentId(now);
+    this.#result = {
+      schemaVersion: RESULT_SCHEMA_VERSION,
+      experimentId,
+      fault: spec.fault,
+      tool: { name: 'ecs-chaos', version: deps.version },
+      target: { cluster: spec.cluster, service: spec.service, region: spec.region },
+      spec: {
+        CLUSTER_NAME: spec.cluster,
+        SERVICE_NAME: spec.service,
+        REGION: spec.region,
+        TASK_ROLE: spec.taskRoleArn ?? '',
+        TASK_REPLICA_AFFECTED_PERC: spec.affectedPercent,
+        TOTAL_CHAOS_DURATION: spec.durationSeconds,
+        CHAOS_INTERVAL: spec.intervalSeconds,
+        RAMP_TIME: spec.rampTimeSeconds,
+        restoreTimeoutSeconds: spec.restoreTimeoutSeconds,
+        rolloutTimeoutSeconds: spec.rolloutTimeoutSeconds,
+        force: spec.force,
+      },
+      startedAt: now.toISOString(),
+      verdict: 'Error',
+      verdictReason: 'the run did not finish',
+      timeline: [],
+      mutations: [],
+      iterations: [],
+      effect: {
+        originalTaskDefinitionArn: '',
+        chaosTaskDefinitionArn: null,
+        chaosTaskRoleArn: spec.taskRoleArn,
+        originalTaskRoleArn: null,
+        swapped: false,
+        chaosTasksRan: false,
+        restored: false,
+        notes: [],
+      },
+      exposure: { peakChaosTasks: 0, desiredCount: 0, peakShare: 0, tasksThatRanChaos: 0 },
+      residue: { clean: true, items: [] },
+      conflicts: [],
+    };
+  }
+
+  // ---- messages and records ------------------------------------------------------------------
+
+  #say(
+    level: IoLevel,
+    code: Parameters<IoHost['notify']>[0]['code'],
+    message: string,
+    data?: Record<string, unknown>,
+  ): void {
+    this.#deps.io.notify({ time: this.#deps.clock.now(), level, code, message, ...(data ? { data } : {}) });
+  }
+
+  #timeline(entry: Omit<TimelineEntry, 'time'>): void {
+    this.#result.timeline.push({ time: this.#deps.clock.now().toISOString(), ...entry });
+  }
+
+  #phase(name: string, message: string, iteration?: number): void {
+    this.#timeline({ kind: 'phase', name, message, ...(iteration !== undefined ? { iteration } : {}) });
+    this.#say('info', 'phase.start', message, { phase: name, ...(iteration !== undefined ? { iteration } : {}) });
+  }
+
+  #event(
+    name: string,
+    message: string,
+    data?: Record<string, unknown>,
+    level: IoLevel = 'info',
+    iteration?: number,
+  ): void {
+    this.#timeline({
+      kind: 'event',
+      name,
+      message,
+      ...(iteration !== undefined ? { iteration } : {}),
+      ...(data ? { data } : {}),
+    });
+    this.#say(
+      level,
+      name === 'tasks'
+        ? 'tasks.observed'
+        : name === 'conflict'
+          ? 'conflict.detected'
+          : level === 'warn'
+            ? 'warning'
+            : 'info',
+      message,
+      data,
+    );
+  }
+
+  #mutation(operation: string, target: string, detail: string, iteration: number): MutationRecord {
+    const record: MutationRecord = {
+      id: ++this.#mutationId,
+      operation,
+      target,
+      detail,
+      at: this.#deps.clock.now().toISOString(),
+      iteration,
+      undone: false,
+    };
+    this.#result.mutations.push(record);
+    this.#timeline({
+      kind: 'event',
+      name: 'mutation',
+      message: `${operation} ${detail}`,
+      iteration,
+      data: { id: record.id, target },
+    });
+    this.#say('info', 'mutation.done', `${operation} ${detail}`, { id: record.id, operation, target });
+    return record;
+  }
+
+  #undone(record: MutationRecord | undefined, by: string): void {
+    if (!record || record.undone) return;
+    record.undone = true;
+    record.undoneAt = this.#deps.clock.now().toISOString();
+    record.undoneBy = by;
+    this.#timeline({
+      kind: 'event',
+      name: 'undo',
+      message: `${by} undid ${record.operation} #${record.id}`,
+      iteration: record.iteration,
+      data: { id: record.id },
+    });
+    this.#say('info', 'mutation.undone', `${by} undid ${record.operation} (${record.detail})`, { id: record.id, by });
+  }
+
+  // ---- the lifecycle -------------------------------------------------------------------------
+
+  async execute(): Promise<ExperimentResult> {
+    const spec = this.#spec;
+    const result = this.#result;
+    this.#phase('preflight', `preflight of ${spec.fault} on ${spec.cluster}/${spec.service} in ${spec.region}`);
+    // Throws before any mutation: invalid input or a failed check leaves AWS untouched.
+    this.#pf = await preflight(spec, {
+      ecs: this.#deps.ecs,
+      iam: this.#deps.iam,
+      io: this.#deps.io,
+      now: () => this.#deps.clock.now(),
+      signal: this.#signal,
+    });
+    const pf = this.#pf;
+    result.target.serviceArn = pf.service.serviceArn;
+    result.effect = {
+      ...result.effect,
+      originalTaskDefinitionArn: pf.original.taskDefinitionArn!,
+      originalTaskRoleArn: pf.original.taskRoleArn ?? null,
+    };
+    result.exposure = { ...result.exposure, desiredCount: pf.service.desiredCount ?? 0 };
+
+    let failure: unknown;
+    try {
+      if (spec.rampTimeSeconds > 0) {
+        this.#phase('ramp-up', `ramp time: waiting ${spec.rampTimeSeconds}s before the chaos`);
+        await this.#deps.clock.sleep(spec.rampTimeSeconds * 1000, this.#signal);
+      }
+      let chaosElapsed = 0;
+      let index = 0;
+      while (chaosElapsed < spec.durationSeconds) {
+        index++;
+        const hold = Math.min(spec.intervalSeconds, spec.durationSeconds - chaosElapsed);
+        await this.#iteration(index, hold);
+        chaosElapsed += hold;
+      }
+      if (spec.rampTimeSeconds > 0) {
+        this.#phase('ramp-down', `ramp time: waiting ${spec.rampTimeSeconds}s after the chaos`);
+        await this.#deps.clock.sleep(spec.rampTimeSeconds * 1000, this.#signal);
+      }
+    } catch (error) {
+      failure = error;
+      if (isAbort(error) || this.#signal.aborted) {
+        this.#aborted = true;
+      } else {
+        result.error = { code: errorCode(error), message: (error as Error).message };
+        this.#event('error', `error: ${(error as Error).message}`, { code: errorCode(error) }, 'error');
+      }
+    }
+
+    await this.#verify();
+    this.#decide(failure);
+    result.endedAt = this.#deps.clock.now().toISOString();
+    this.#say(
+      result.verdict === 'Pass' ? 'info' : 'warn',
+      'verdict.reached',
+      `verdict: ${result.verdict}: ${result.verdictReason}`,
+      {
+        verdict: result.verdict,
+      },
+    );
+    return result;
+  }
+
+  async #iteration(index: number, holdSeconds: number): Promise<void> {
+    const record: IterationRecord = { index, peakChaosTasks: 0 };
+    this.#result.iterations.push(record);
+    const state: IterationState = {
+      record,
+      registerAttempted: false,
+      serviceTagged: false,
+      serviceUpdateAttempted: false,
+      mutations: {},
+    };
+    try {
+      await this.#inject(state);
+      await this.#hold(state, holdSeconds);
+    } finally {
+      if (this.#signal.aborted) {
+        this.#say(
+          'warn',
+          'cleanup.running',
+          'aborted: cleanup is running and will not be skipped; a second signal will not stop it',
+          {},
+        );
+      }
+      await this.#revert(state);
+    }
+  }
+
+  async #inject(state: IterationState): Promise<void> {
+    const { spec } = { spec: this.#spec };
+    const pf = this.#pf;
+    const index = state.record.index;
+    const signal = { abortSignal: this.#signal };
+    this.#phase(
+      'inject',
+      `iteration ${index}: inject (task role ${pf.original.taskRoleArn ?? '(none)'} -> ${spec.taskRoleArn ?? '(removed)'})`,
+      index,
+    );
+    const markers = chaosRevisionMarkers({
+      experimentId: this.#result.experimentId,
+      fault: spec.fault,
+      originalTaskDefinitionArn: pf.original.taskDefinitionArn!,
+      originalDeployment: pf.originalDeployment,
+      serviceArn: pf.service.serviceArn!,
+      startedAt: this.#deps.clock.now(),
+    });
+    const keptTags = pf.originalTags.filter((t) => !MARKER_KEYS.includes(t.key ?? ''));
+    const input = chaosTaskDefinitionInput(pf.original, {
+      taskRoleArn: spec.taskRoleArn,
+      tags: [...keptTags, ...markers],
+    });
+
+    state.registerAttempted = true;
+    const registered = await this.#deps.ecs.registerTaskDefinition(input, signal);
+    const chaos = registered.taskDefinition!;
+    state.chaosArn = chaos.taskDefinitionArn!;
+    this.#chaosArns.add(state.chaosArn);
+    state.record.chaosTaskDefinitionArn = state.chaosArn;
+    this.#result.effect.chaosTaskDefinitionArn = state.chaosArn;
+    state.mutations.register = this.#mutation(
+      'RegisterTaskDefinition',
+      state.chaosArn,
+      `${shortRevision(state.chaosArn)} (copy of ${shortRevision(pf.original.taskDefinitionArn!)}, task role ${chaos.taskRoleArn ?? 'removed'})`,
+      index,
+    );
+
+    const tags: Tag[] = serviceMarkers({
+      experimentId: this.#result.experimentId,
+      originalTaskDefinitionArn: pf.original.taskDefinitionArn!,
+      originalDeployment: pf.originalDeployment,
+      chaosTaskDefinitionArn: state.chaosArn,
+    });
+    await this.#deps.ecs.tagResource({ resourceArn: pf.service.serviceArn!, tags }, signal);
+    state.serviceTagged = true;
+    state.mutations.tag = this.#mutation(
+      'TagResource',
+      pf.service.serviceArn!,
+      `service ${spec.service} marked as under chaos`,
+      index,
+    );
+
+    state.serviceUpdateAttempted = true;
+    await this.#deps.ecs.updateService(
+      {
+        cluster: spec.cluster,
+        service: spec.service,
+        taskDefinition: state.chaosArn,
+        deploymentConfiguration: pf.chaosDeployment,
+      },
+      signal,
+    );
+    state.record.injectedAt = this.#deps.clock.now().toISOString();
+    state.mutations.update = this.#mutation(
+      'UpdateService',
+      pf.service.serviceArn!,
+      `${spec.service} -> ${shortRevision(state.chaosArn)} (maximumPercent ${pf.chaosDeployment.maximumPercent}, minimumHealthyPercent ${pf.chaosDeployment.minimumHealthyPercent})`,
+      index,
+    );
+
+    await this.#checkSwap(state.chaosArn, chaos);
+    await this.#waitForChaosTasks(state);
+  }
+
+  /** Effect verification right after injection: the primary deployment and the chaos role. */
+  async #checkSwap(chaosArn: string, chaos: TaskDefinition): Promise<void> {
+    const effect = this.#result.effect;
+    const described = await this.#deps.ecs.describeServices(
+      { cluster: this.#spec.cluster, services: [this.#spec.service] },
+      { abortSignal: this.#signal },
+    );
+    const primary = described.services?.[0]?.deployments?.find((d) => d.status === 'PRIMARY');
+    const roleAsExpected = (chaos.taskRoleArn ?? null) === this.#spec.taskRoleArn;
+    const swapped = primary?.taskDefinition === chaosArn && roleAsExpected;
+    effect.swapped = effect.swapped || swapped;
+    if (!swapped) {
+      effect.notes.push(
+        primary?.taskDefinition !== chaosArn
+          ? `after injection the primary deployment runs ${primary?.taskDefinition ?? 'nothing'}, not ${chaosArn}`
+          : `the chaos revision's task role is ${chaos.taskRoleArn ?? 'absent'}, expected ${this.#spec.taskRoleArn ?? 'absent'}`,
+      );
+    }
+  }
+
+  /** Waits until a task of the chaos revision is RUNNING, bounded by the rollout timeout. */
+  async #waitForChaosTasks(state: IterationState): Promise<void> {
+    const chaosArn = state.chaosArn!;
+    const limitMs = this.#spec.rolloutTimeoutSeconds * 1000;
+    const deadline = this.#deps.clock.now().getTime() + limitMs;
+    this.#say(
+      'info',
+      'wait.start',
+      `waiting for tasks of ${shortRevision(chaosArn)} to run (at most ${this.#spec.rolloutTimeoutSeconds}s)`,
+      { limitSeconds: this.#spec.rolloutTimeoutSeconds },
+    );
+    for (;;) {
+      const running = await this.#observe(state);
+      if (running > 0) {
+        state.record.chaosRunningAt = this.#deps.clock.now().toISOString();
+        this.#result.effect.chaosTasksRan = true;
+        this.#event(
+          'chaos-running',
+          `tasks of ${shortRevision(chaosArn)} are RUNNING under task role ${this.#spec.taskRoleArn ?? '(none)'}`,
+          { running },
+          'info',
+          state.record.index,
+        );
+        return;
+      }
+      const failedReason = await this.#chaosStartFailure(chaosArn);
+      if (failedReason) {
+        this.#result.effect.notes.push(`tasks of the chaos revision failed to start: ${failedReason}`);
+        throw new ChaosError(
+          'CHAOS_TASKS_FAILED',
+          `tasks of ${shortRevision(chaosArn)} failed to start: ${failedReason}`,
+          { fault: 'user' },
+        );
+      }
+      if (this.#deps.clock.now().getTime() >= deadline) {
+        this.#result.effect.notes.push(
+          `no task of the chaos revision was RUNNING within the rollout timeout (${this.#spec.rolloutTimeoutSeconds}s)`,
+        );
+        throw new ChaosError(
+          'ROLLOUT_TIMEOUT',
+          `no task of ${shortRevision(chaosArn)} was RUNNING within ${this.#spec.rolloutTimeoutSeconds}s (--rollout-timeout)`,
+          { fault: 'aws' },
+        );
+      }
+      await this.#deps.clock.sleep(this.#pollMs, this.#signal);
+    }
+  }
+
+  /** The stopped reason of a chaos task that failed to start, if any. */
+  async #chaosStartFailure(chaosArn: string): Promise<string | undefined> {
+    const stopped = await this.#deps.ecs.listTasks(
+      { cluster: this.#spec.cluster, serviceName: this.#spec.service, desiredStatus: 'STOPPED' },
+      { abortSignal: this.#signal },
+    );
+    const arns = (stopped.taskArns ?? []).slice(0, 100);
+    if (arns.length === 0) return undefined;
+    const tasks =
+      (await this.#deps.ecs.describeTasks({ cluster: this.#spec.cluster, tasks: arns }, { abortSignal: this.#signal }))
+        .tasks ?? [];
+    const failed = tasks.find((t) => t.taskDefinitionArn === chaosArn && t.stopCode === 'TaskFailedToStart');
+    return failed?.stoppedReason ?? (failed ? 'TaskFailedToStart' : undefined);
+  }
+
+  /** Counts the service's tasks, updates exposure, and returns the chaos revision's RUNNING count. */
+  async #observe(state: IterationState, signal: AbortSignal = this.#signal): Promise<number> {
+    const tasks = await serviceTasks(this.#deps.ecs, this.#spec.cluster, this.#spec.service, { abortSignal: signal });
+    const chaosArn = state.chaosArn;
+    const running = tasks.filter((t) => t.taskDefinitionArn === chaosArn && t.lastStatus === 'RUNNING');
+    for (const t of running) if (t.taskArn) this.#chaosTasksSeen.add(t.taskArn);
+    state.record.peakChaosTasks = Math.max(state.record.peakChaosTasks, running.length);
+    const exposure = this.#result.exposure;
+    exposure.peakChaosTasks = Math.max(exposure.peakChaosTasks, running.length);
+    exposure.peakShare = exposure.desiredCount > 0 ? exposure.peakChaosTasks / exposure.desiredCount : 0;
+    exposure.tasksThatRanChaos = this.#chaosTasksSeen.size;
+    const counts = countTasks(tasks);
+    const labels: Record<string, string> = { [this.#pf.original.taskDefinitionArn!]: 'original' };
+    if (chaosArn) labels[chaosArn] = 'chaos';
+    const line = describeCounts(counts, labels);
+    if (line !== this.#lastCounts) {
+      this.#lastCounts = line;
+      this.#event('tasks', `tasks: ${line}`, { counts }, 'info', state.record.index);
+    }
+    return running.length;
+  }
+
+  #lastCounts = '';
+
+  async #hold(state: IterationState, holdSeconds: number): Promise<void> {
+    const index = state.record.index;
+    this.#phase('hold', `iteration ${index}: holding the chaos for ${holdSeconds}s`, index);
+    state.record.holdSeconds = holdSeconds;
+    const end = this.#deps.clock.now().getTime() + holdSeconds * 1000;
+    for (;;) {
+      const left = end - this.#deps.clock.now().getTime();
+      if (left <= 0) return;
+      await this.#deps.clock.sleep(Math.min(this.#pollMs, left), this.#signal);
+      await this.#observe(state);
+      const conflict = await this.#foreignRevision(state);
+      if (conflict) {
+        this.#result.conflicts.push(conflict);
+        this.#event('conflict', conflict, {}, 'warn', index);
+        return;
+      }
+    }
+  }
+
+  /** Someone else's revision on the service, described; undefined when it is ours or the original. */
+  async #foreignRevision(state: IterationState, signal: AbortSignal = this.#signal): Promise<string | undefined> {
+    const svc = (
+      await this.#deps.ecs.describeServices(
+        { cluster: this.#spec.cluster, services: [this.#spec.service] },
+        { abortSignal: signal },
+      )
+    ).services?.[0];
+    const current = svc?.taskDefinition;
+    if (!current || current === state.chaosArn || current === this.#pf.original.taskDefinitionArn) return undefined;
+    return `someone deployed ${current} during the chaos window; ecs-chaos will not overwrite it`;
+  }
+
+  /**
+   * Undoes the iteration from AWS's present state. Idempotent; runs under its own signal so an
+   * abort does not cut it short; bounded by the restore timeout.
+   */
+  async #revert(state: IterationState): Promise<void> {
+    const index = state.record.index;
+    const spec = this.#spec;
+    const pf = this.#pf;
+    const limitMs = spec.restoreTimeoutSeconds * 1000;
+    const cleanup = AbortSignal.timeout(limitMs);
+    const opts = { abortSignal: cleanup };
+    this.#phase('revert', `iteration ${index}: revert to ${shortRevision(pf.original.taskDefinitionArn!)}`, index);
+    try {
+      // 1. The service: back to the original revision and deployment configuration, unless someone
+      //    else deployed in the meantime.
+      if (state.serviceUpdateAttempted) {
+        const svc = (await this.#deps.ecs.describeServices({ cluster: spec.cluster, services: [spec.service] }, opts))
+          .services?.[0];
+        if (!svc || svc.status !== 'ACTIVE') {
+          this.#result.conflicts.push(
+            `the service ${spec.service} is ${svc?.status ?? 'gone'}: nothing to restore on it`,
+          );
+          this.#event('conflict', `the service is ${svc?.status ?? 'gone'}; skipping its restore`, {}, 'warn', index);
+        } else if (svc.taskDefinition === state.chaosArn || svc.taskDefinition === pf.original.taskDefinitionArn) {
+          await this.#deps.ecs.updateService(
+            {
+              cluster: spec.cluster,
+              service: spec.service,
+              taskDefinition: pf.original.taskDefinitionArn!,
+              deploymentConfiguration: restoreConfiguration(pf.originalDeployment),
+            },
+            opts,
+          );
+          this.#undone(state.mutations.update, 'UpdateService');
+          this.#event(
+            'restore',
+            `${spec.service} -> ${shortRevision(pf.original.taskDefinitionArn!)} with its original deployment configuration`,
+            {},
+            'info',
+            index,
+          );
+          await this.#waitForOriginal(state, cleanup);
+        } else {
+          const conflict = `the service runs ${svc.taskDefinition}, deployed by someone else during the run: ecs-chaos did not overwrite it`;
+          if (!this.#result.conflicts.includes(conflict)) this.#result.conflicts.push(conflict);
+          this.#event('conflict', conflict, {}, 'warn', index);
+        }
+      }
+      // 2. The chaos revision: deregistered (only if unused when someone else owns the service now).
+      if (state.chaosArn) {
+        const inUse = this.#result.conflicts.length > 0 && (await this.#revisionInUse(state.chaosArn, cleanup));
+        if (inUse) {
+          this.#event(
+            'conflict',
+            `${shortRevision(state.chaosArn)} is still used by tasks: left ACTIVE`,
+            {},
+            'warn',
+            index,
+          );
+        } else {
+          await this.#deps.ecs.deregisterTaskDefinition({ taskDefinition: state.chaosArn }, opts);
+          this.#undone(state.mutations.register, 'DeregisterTaskDefinition');
+          state.record.revertedAt = this.#deps.clock.now().toISOString();
+        }
+      }
+      // 3. The service markers.
+      if (state.serviceTagged || state.chaosArn) {
+        await this.#untagService(opts);
+        this.#undone(state.mutations.tag, 'UntagResource');
+      }
+    } catch (error) {
+      const message =
+        isAbort(error) || cleanup.aborted
+          ? `the restore did not finish within ${spec.restoreTimeoutSeconds}s (--restore-timeout)`
+          : `the restore failed: ${(error as Error).message}`;
+      this.#result.effect.notes.push(message);
+      this.#event('restore-failed', message, {}, 'error', index);
+      throw new ChaosError('RESTORE_FAILED', message, { cause: error, fault: 'aws' });
+    }
+  }
+
+  async #untagService(opts: { abortSignal: AbortSignal }): Promise<void> {
+    await this.#deps.ecs.untagResource({ resourceArn: this.#pf.service.serviceArn!, tagKeys: [...MARKER_KEYS] }, opts);
+  }
+
+  async #revisionInUse(arn: string, signal: AbortSignal): Promise<boolean> {
+    const tasks = await serviceTasks(this.#deps.ecs, this.#spec.cluster, this.#spec.service, { abortSignal: signal });
+    return tasks.some((t) => t.taskDefinitionArn === arn && t.lastStatus !== 'STOPPED');
+  }
+
+  /** Waits until a task of the original revision is RUNNING. */
+  async #waitForOriginal(state: IterationState, signal: AbortSignal): Promise<void> {
+    const original = this.#pf.original.taskDefinitionArn!;
+    this.#say(
+      'info',
+      'wait.start',
+      `waiting for a task of ${shortRevision(original)} to be RUNNING (at most ${this.#spec.restoreTimeoutSeconds}s)`,
+      { limitSeconds: this.#spec.restoreTimeoutSeconds },
+    );
+    for (;;) {
+      await this.#observe(state, signal);
+      const tasks = await serviceTasks(this.#deps.ecs, this.#spec.cluster, this.#spec.service, { abortSignal: signal });
+      if (tasks.some((t) => t.taskDefinitionArn === original && t.lastStatus === 'RUNNING')) return;
+      await this.#deps.clock.sleep(this.#pollMs, signal);
+    }
+  }
+
+  /** The end state: restored? anything left? */
+  async #verify(): Promise<void> {
+    const spec = this.#spec;
+    const result = this.#result;
+    const items: ResidueItem[] = [];
+    const opts = { abortSignal: AbortSignal.timeout(Math.max(30_000, spec.restoreTimeoutSeconds * 1000)) };
+    this.#phase('verify', 'verify: the service restored, nothing left behind');
+    try {
+      const svc = (
+        await this.#deps.ecs.describeServices(
+          { cluster: spec.cluster, services: [spec.service], include: ['TAGS'] },
+          opts,
+        )
+      ).services?.[0];
+      const original = this.#pf.original.taskDefinitionArn!;
+      if (svc && svc.status === 'ACTIVE') {
+        if (svc.taskDefinition && this.#chaosArns.has(svc.taskDefinition)) {
+          items.push({
+            kind: 'service-on-chaos-revision',
+            resource: svc.serviceArn!,
+            detail: `the service runs ${svc.taskDefinition}`,
+          });
+        }
+        const markers = (svc.tags ?? []).filter((t) => MARKER_KEYS.includes(t.key ?? ''));
+        if (markers.length > 0) {
+          items.push({
+            kind: 'service-markers',
+            resource: svc.serviceArn!,
+            detail: `tags ${markers.map((t) => t.key).join(', ')}`,
+          });
+        }
+        const cfg = svc.deploymentConfiguration;
+        const want = this.#pf.originalDeployment;
+        if (
+          svc.taskDefinition === original &&
+          (cfg?.maximumPercent !== want?.maximumPercent || cfg?.minimumHealthyPercent !== want?.minimumHealthyPercent)
+        ) {
+          items.push({
+            kind: 'deployment-configuration',
+            resource: svc.serviceArn!,
+            detail: `maximumPercent ${cfg?.maximumPercent}/minimumHealthyPercent ${cfg?.minimumHealthyPercent}, was ${want?.maximumPercent}/${want?.minimumHealthyPercent}`,
+          });
+        }
+      }
+      for (const arn of this.#chaosArns) {
+        const td = (await this.#deps.ecs.describeTaskDefinition({ taskDefinition: arn }, opts)).taskDefinition;
+        if (td?.status === 'ACTIVE')
+          items.push({ kind: 'active-chaos-revision', resource: arn, detail: `${shortRevision(arn)} is still ACTIVE` });
+      }
+      const onOriginal = svc?.taskDefinition === original;
+      result.effect.restored = onOriginal && !items.some((i) => i.kind === 'active-chaos-revision');
+      if (!onOriginal && svc)
+        result.effect.notes.push(`at the end the service runs ${svc.taskDefinition}, not the original ${original}`);
+    } catch (error) {
+      items.push({
+        kind: 'service-on-chaos-revision',
+        resource: result.target.serviceArn ?? spec.service,
+        detail: `the end state could not be read: ${(error as Error).message}`,
+      });
+    }
+    if (this.#chaosArns.size === 0 && result.mutations.length === 0) result.effect.restored = true;
+    result.residue = {
+      clean: items.length === 0,
+      items,
+      ...(items.length > 0 ? { recoverCommand: recoverCommand(spec) } : {}),
+    };
+  }
+
+  #decide(failure: unknown): void {
+    const result = this.#result;
+    const effect = result.effect;
+    if (this.#aborted) {
+      result.verdict = 'Stopped';
+      const reason: unknown = this.#signal.reason;
+      const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'aborted';
+      result.verdictReason = `aborted (${why}); ${result.residue.clean ? 'restored' : 'NOT fully restored'}`;
+    } else if (failure !== undefined) {
+      result.verdict = failure instanceof ChaosError && failure.code === 'CHAOS_TASKS_FAILED' ? 'Fail' : 'Error';
+      result.verdictReason = (failure as Error).message;
+    } else if (!effect.swapped || !effect.chaosTasksRan) {
+      result.verdict = 'Fail';
+      result.verdictReason = effect.notes[0] ?? 'the chaos did not take effect';
+    } else if (result.conflicts.length > 0) {
+      result.verdict = 'Fail';
+      result.verdictReason = result.conflicts[0]!;
+    } else if (!effect.restored || !result.residue.clean) {
+      result.verdict = 'Fail';
+      result.verdictReason = 'the service was not fully restored';
+    } else {
+      result.verdict = 'Pass';
+      result.verdictReason = `the task role was swapped on ${result.exposure.peakChaosTasks} of ${result.exposure.desiredCount} tasks at peak and restored; nothing left behind`;
+    }
+  }
+}
+
+/** The original deployment configuration to restore (ECS defaults when the service showed none). */
+function restoreConfiguration(original: DeploymentConfiguration | undefined): DeploymentConfiguration {
+  return original ?? { maximumPercent: 200, minimumHealthyPercent: 100 };
+}

@@ -1,0 +1,58 @@
+/**
+ * Every message ecs-chaos emits goes through an IoHost as a coded message. The library never
+ * prints: the CLI renders messages for a terminal or as JSON lines, tests record them.
+ */
+
+/** The closed vocabulary of message codes. */
+export const IO_CODES = {
+  'phase.start': 'a lifecycle phase began',
+  'phase.end': 'a lifecycle phase ended',
+  'preflight.check': 'a preflight check passed, warned or failed',
+  'mutation.done': 'an AWS mutation was made',
+  'mutation.undone': 'an AWS mutation was undone',
+  'tasks.observed': 'the tasks of the service, counted per revision and state',
+  'wait.start': 'waiting for a condition, with its limit',
+  'aws.retry': 'an AWS call is retried after a transient error',
+  'abort.requested': 'an abort was requested (signal, stop condition, error)',
+  'cleanup.running': 'cleanup is running and will not be skipped',
+  'conflict.detected': 'someone else changed the service during the experiment',
+  warning: 'something worth knowing that does not stop the run',
+  'verdict.reached': 'the experiment ended with a verdict',
+  info: 'general information',
+} as const;
+
+export type IoCode = keyof typeof IO_CODES;
+export type IoLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** A message to the user. */
+export interface IoMessage {
+  readonly time: Date;
+  readonly level: IoLevel;
+  readonly code: IoCode;
+  /** One readable line. */
+  readonly message: string;
+  /** Structured detail for JSON output. */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** Where messages go. */
+export interface IoHost {
+  notify(message: IoMessage): void;
+}
+
+/** An IoHost that drops everything. */
+export const SILENT_IO: IoHost = { notify: () => {} };
+
+/** An IoHost that records messages, for tests. */
+export class RecordingIoHost implements IoHost {
+  readonly messages: IoMessage[] = [];
+
+  notify(message: IoMessage): void {
+    this.messages.push(message);
+  }
+
+  /** The messages with the given code. */
+  withCode(code: IoCode): IoMessage[] {
+    return this.messages.filter((m) => m.code === code);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The experiment result: the JSON written by `--result-file` and printed by `--output json`.
+ * Versioned; docs/result-schema.md documents every field.
+ */
+import type { FaultName } from '../config/spec.js';
+
+/** The result's schema version. Bump on any incompatible change. */
+export const RESULT_SCHEMA_VERSION = 1;
+
+/** The verdicts, as Litmus names them. */
+export const VERDICTS = ['Pass', 'Fail', 'Stopped', 'Error'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export interface TimelineEntry {
+  /** ISO 8601. */
+  readonly time: string;
+  readonly kind: 'phase' | 'event';
+  /** For phases: preflight, ramp-up, inject, hold, revert, ramp-down, verify. */
+  readonly name: string;
+  readonly message: string;
+  readonly iteration?: number;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export interface MutationRecord {
+  readonly id: number;
+  /** The AWS operation, e.g. RegisterTaskDefinition. */
+  readonly operation: string;
+  /** What it changed: an ARN. */
+  readonly target: string;
+  readonly detail: string;
+  readonly at: string;
+  readonly iteration: number;
+  /** Whether it has been undone (or needs no undo). */
+  undone: boolean;
+  undoneAt?: string;
+  /** The operation that undid it. */
+  undoneBy?: string;
+}
+
+export interface IterationRecord {
+  readonly index: number;
+  chaosTaskDefinitionArn?: string;
+  injectedAt?: string;
+  /** When the first task of the chaos revision was RUNNING. */
+  chaosRunningAt?: string;
+  holdSeconds?: number;
+  revertedAt?: string;
+  peakChaosTasks: number;
+}
+
+export interface EffectVerification {
+  readonly originalTaskDefinitionArn: string;
+  /** The last chaos revision registered (all of them are in `iterations`). */
+  chaosTaskDefinitionArn: string | null;
+  /** The chaos task role, null when the fault removes the task role. */
+  readonly chaosTaskRoleArn: string | null;
+  readonly originalTaskRoleArn: string | null;
+  /** After injection the primary deployment used the chaos revision, whose task role was as expected. */
+  swapped: boolean;
+  /** Tasks of the chaos revision reached RUNNING. */
+  chaosTasksRan: boolean;
+  /** At the end the service is on the original revision and every chaos revision is INACTIVE. */
+  restored: boolean;
+  /** Why a check is false, one line each. */
+  notes: string[];
+}
+
+export interface Exposure {
+  /** The most RUNNING tasks of the chaos revision seen at once. */
+  peakChaosTasks: number;
+  readonly desiredCount: number;
+  /** peakChaosTasks / desiredCount, 0..1 (can exceed 1 during a surge). */
+  peakShare: number;
+  /** Distinct tasks that ran the chaos revision. */
+  tasksThatRanChaos: number;
+}
+
+export interface ResidueItem {
+  readonly kind: 'service-on-chaos-revision' | 'service-markers' | 'active-chaos-revision' | 'deployment-configuration';
+  readonly resource: string;
+  readonly detail: string;
+}
+
+export interface Residue {
+  clean: boolean;
+  items: ResidueItem[];
+  /** The exact command that repairs what is left, when something is. */
+  recoverCommand?: string;
+}
+
+export interface ExperimentResult {
+  readonly schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  readonly experimentId: string;
+  readonly fault: FaultName;
+  readonly tool: { readonly name: 'ecs-chaos'; readonly version: string };
+  readonly target: { readonly cluster: string; readonly service: string; readonly region: string; serviceArn?: string };
+  /** The tunables, as run (no secrets). */
+  readonly spec: Readonly<Record<string, unknown>>;
+  readonly startedAt: string;
+  endedAt?: string;
+  verdict: Verdict;
+  /** One line on why the verdict is what it is. */
+  verdictReason: string;
+  readonly timeline: TimelineEntry[];
+  readonly mutations: MutationRecord[];
+  readonly iterations: IterationRecord[];
+  effect: EffectVerification;
+  exposure: Exposure;
+  residue: Residue;
+  /** Someone else's change detected during the run. */
+  conflicts: string[];
+  /** The error that ended the run, if any. */
+  error?: { code: string; message: string };
+}
