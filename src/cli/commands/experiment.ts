@@ -1,0 +1,137 @@
+/**
+ * `ecs-chaos run update-task-role` and `ecs-chaos plan`: the same configuration, the same preflight;
+ * `run` injects and restores, `plan` only says what `run` would do.
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createCredentialProvider } from '../../aws/credentials.js';
+import { createAwsPorts } from '../../aws/sdk.js';
+import { loadExperimentSpec } from '../../config/load.js';
+import type { ExperimentSpec } from '../../config/spec.js';
+import { SYSTEM_CLOCK } from '../../engine/clock.js';
+import { planExperiment } from '../../engine/plan.js';
+import { runExperiment } from '../../engine/run.js';
+import { ChaosError } from '../../errors.js';
+import type { IoHost } from '../../io/io-host.js';
+import type { ExperimentResult } from '../../report/result.js';
+import { VERSION } from '../../version.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { exitCodeOf } from '../exit-status.js';
+import { renderPlan, renderResult, streamIoHost, type LogFormat } from '../render.js';
+
+/** What the experiment commands read from the command line and the process. */
+export interface ExperimentCommandInput {
+  readonly fault?: string;
+  /** The flags the user typed (commander keys). */
+  readonly flags: Readonly<Record<string, string | boolean | undefined>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  /** How often tasks are polled, in milliseconds. */
+  readonly pollIntervalMs?: number;
+}
+
+function portsFor(
+  spec: ExperimentSpec,
+  env: ExperimentCommandInput['env'],
+  io: IoHost,
+): ReturnType<typeof createAwsPorts> {
+  const credentials = createCredentialProvider(spec.auth, { region: spec.region, env });
+  return createAwsPorts({
+    region: spec.region,
+    ...(spec.auth.endpointUrl ? { endpoint: spec.auth.endpointUrl } : {}),
+    credentials,
+    onRetry: ({ operation, attempt, delayMs, error }) =>
+      io.notify({
+        time: new Date(),
+        level: 'warn',
+        code: 'aws.retry',
+        message: `${operation} failed (${(error as Error).name}); retry ${attempt} in ${delayMs} ms`,
+        data: { operation, attempt, delayMs },
+      }),
+  });
+}
+
+function logFormat(input: ExperimentCommandInput): LogFormat {
+  return input.flags.logFormat === 'json' ? 'json' : 'text';
+}
+
+/** Writes the result file atomically (a crash never leaves half a file). */
+export async function writeResultFile(path: string, result: ExperimentResult): Promise<string> {
+  const target = resolve(path);
+  const tmp = `${target}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(result, null, 2)}\n`, 'utf8');
+  await rename(tmp, target);
+  return target;
+}
+
+/** `ecs-chaos plan`. */
+export async function planCommand(input: ExperimentCommandInput): Promise<ExitCode> {
+  const spec = loadExperimentSpec({
+    flags: input.flags,
+    env: input.env,
+    file: input.flags.file as string | undefined,
+    fault: input.fault,
+  });
+  const io = streamIoHost(input.stderr, logFormat(input));
+  const ports = portsFor(spec, input.env, io);
+  try {
+    const plan = await planExperiment(spec, { ecs: ports.ecs, iam: ports.iam, io, now: () => new Date() });
+    if (spec.output === 'json') input.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    else input.stdout.write(renderPlan(plan));
+    return EXIT.ok;
+  } finally {
+    ports.destroy();
+  }
+}
+
+/** `ecs-chaos run update-task-role`. */
+export async function runCommand(input: ExperimentCommandInput, signal: AbortSignal): Promise<ExitCode> {
+  const spec = loadExperimentSpec({
+    flags: input.flags,
+    env: input.env,
+    file: input.flags.file as string | undefined,
+    fault: input.fault,
+  });
+  const io = streamIoHost(input.stderr, logFormat(input));
+  const ports = portsFor(spec, input.env, io);
+  try {
+    let result: ExperimentResult;
+    try {
+      result = await runExperiment(
+        spec,
+        {
+          ecs: ports.ecs,
+          iam: ports.iam,
+          io,
+          clock: SYSTEM_CLOCK,
+          version: VERSION,
+          ...(input.pollIntervalMs ? { pollIntervalMs: input.pollIntervalMs } : {}),
+        },
+        signal,
+      );
+    } catch (error) {
+      // Nothing was changed: the run ended in preflight.
+      if ((error as Error).name === 'AbortError' || signal.aborted) {
+        input.stderr.write('ecs-chaos: aborted before any change; nothing to restore\n');
+        return EXIT.abortedRestored;
+      }
+      const message =
+        error instanceof ChaosError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+      input.stderr.write(`ecs-chaos: ${message}\nnothing was changed.\n`);
+      return EXIT.invalidInput;
+    }
+    let written: string | undefined;
+    if (spec.resultFile) written = await writeResultFile(spec.resultFile, result);
+    if (spec.output === 'json') input.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else input.stdout.write(renderResult(result, written));
+    if (!result.residue.clean) {
+      input.stderr.write(
+        `ecs-chaos: something was left behind; repair it with:\n  ${result.residue.recoverCommand ?? ''}\n`,
+      );
+    }
+    return exitCodeOf(result);
+  } finally {
+    ports.destroy();
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The `ecs-chaos` command. The only place that touches `process.*`: it parses the command line,
+ * loads the chosen command's module lazily (so `--help` starts fast), turns SIGINT/SIGTERM into one
+ * abort signal, and sets the exit code. It never calls process.exit.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { FIELD_LIST } from '../config/fields.js';
+import { ChaosError, InvalidInputError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { EXIT } from './exit-codes.js';
+
+// The AWS SDK warns on every start under Node 20; the tool supports Node 20 on purpose.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** One AbortController for the run: the first signal aborts, later ones only say cleanup is running. */
+function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  let count = 0;
+  const onSignal = (name: NodeJS.Signals): void => {
+    count++;
+    if (count === 1) {
+      process.stderr.write(`\necs-chaos: received ${name}: stopping the chaos and restoring the service...\n`);
+      const reason = new Error(`${name} received`);
+      reason.name = 'AbortError';
+      controller.abort(reason);
+    } else {
+      process.stderr.write(
+        `ecs-chaos: received ${name} again: cleanup is running and will not be skipped; please wait.\n`,
+      );
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function pollInterval(): number | undefined {
+  const text = process.env.ECS_CHAOS_POLL_INTERVAL_MS;
+  const n = Number(text);
+  return text && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Adds the tunables' flags, built from the one field table. */
+function withExperimentOptions(command: Command): Command {
+  command.option('-f, --file <path>', 'experiment file (YAML or JSON)');
+  for (const field of FIELD_LIST) {
+    const env = field.env ? ` [env ${field.env}]` : '';
+    const def = field.default !== undefined && field.default !== '' ? ` (default: ${String(field.default)})` : '';
+    const option = new Option(
+      `${field.flag}${field.valueName ? ` ${field.valueName}` : ''}`,
+      `${field.description}${env}${def}`,
+    );
+    command.addOption(option);
+  }
+  command.addOption(
+    new Option('--log-format <format>', 'progress on stderr: text or json lines').choices(['text', 'json']),
+  );
+  return command;
+}
+
+function buildProgram(): Command {
+  const program = new Command('ecs-chaos')
+    .description("Chaos engineering for AWS ECS: swap a service's IAM task role for a chaos window, then restore it.")
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  withExperimentOptions(
+    program
+      .command('run')
+      .description('Run a fault: update-task-role swaps the task role of a service, holds, and restores it')
+      .argument('<fault>', 'the fault to run: update-task-role'),
+  ).action(async (fault: string, flags: Record<string, string | boolean>) => {
+    const { runCommand } = await import('./commands/experiment.js');
+    const abort = abortOnSignals();
+    try {
+      process.exitCode = await runCommand(
+        {
+          fault,
+          flags,
+          env: process.env,
+          stdout: process.stdout,
+          stderr: process.stderr,
+          pollIntervalMs: pollInterval(),
+        },
+        abort.signal,
+      );
+    } finally {
+      abort.dispose();
+    }
+  });
+
+  withExperimentOptions(
+    program
+      .command('plan')
+      .description(
+        'Preflight and print what run would do: the task definition diff, the deployment configuration, the API calls. Changes nothing',
+      ),
+  ).action(async (flags: Record<string, string | boolean>) => {
+    const { planCommand } = await import('./commands/experiment.js');
+    process.exitCode = await planCommand({
+      fault: 'update-task-role',
+      flags,
+      env: process.env,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+  });
+
+  program
+    .command('demo')
+    .description('Run the fault end to end against the built-in sandbox (no AWS account needed)')
+    .option('--duration <duration>', 'how long the chaos lasts', '10s')
+    .option('--result-file <path>', 'where to write the result JSON', 'ecs-chaos-demo-result.json')
+    .addOption(
+      new Option('--pace <pace>', 'how fast the sandbox moves tasks')
+        .choices(['fast', 'realistic'])
+        .default('realistic'),
+    )
+    .addOption(new Option('--output <format>', 'text or json on stdout').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--log-format <format>', 'progress on stderr: text or json lines').choices(['text', 'json']))
+    .action(
+      async (opts: {
+        duration: string;
+        resultFile: string;
+        pace: 'fast' | 'realistic';
+        output: string;
+        logFormat?: string;
+      }) => {
+        const { demoCommand } = await import('./commands/demo.js');
+        const abort = abortOnSignals();
+        try {
+          process.exitCode = await demoCommand(opts, { stdout: process.stdout, stderr: process.stderr }, abort.signal);
+        } finally {
+          abort.dispose();
+        }
+      },
+    );
+
+  program
+    .command('sandbox')
+    .description('Start the local AWS-compatible sandbox (ECS, IAM, STS) on 127.0.0.1 until Ctrl-C')
+    .option('--port <n>', 'TCP port (0 picks a free one)', '4599')
+    .addOption(new Option('--scenario <name>', 'starting world').choices(['demo', 'empty']).default('demo'))
+    .addOption(new Option('--pace <pace>', 'how fast tasks move').choices(['fast', 'realistic']).default('realistic'))
+    .option('--latency-ms <n>', 'added latency of every AWS call, in milliseconds', '0')
+    .action(async (opts: Record<string, string>) => {
+      const { sandboxCommand } = await import('./commands/sandbox.js');
+      process.exitCode = await sandboxCommand({
+        port: opts.port!,
+        scenario: opts.scenario!,
+        pace: opts.pace!,
+        latencyMs: opts.latencyMs!,
+      });
+    });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end with code 0; usage mistakes are invalid input.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
+      return;
+    }
+    if (err instanceof InvalidInputError || (err instanceof ChaosError && err.fault === 'user')) {
+      process.stderr.write(`ecs-chaos: ${err.message}\nnothing was changed.\n`);
+      process.exitCode = EXIT.invalidInput;
+      return;
+    }
+    const message = err instanceof ChaosError ? `${err.code}: ${err.message}` : String((err as Error)?.stack ?? err);
+    process.stderr.write(`ecs-chaos: ${message}\n`);
+    process.exitCode = EXIT.needsRecovery;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,120 @@
+/**
+ * How the CLI shows what the library tells it: progress lines on stderr (readable on a terminal,
+ * JSON lines with --log-format json), and the final report or plan on stdout.
+ */
+import type { IoHost, IoMessage } from '../io/io-host.js';
+import type { ExperimentPlan } from '../engine/plan.js';
+import type { ExperimentResult } from '../report/result.js';
+
+export type LogFormat = 'text' | 'json';
+
+/** An IoHost writing progress to a stream. */
+export function streamIoHost(out: NodeJS.WritableStream, format: LogFormat, start: Date = new Date()): IoHost {
+  return {
+    notify(message: IoMessage): void {
+      if (message.level === 'debug') return;
+      if (format === 'json') {
+        out.write(
+          `${JSON.stringify({ time: message.time.toISOString(), level: message.level, code: message.code, message: message.message, ...(message.data ? { data: message.data } : {}) })}\n`,
+        );
+        return;
+      }
+      const elapsed = ((message.time.getTime() - start.getTime()) / 1000).toFixed(1).padStart(6);
+      const tag =
+        message.code === 'phase.start'
+          ? '=='
+          : message.level === 'warn'
+            ? '!!'
+            : message.level === 'error'
+              ? 'XX'
+              : '  ';
+      out.write(`[+${elapsed}s] ${tag} ${message.message}\n`);
+    },
+  };
+}
+
+function pct(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
+function yesNo(v: boolean): string {
+  return v ? 'yes' : 'NO';
+}
+
+/** The readable report of a run. */
+export function renderResult(result: ExperimentResult, resultFile: string | undefined): string {
+  const lines: string[] = [];
+  const t0 = Date.parse(result.startedAt);
+  lines.push('');
+  lines.push(
+    `ecs-chaos ${result.fault} on ${result.target.cluster}/${result.target.service} (${result.target.region})`,
+  );
+  lines.push(`experiment ${result.experimentId}`);
+  lines.push('');
+  lines.push('timeline:');
+  for (const e of result.timeline) {
+    if (
+      e.kind === 'phase' ||
+      ['mutation', 'undo', 'chaos-running', 'conflict', 'restore', 'restore-failed', 'error', 'tasks'].includes(e.name)
+    ) {
+      const at = `+${((Date.parse(e.time) - t0) / 1000).toFixed(1)}s`.padStart(8);
+      lines.push(`  ${at}  ${e.kind === 'phase' ? `[${e.name}]`.padEnd(12) : ''.padEnd(12)} ${e.message}`);
+    }
+  }
+  lines.push('');
+  const effect = result.effect;
+  lines.push(
+    `effect:    swapped ${yesNo(effect.swapped)}, chaos tasks ran ${yesNo(effect.chaosTasksRan)}, restored ${yesNo(effect.restored)}`,
+  );
+  lines.push(
+    `           task role ${effect.originalTaskRoleArn ?? '(none)'} -> ${effect.chaosTaskRoleArn ?? '(removed)'}`,
+  );
+  for (const note of effect.notes) lines.push(`           note: ${note}`);
+  const x = result.exposure;
+  lines.push(
+    `exposure:  peak ${x.peakChaosTasks} of ${x.desiredCount} tasks on the chaos revision (${pct(x.peakShare)}); ${x.tasksThatRanChaos} distinct tasks ran it`,
+  );
+  const undone = result.mutations.filter((m) => m.undone).length;
+  lines.push(`mutations: ${result.mutations.length} made, ${undone} undone`);
+  for (const c of result.conflicts) lines.push(`conflict:  ${c}`);
+  if (result.residue.clean) lines.push('residue:   none, the service is as it was');
+  else {
+    lines.push('residue:   LEFT BEHIND:');
+    for (const item of result.residue.items) lines.push(`           - ${item.kind}: ${item.resource} (${item.detail})`);
+    lines.push(`           repair with: ${result.residue.recoverCommand ?? ''}`);
+  }
+  if (result.error) lines.push(`error:     ${result.error.code}: ${result.error.message}`);
+  lines.push('');
+  lines.push(`verdict:   ${result.verdict}: ${result.verdictReason}`);
+  if (resultFile) lines.push(`result:    ${resultFile}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The readable plan. */
+export function renderPlan(plan: ExperimentPlan): string {
+  const lines: string[] = ['', 'preflight:'];
+  for (const c of plan.checks)
+    lines.push(`  ${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'} ${c.name}: ${c.detail}`);
+  lines.push('', `task definition ${plan.originalTaskDefinitionArn} -> a new revision of the same family:`);
+  if (plan.taskDefinitionDiff.length === 0) lines.push('  (no difference)');
+  for (const d of plan.taskDefinitionDiff) {
+    lines.push(`  ${d.path}: ${JSON.stringify(d.before) ?? '(absent)'} -> ${JSON.stringify(d.after) ?? '(absent)'}`);
+  }
+  lines.push('  (every other field is copied unchanged; the copy is tagged with recovery markers)');
+  const o = plan.deploymentConfiguration.original;
+  const c = plan.deploymentConfiguration.chaos;
+  lines.push('', 'deployment configuration during the chaos window:');
+  lines.push(
+    `  maximumPercent ${o?.maximumPercent ?? '(default)'} -> ${c.maximumPercent}, minimumHealthyPercent ${o?.minimumHealthyPercent ?? '(default)'} -> ${c.minimumHealthyPercent} (restored afterwards)`,
+  );
+  lines.push(
+    '',
+    `iterations: ${plan.iterations.length} (hold ${plan.iterations.map((h) => `${h}s`).join(', ')}) on ${plan.desiredCount} desired tasks`,
+  );
+  lines.push('', 'API calls, in order:');
+  plan.calls.forEach((call, i) =>
+    lines.push(`  ${String(i + 1).padStart(2)}. ${call.mutating ? '*' : ' '} ${call.operation} ${call.detail}`),
+  );
+  lines.push('', '  (* changes AWS; plan made none of these changes)');
+  return `${lines.join('\n')}\n`;
+}

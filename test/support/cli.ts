@@ -1,0 +1,96 @@
+/** Test support: the built `ecs-chaos` program run as a child process. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI; `npm test` builds it first. */
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+function ensureBuilt(): void {
+  if (!existsSync(CLI))
+    throw new Error(`${CLI} is missing: run 'npm run build' (npm test does it) before the CLI tests`);
+}
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI to completion (bounded by `timeoutMs`, then killed). */
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  ensureBuilt();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Starts the CLI and keeps it running; `waitForOutput` resolves when stdout matches. */
+export function startCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): {
+  child: ChildProcessWithoutNullStreams;
+  output: () => { stdout: string; stderr: string };
+  waitForOutput: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+} {
+  ensureBuilt();
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env } });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    for (const l of listeners) l();
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => {
+      for (const l of listeners) l();
+      resolve({ code, signal });
+    }),
+  );
+  return {
+    child,
+    output: () => ({ stdout, stderr }),
+    exited,
+    waitForOutput: (pattern, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const match = pattern.exec(stdout);
+          if (match) {
+            cleanup();
+            resolve(match);
+          } else if (child.exitCode !== null) {
+            cleanup();
+            reject(new Error(`the CLI exited (${child.exitCode}) before printing ${pattern}: ${stdout}\n${stderr}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`timed out waiting for ${pattern}; stdout: ${stdout}\nstderr: ${stderr}`));
+        }, timeoutMs);
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+      }),
+  };
+}
