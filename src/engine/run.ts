@@ -23,6 +23,7 @@ import type {
 import { RESULT_SCHEMA_VERSION } from '../report/result.js';
 import type { Clock } from './clock.js';
 import { chaosRevisionMarkers, MARKER_KEYS, serviceMarkers } from './markers.js';
+import { findChaosRevisions } from './find-chaos-revisions.js';
 import { countTasks, describeCounts, serviceTasks, shortRevision } from './observe.js';
 import { preflight, type PreflightResult } from './preflight.js';
 import { recoverCommand } from './recover-command.js';
@@ -65,6 +66,7 @@ interface IterationState {
   /** Set when RegisterTaskDefinition answered. */
   chaosArn?: string;
   registerAttempted: boolean;
+  tagAttempted: boolean;
   serviceTagged: boolean;
   serviceUpdateAttempted: boolean;
   mutations: { register?: MutationRecord; tag?: MutationRecord; update?: MutationRecord };
@@ -271,9 +273,9 @@ class Run {
       }
     } catch (error) {
       failure = error;
-      if (isAbort(error) || this.#signal.aborted) {
-        this.#aborted = true;
-      } else {
+      const restoreFailed = error instanceof ChaosError && error.code === 'RESTORE_FAILED';
+      if (isAbort(error) || this.#signal.aborted) this.#aborted = true;
+      if (restoreFailed || !this.#aborted) {
         result.error = { code: errorCode(error), message: (error as Error).message };
         this.#event('error', `error: ${(error as Error).message}`, { code: errorCode(error) }, 'error');
       }
@@ -299,6 +301,7 @@ class Run {
     const state: IterationState = {
       record,
       registerAttempted: false,
+      tagAttempted: false,
       serviceTagged: false,
       serviceUpdateAttempted: false,
       mutations: {},
@@ -320,10 +323,12 @@ class Run {
   }
 
   async #inject(state: IterationState): Promise<void> {
-    const { spec } = { spec: this.#spec };
+    const spec = this.#spec;
     const pf = this.#pf;
     const index = state.record.index;
-    const signal = { abortSignal: this.#signal };
+    // Mutations are not cut short by an abort: a call in flight completes, so the run knows what it
+    // changed, and the abort is honoured right after it.
+    const mutate = {};
     this.#phase(
       'inject',
       `iteration ${index}: inject (task role ${pf.original.taskRoleArn ?? '(none)'} -> ${spec.taskRoleArn ?? '(removed)'})`,
@@ -344,7 +349,7 @@ class Run {
     });
 
     state.registerAttempted = true;
-    const registered = await this.#deps.ecs.registerTaskDefinition(input, signal);
+    const registered = await this.#deps.ecs.registerTaskDefinition(input, mutate);
     const chaos = registered.taskDefinition!;
     state.chaosArn = chaos.taskDefinitionArn!;
     this.#chaosArns.add(state.chaosArn);
@@ -363,7 +368,9 @@ class Run {
       originalDeployment: pf.originalDeployment,
       chaosTaskDefinitionArn: state.chaosArn,
     });
-    await this.#deps.ecs.tagResource({ resourceArn: pf.service.serviceArn!, tags }, signal);
+    state.tagAttempted = true;
+    this.#signal.throwIfAborted();
+    await this.#deps.ecs.tagResource({ resourceArn: pf.service.serviceArn!, tags }, mutate);
     state.serviceTagged = true;
     state.mutations.tag = this.#mutation(
       'TagResource',
@@ -371,6 +378,7 @@ class Run {
       `service ${spec.service} marked as under chaos`,
       index,
     );
+    this.#signal.throwIfAborted();
 
     state.serviceUpdateAttempted = true;
     await this.#deps.ecs.updateService(
@@ -380,7 +388,7 @@ class Run {
         taskDefinition: state.chaosArn,
         deploymentConfiguration: pf.chaosDeployment,
       },
-      signal,
+      mutate,
     );
     state.record.injectedAt = this.#deps.clock.now().toISOString();
     state.mutations.update = this.#mutation(
@@ -389,6 +397,7 @@ class Run {
       `${spec.service} -> ${shortRevision(state.chaosArn)} (maximumPercent ${pf.chaosDeployment.maximumPercent}, minimumHealthyPercent ${pf.chaosDeployment.minimumHealthyPercent})`,
       index,
     );
+    this.#signal.throwIfAborted();
 
     await this.#checkSwap(state.chaosArn, chaos);
     await this.#waitForChaosTasks(state);
@@ -582,6 +591,26 @@ class Run {
         }
       }
       // 2. The chaos revision: deregistered (only if unused when someone else owns the service now).
+      //    When RegisterTaskDefinition's answer was lost (abort, network), find it by its markers.
+      if (state.registerAttempted && !state.chaosArn) {
+        const found = await findChaosRevisions(this.#deps.ecs, pf.original.family!, {
+          experimentId: this.#result.experimentId,
+          limit: 10,
+          abortSignal: cleanup,
+        });
+        for (const revision of found) {
+          const arn = revision.taskDefinition.taskDefinitionArn!;
+          this.#chaosArns.add(arn);
+          state.record.chaosTaskDefinitionArn ??= arn;
+          if (state.chaosArn === undefined) {
+            state.chaosArn = arn;
+            state.mutations.register = this.#mutation('RegisterTaskDefinition', arn, `${shortRevision(arn)} (its answer was lost; found by its markers)`, index);
+          } else {
+            await this.#deps.ecs.deregisterTaskDefinition({ taskDefinition: arn }, opts);
+            this.#event('cleanup', `deregistered ${shortRevision(arn)}, registered by this run but unanswered`, {}, 'info', index);
+          }
+        }
+      }
       if (state.chaosArn) {
         const inUse = this.#result.conflicts.length > 0 && (await this.#revisionInUse(state.chaosArn, cleanup));
         if (inUse) {
@@ -599,7 +628,7 @@ class Run {
         }
       }
       // 3. The service markers.
-      if (state.serviceTagged || state.chaosArn) {
+      if (state.tagAttempted) {
         await this.#untagService(opts);
         this.#undone(state.mutations.tag, 'UntagResource');
       }
