@@ -36,7 +36,13 @@ export async function findChaosRevisions(
   let nextToken: string | undefined;
   do {
     const page = await ecs.listTaskDefinitions(
-      { familyPrefix: family, status: options.status ?? 'ACTIVE', sort: 'DESC', maxResults: Math.min(100, limit), nextToken },
+      {
+        familyPrefix: family,
+        status: options.status ?? 'ACTIVE',
+        sort: 'DESC',
+        maxResults: Math.min(100, limit),
+        nextToken,
+      },
       call,
     );
     arns.push(...(page.taskDefinitionArns ?? []));

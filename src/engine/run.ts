@@ -604,10 +604,21 @@ class Run {
           state.record.chaosTaskDefinitionArn ??= arn;
           if (state.chaosArn === undefined) {
             state.chaosArn = arn;
-            state.mutations.register = this.#mutation('RegisterTaskDefinition', arn, `${shortRevision(arn)} (its answer was lost; found by its markers)`, index);
+            state.mutations.register = this.#mutation(
+              'RegisterTaskDefinition',
+              arn,
+              `${shortRevision(arn)} (its answer was lost; found by its markers)`,
+              index,
+            );
           } else {
             await this.#deps.ecs.deregisterTaskDefinition({ taskDefinition: arn }, opts);
-            this.#event('cleanup', `deregistered ${shortRevision(arn)}, registered by this run but unanswered`, {}, 'info', index);
+            this.#event(
+              'cleanup',
+              `deregistered ${shortRevision(arn)}, registered by this run but unanswered`,
+              {},
+              'info',
+              index,
+            );
           }
         }
       }
