@@ -4,6 +4,7 @@
  */
 import type { Cluster, DeploymentConfiguration, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { parseRoleArn } from '../aws/arn.js';
+import type { GetRoleCommandOutput } from '@aws-sdk/client-iam';
 import type { EcsPort, IamPort } from '../aws/ports.js';
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
@@ -101,10 +102,17 @@ export async function preflight(spec: ExperimentSpec, deps: PreflightDeps): Prom
     }
   };
 
-  // The cluster.
-  const clusters = await read('cluster exists', () =>
-    deps.ecs.describeClusters({ clusters: [spec.cluster] }, callOptions),
+  // The independent reads go out together: preflight costs two round trips, not four.
+  const clustersCall = settle(deps.ecs.describeClusters({ clusters: [spec.cluster] }, callOptions));
+  const servicesCall = settle(
+    deps.ecs.describeServices({ cluster: spec.cluster, services: [spec.service], include: ['TAGS'] }, callOptions),
   );
+  const chaosRole = spec.taskRoleArn === null ? undefined : parseRoleArn(spec.taskRoleArn);
+  const roleCall =
+    chaosRole?.ok === true ? settle(deps.iam.getRole({ RoleName: chaosRole.arn.roleName }, callOptions)) : undefined;
+
+  // The cluster.
+  const clusters = await read('cluster exists', () => unsettle(clustersCall));
   const cluster = clusters.clusters?.find((c) => c.clusterName === spec.cluster);
   if (!cluster || cluster.status !== 'ACTIVE') {
     fail(
@@ -117,9 +125,7 @@ export async function preflight(spec: ExperimentSpec, deps: PreflightDeps): Prom
   // The service.
   let services;
   try {
-    services = await read('service exists', () =>
-      deps.ecs.describeServices({ cluster: spec.cluster, services: [spec.service], include: ['TAGS'] }, callOptions),
-    );
+    services = await read('service exists', () => unsettle(servicesCall));
   } catch (error) {
     if (awsErrorName(error) === 'ClusterNotFoundException')
       fail('cluster exists', `cluster '${spec.cluster}' was not found`);
@@ -206,7 +212,7 @@ export async function preflight(spec: ExperimentSpec, deps: PreflightDeps): Prom
   );
 
   // The chaos role.
-  if (spec.taskRoleArn !== null) await checkChaosRole(spec.taskRoleArn, deps, record, fail, callOptions);
+  if (spec.taskRoleArn !== null) await checkChaosRole(spec.taskRoleArn, roleCall, record, fail);
 
   const originalDeployment = svc.deploymentConfiguration;
   const chaosDeployment = chaosDeploymentConfiguration(originalDeployment, spec.affectedPercent);
@@ -222,19 +228,39 @@ export async function preflight(spec: ExperimentSpec, deps: PreflightDeps): Prom
   };
 }
 
+/** A call's outcome, kept so that calls can start together and be examined in order. */
+type Settled<T> = Promise<{ ok: true; value: T } | { ok: false; error: unknown }>;
+
+function settle<T>(promise: Promise<T>): Settled<T> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+async function unsettle<T>(settled: Settled<T>): Promise<T> {
+  const outcome = await settled;
+  if (outcome.ok) return outcome.value;
+  throw outcome.error;
+}
+
 async function checkChaosRole(
   roleArn: string,
-  deps: PreflightDeps,
+  roleCall: Settled<GetRoleCommandOutput> | undefined,
   record: (name: string, status: CheckStatus, detail: string) => PreflightCheck,
   fail: (name: string, detail: string) => never,
-  callOptions: { abortSignal?: AbortSignal },
 ): Promise<void> {
   const parsed = parseRoleArn(roleArn);
-  if (!parsed.ok) fail('chaos role exists', `TASK_ROLE '${roleArn}' is not a role ARN: ${parsed.reason}`);
-  const roleName = parsed.ok ? parsed.arn.roleName : '';
+  if (!parsed.ok || roleCall === undefined) {
+    return fail(
+      'chaos role exists',
+      `TASK_ROLE '${roleArn}' is not a role ARN: ${parsed.ok ? 'unknown' : parsed.reason}`,
+    );
+  }
+  const roleName = parsed.arn.roleName;
   let document: string | undefined;
   try {
-    const role = await deps.iam.getRole({ RoleName: roleName }, callOptions);
+    const role = await unsettle(roleCall);
     document = role.Role?.AssumeRolePolicyDocument;
   } catch (error) {
     const name = awsErrorName(error);

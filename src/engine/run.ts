@@ -368,35 +368,43 @@ class Run {
       originalDeployment: pf.originalDeployment,
       chaosTaskDefinitionArn: state.chaosArn,
     });
+    this.#signal.throwIfAborted();
+    // The chaos revision already carries the markers, so the service's tag and the update go out
+    // together: recover finds the experiment from either.
     state.tagAttempted = true;
-    this.#signal.throwIfAborted();
-    await this.#deps.ecs.tagResource({ resourceArn: pf.service.serviceArn!, tags }, mutate);
-    state.serviceTagged = true;
-    state.mutations.tag = this.#mutation(
-      'TagResource',
-      pf.service.serviceArn!,
-      `service ${spec.service} marked as under chaos`,
-      index,
-    );
-    this.#signal.throwIfAborted();
-
     state.serviceUpdateAttempted = true;
-    await this.#deps.ecs.updateService(
-      {
-        cluster: spec.cluster,
-        service: spec.service,
-        taskDefinition: state.chaosArn,
-        deploymentConfiguration: pf.chaosDeployment,
-      },
-      mutate,
-    );
-    state.record.injectedAt = this.#deps.clock.now().toISOString();
-    state.mutations.update = this.#mutation(
-      'UpdateService',
-      pf.service.serviceArn!,
-      `${spec.service} -> ${shortRevision(state.chaosArn)} (maximumPercent ${pf.chaosDeployment.maximumPercent}, minimumHealthyPercent ${pf.chaosDeployment.minimumHealthyPercent})`,
-      index,
-    );
+    const [tagged, updated] = await Promise.allSettled([
+      this.#deps.ecs.tagResource({ resourceArn: pf.service.serviceArn!, tags }, mutate),
+      this.#deps.ecs.updateService(
+        {
+          cluster: spec.cluster,
+          service: spec.service,
+          taskDefinition: state.chaosArn,
+          deploymentConfiguration: pf.chaosDeployment,
+        },
+        mutate,
+      ),
+    ]);
+    if (tagged.status === 'fulfilled') {
+      state.serviceTagged = true;
+      state.mutations.tag = this.#mutation(
+        'TagResource',
+        pf.service.serviceArn!,
+        `service ${spec.service} marked as under chaos`,
+        index,
+      );
+    }
+    if (updated.status === 'fulfilled') {
+      state.record.injectedAt = this.#deps.clock.now().toISOString();
+      state.mutations.update = this.#mutation(
+        'UpdateService',
+        pf.service.serviceArn!,
+        `${spec.service} -> ${shortRevision(state.chaosArn)} (maximumPercent ${pf.chaosDeployment.maximumPercent}, minimumHealthyPercent ${pf.chaosDeployment.minimumHealthyPercent})`,
+        index,
+      );
+    }
+    if (tagged.status === 'rejected') throw tagged.reason;
+    if (updated.status === 'rejected') throw updated.reason;
     this.#signal.throwIfAborted();
 
     await this.#checkSwap(state.chaosArn, chaos);
