@@ -44,7 +44,7 @@ function runProcess(
   const start = performance.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) =>
     child.on('close', (code) => resolve({ code, stderr, ms: performance.now() - start })),
   );
