@@ -150,13 +150,22 @@ function buildProgram(): Command {
     .addOption(new Option('--scenario <name>', 'starting world').choices(['demo', 'empty']).default('demo'))
     .addOption(new Option('--pace <pace>', 'how fast tasks move').choices(['fast', 'realistic']).default('realistic'))
     .option('--latency-ms <n>', 'added latency of every AWS call, in milliseconds', '0')
-    .action(async (opts: Record<string, string>) => {
+    .option(
+      '--fault <rule>',
+      'inject AWS faults, repeatable (see docs/sandbox.md#fault-injection)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--fault-seed <n>', 'seed of the fault injection randomness')
+    .action(async (opts: Record<string, string> & { fault: string[] }) => {
       const { sandboxCommand } = await import('./commands/sandbox.js');
       process.exitCode = await sandboxCommand({
         port: opts.port!,
         scenario: opts.scenario!,
         pace: opts.pace!,
         latencyMs: opts.latencyMs!,
+        faults: opts.fault,
+        ...(opts.faultSeed !== undefined ? { faultSeed: opts.faultSeed } : {}),
       });
     });
 

@@ -8,6 +8,9 @@ export interface SandboxCommandOptions {
   readonly scenario: string;
   readonly pace: string;
   readonly latencyMs: string;
+  /** Fault rules as typed after --fault (parsed by the sandbox's fault module). */
+  readonly faults: readonly string[];
+  readonly faultSeed?: string;
 }
 
 function wholeNumber(flag: string, text: string, max: number, fix: string): number {
