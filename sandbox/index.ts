@@ -2,7 +2,9 @@
  * The ecs-chaos sandbox: a local AWS-compatible endpoint on loopback speaking ECS (JSON 1.1), IAM
  * and STS (query/XML) as the pinned AWS SDK v3 clients send them. It models behaviour, not strings:
  * tasks move through their states on a clock, rolling deployments honour the deployment
- * configuration, roles that do not trust ECS tasks make tasks fail to start.
+ * configuration, roles that do not trust ECS tasks make tasks fail to start. Faults (latency,
+ * throttling, 5xx answers, dropped and hung connections) can be injected per operation, at start
+ * (`faults`) and at run time (`sandbox.faults`, or `/_sandbox/faults`).
  *
  * @example
  * const sandbox = await startSandbox({ scenario: 'demo' });
@@ -10,6 +12,8 @@
  * await sandbox.close();
  */
 import type { AddressInfo } from 'node:net';
+import { AwsError } from './core/errors.js';
+import { FaultInjector, faultRulesFromJson, type FaultRule } from './core/faults.js';
 import { resolvePace, type PaceOption, type PaceTimings } from './core/clock.js';
 import { ACCOUNT_ID, KeyStore } from './core/identity.js';
 import { OidcIssuer } from './core/oidc.js';
@@ -27,8 +31,28 @@ import type { Scenario } from './scenarios/types.js';
 import { createStsService } from './sts/service.js';
 
 export type { PaceOption, PaceTimings } from './core/clock.js';
-export type { RequestLogEntry } from './core/requestlog.js';
+export type { RequestFault, RequestLogEntry } from './core/requestlog.js';
 export { AwsError } from './core/errors.js';
+export {
+  DEFAULT_HANG_MS,
+  FAULT_KINDS,
+  FAULT_SERVICES,
+  FaultInjector,
+  FaultRuleError,
+  formatFaultRule,
+  MAX_FAULT_MS,
+  MAX_FAULT_SEED,
+  parseFaultRule,
+  validateFaultRule,
+  type FaultInjectorOptions,
+  type FaultKind,
+  type FaultPhase,
+  type FaultRule,
+  type FaultRuleInfo,
+  type FaultSnapshot,
+  type FaultStats,
+  type ResolvedFaultRule,
+} from './core/faults.js';
 
 /** The scenarios the sandbox can start with. */
 export const SCENARIOS = { demo: demoScenario, empty: emptyScenario } as const satisfies Record<string, Scenario>;
@@ -48,6 +72,14 @@ export interface SandboxOptions {
   readonly region?: string;
   /** The clock, epoch milliseconds. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Fault rules to start with, as objects or in the text syntax of `--fault`
+   * (e.g. `ecs:UpdateService=throttle@0.3`). A rule that is invalid or matches no operation makes
+   * `startSandbox` throw a `FaultRuleError` whose `index` is the rule's position.
+   */
+  readonly faults?: readonly (FaultRule | string)[];
+  /** The seed of the fault injection's randomness (0 to 4294967295). @default random, see `sandbox.faults.seed` */
+  readonly faultSeed?: number;
 }
 
 /** The sandbox's parts, for tests that look inside. */
@@ -59,8 +91,10 @@ export interface SandboxWorld {
   readonly oidc: OidcIssuer;
   readonly log: RequestLog;
   readonly pace: PaceTimings;
-  /** Interceptors run before every AWS call; tests add fault injection here. */
+  /** Interceptors run before every AWS call (after the `before` faults); tests may add their own here. */
   readonly interceptors: Interceptor[];
+  /** The fault injector (the same as {@link Sandbox.faults}). */
+  readonly faults: FaultInjector;
 }
 
 /** A running sandbox. */
@@ -73,6 +107,8 @@ export interface Sandbox {
   /** The administrator's credentials (`test` / `test`). */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly world: SandboxWorld;
+  /** Fault injection: add and remove rules at run time, read the statistics and the seed. */
+  readonly faults: FaultInjector;
   /** Issues an OIDC token the sandbox's STS accepts for AssumeRoleWithWebIdentity. */
   issueWebIdentityToken(options: { sub: string; aud?: string; expiresInSeconds?: number }): string;
   /** The AWS calls answered so far (after sequence number `since`). */
@@ -110,6 +146,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     for (const r of ecs.regions()) scheduler.tick(r, now);
   };
   const ecsService = createEcsService({ ecs, scheduler, catchUp });
+  const services = [
+    ecsService,
+    createIamService({ iam, keys, now: clock }),
+    createStsService({ iam, keys, oidc, now: clock }),
+  ];
+  const faults = new FaultInjector({
+    ...(options.faultSeed === undefined ? {} : { seed: options.faultSeed }),
+    ...(options.faults ? { rules: options.faults } : {}),
+    operations: Object.fromEntries(services.map((s) => [s.name, Object.keys(s.handlers)])),
+  });
   const interceptors: Interceptor[] = [];
   if (options.latencyMs && options.latencyMs > 0) {
     const latency = options.latencyMs;
@@ -165,17 +211,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     ],
     ['GET /oidc/jwks', () => oidc.jwks()],
+    ['GET /faults', () => faults.snapshot()],
+    ['POST /faults', (body) => ({ ids: faults.addAll(faultRulesFromJson(body)) })],
+    ['DELETE /faults', () => ({ removed: faults.clear() })],
+    [
+      'DELETE /faults/*',
+      (_body, url) => {
+        const id = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
+        if (!faults.remove(id)) throw new AwsError('NotFound', `no fault rule '${id}'`, 404);
+        return { removed: 1 };
+      },
+    ],
   ]);
 
   const server = createFront({
-    services: [
-      ecsService,
-      createIamService({ iam, keys, now: clock }),
-      createStsService({ iam, keys, oidc, now: clock }),
-    ],
+    services,
     keys,
     log,
     interceptors,
+    faults,
     adminRoutes,
     now: clock,
     defaultRegion: region,
@@ -194,7 +248,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     region,
     accountId: ACCOUNT_ID,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    world: { accountId: ACCOUNT_ID, keys, iam, ecs, oidc, log, pace, interceptors },
+    world: { accountId: ACCOUNT_ID, keys, iam, ecs, oidc, log, pace, interceptors, faults },
+    faults,
     issueWebIdentityToken: (o) => oidc.issueToken(o),
     requests: (since = 0) => log.since(since),
     close: () =>

@@ -1,14 +1,15 @@
 /**
  * The sandbox's HTTP front: reads a request, finds the service and operation by the protocol's
- * rules, authenticates the caller by SigV4, runs the interceptors and the handler, and writes the
- * answer or the error in the protocol's shape.
+ * rules, authenticates the caller by SigV4, consults the fault source, runs the interceptors and
+ * the handler, consults the fault source again, and writes the answer or the error in the protocol's
+ * shape, or cuts the connection when a fault says so.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AwsError } from './errors.js';
 import { requestId as newRequestId } from './ids.js';
 import type { KeyStore, Principal } from './identity.js';
 import { QueryParams } from './query.js';
-import type { RequestLog } from './requestlog.js';
+import type { RequestFault, RequestLog } from './requestlog.js';
 import { isReadOnly, type JsonService, type QueryService, type RequestContext, type ServiceModule } from './service.js';
 import { parseAmzDate, parseAuthorization, verifySignature } from './sigv4.js';
 import { toXml } from './xml.js';
@@ -16,15 +17,64 @@ import { toXml } from './xml.js';
 /** Runs before every AWS operation; may delay it or throw an AwsError to answer with. */
 export type Interceptor = (ctx: RequestContext) => void | Promise<void>;
 
-/** An admin route under `/_sandbox/`: returns a JSON value, or throws an AwsError. */
+/**
+ * An admin route under `/_sandbox/`: returns a JSON value, or throws (an AwsError for its status,
+ * anything else for 400).
+ */
 export type AdminRoute = (body: unknown, url: URL) => unknown;
 
+/** A call as the front's {@link FaultSource} sees it, at one of its two phases. */
+export interface FaultCall {
+  /** The service's signing name: `ecs`, `iam`, `sts`. */
+  readonly service: string;
+  /** The operation, e.g. `UpdateService`. */
+  readonly action: string;
+  /** The wire protocol, which decides the shape of an error. */
+  readonly protocol: 'json' | 'query';
+  /** `before` the interceptors and the handler, or `after` the handler answered successfully. */
+  readonly when: 'before' | 'after';
+}
+
+/** How a fault ends a call: an error answer, a connection closed at once, or held open then closed. */
+export type FaultEnd =
+  | { readonly type: 'error'; readonly error: AwsError }
+  | { readonly type: 'drop' }
+  | { readonly type: 'hang'; readonly ms: number };
+
+/** What a {@link FaultSource} decided about a call at one phase. */
+export interface FaultDecision {
+  /** The faults that struck, for the request log (latencies included). */
+  readonly fired: readonly RequestFault[];
+  /** How the call ends; absent when it goes on. */
+  readonly end?: FaultEnd;
+}
+
+/**
+ * The hook of fault injection (sandbox/core/faults.ts implements it): consulted on every AWS call
+ * before the interceptors and the handler, and after a handler that answered without error (the
+ * call is then applied, and a fault replaces its answer). Latency is waited out inside `apply`.
+ * Admin routes never reach it.
+ */
+export interface FaultSource {
+  /** Decides the faults of a call at one phase (waiting out any latency) and how the call ends. */
+  apply(call: FaultCall): FaultDecision | Promise<FaultDecision>;
+}
+
+/** The request log's error codes of calls that got no answer. */
+export const NO_ANSWER_CODES = { drop: 'ConnectionDropped', hang: 'RequestHung' } as const;
+
+/** Options of {@link createFront}. */
 export interface FrontOptions {
   readonly services: readonly ServiceModule[];
   readonly keys: KeyStore;
   readonly log: RequestLog;
   readonly interceptors: Interceptor[];
-  /** Routes by `METHOD /_sandbox/path`. */
+  /** Fault injection, consulted before the interceptors and after the handler. */
+  readonly faults?: FaultSource;
+  /**
+   * Routes by `METHOD /path` (the path after `/_sandbox`). A route keyed `METHOD /prefix/*` serves
+   * any `/prefix/NAME` without an exact route; it reads NAME from the URL.
+   */
   readonly adminRoutes: ReadonlyMap<string, AdminRoute>;
   /** The current time in epoch milliseconds. */
   readonly now: () => number;
@@ -77,6 +127,24 @@ const AUTH_ERRORS = {
 function authError(kind: keyof typeof AUTH_ERRORS, protocol: 'json' | 'query'): AwsError {
   const [code, message, status] = AUTH_ERRORS[kind][protocol];
   return new AwsError(code, message, status);
+}
+
+/** Thrown inside dispatch when a fault cuts the connection instead of answering. */
+class ConnectionCut extends Error {
+  constructor(readonly end: Extract<FaultEnd, { type: 'drop' | 'hang' }>) {
+    super(`connection cut: ${end.type}`);
+  }
+}
+
+/** Closes the connection without an answer, at once or after holding it open. */
+function cutConnection(req: IncomingMessage, cut: ConnectionCut): void {
+  if (cut.end.type === 'drop') {
+    req.socket.destroy();
+    return;
+  }
+  const timer = setTimeout(() => req.socket.destroy(), cut.end.ms);
+  timer.unref();
+  req.socket.once('close', () => clearTimeout(timer));
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -152,6 +220,15 @@ export function createFront(options: FrontOptions): Server {
     let principal: Principal | undefined;
     let status = 200;
     let errorCode: string | null = null;
+    const faults: RequestFault[] = [];
+    const consultFaults = async (when: 'before' | 'after'): Promise<void> => {
+      if (!options.faults) return;
+      const decision = await options.faults.apply({ service: service.name, action, protocol, when });
+      faults.push(...decision.fired);
+      const end = decision.end;
+      if (end?.type === 'error') throw end.error;
+      if (end) throw new ConnectionCut(end);
+    };
     try {
       const unsigned = service.protocol === 'query' && (service.unsigned?.has(action) ?? false);
       const who = authenticate(req, body, protocol, unsigned);
@@ -167,8 +244,10 @@ export function createFront(options: FrontOptions): Server {
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: String(req.headers['user-agent'] ?? ''),
       };
+      await consultFaults('before');
       for (const interceptor of options.interceptors) await interceptor(ctx);
       const result = await run(ctx);
+      await consultFaults('after');
       if (service.protocol === 'json') {
         const text = JSON.stringify(result ?? {}, jsonReplacer);
         res.writeHead(200, {
@@ -187,6 +266,12 @@ export function createFront(options: FrontOptions): Server {
         res.end(xml);
       }
     } catch (err) {
+      if (err instanceof ConnectionCut) {
+        status = 0;
+        errorCode = NO_ANSWER_CODES[err.end.type];
+        cutConnection(req, err);
+        return;
+      }
       const error =
         err instanceof AwsError
           ? err
@@ -207,6 +292,7 @@ export function createFront(options: FrontOptions): Server {
         status,
         errorCode,
         mutating: !isReadOnly(action),
+        ...(faults.length > 0 ? { faults } : {}),
       });
     }
   }
@@ -269,7 +355,10 @@ export function createFront(options: FrontOptions): Server {
   }
 
   function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
-    const route = options.adminRoutes.get(`${req.method} ${url.pathname.slice('/_sandbox'.length)}`);
+    const path = url.pathname.slice('/_sandbox'.length);
+    const route =
+      options.adminRoutes.get(`${req.method} ${path}`) ??
+      options.adminRoutes.get(`${req.method} ${path.slice(0, path.lastIndexOf('/'))}/*`);
     if (!route) {
       writeRaw(res, 404, { message: `no admin route ${req.method} ${url.pathname}` });
       return;

@@ -1,8 +1,9 @@
 /** `ecs-chaos sandbox`: runs the local AWS-compatible endpoint until SIGINT/SIGTERM. */
 import { InvalidInputError } from '../../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { loadSandbox } from '../sandbox-module.js';
+import { isFaultRuleError, loadSandbox, type SandboxFaultRule } from '../sandbox-module.js';
 
+/** The options of `ecs-chaos sandbox`, as typed on the command line. */
 export interface SandboxCommandOptions {
   readonly port: string;
   readonly scenario: string;
@@ -13,6 +14,9 @@ export interface SandboxCommandOptions {
   readonly faultSeed?: string;
 }
 
+/** The largest fault seed (seeds are unsigned 32-bit integers). */
+const MAX_FAULT_SEED = 0xffff_ffff;
+
 function wholeNumber(flag: string, text: string, max: number, fix: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n > max) {
@@ -21,10 +25,33 @@ function wholeNumber(flag: string, text: string, max: number, fix: string): numb
   return n;
 }
 
+/** The InvalidInputError of a `--fault` text the sandbox refused. */
+function faultInputError(text: string, err: { problem: string; fix: string }): InvalidInputError {
+  return new InvalidInputError('--fault', text, err.problem, err.fix);
+}
+
+/** Starts the sandbox, prints how to reach it, and runs until SIGINT or SIGTERM. */
 export async function sandboxCommand(options: SandboxCommandOptions): Promise<ExitCode> {
   const port = wholeNumber('--port', options.port, 65535, 'pass a free TCP port, or 0 to pick one');
   const latencyMs = wholeNumber('--latency-ms', options.latencyMs, 60_000, 'pass milliseconds, e.g. --latency-ms 50');
-  const { startSandbox } = await loadSandbox();
+  const faultSeed =
+    options.faultSeed === undefined
+      ? undefined
+      : wholeNumber(
+          '--fault-seed',
+          options.faultSeed,
+          MAX_FAULT_SEED,
+          'pass a whole number, e.g. the seed a previous run printed',
+        );
+  const { startSandbox, parseFaultRule } = await loadSandbox();
+  const faults: SandboxFaultRule[] = options.faults.map((text) => {
+    try {
+      return parseFaultRule(text);
+    } catch (err) {
+      if (isFaultRuleError(err)) throw faultInputError(text, err);
+      throw err;
+    }
+  });
   let sandbox;
   try {
     sandbox = await startSandbox({
@@ -32,6 +59,8 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<Ex
       scenario: options.scenario as 'demo' | 'empty',
       pace: options.pace as 'fast' | 'realistic',
       latencyMs,
+      faults,
+      ...(faultSeed === undefined ? {} : { faultSeed }),
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -42,6 +71,10 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<Ex
         'pick another port, or --port 0 for a free one',
       );
     }
+    // A rule that parsed but matches no operation of the sandbox.
+    if (isFaultRuleError(err) && err.index !== undefined && options.faults[err.index] !== undefined) {
+      throw faultInputError(options.faults[err.index]!, err);
+    }
     throw err;
   }
   const out = process.stdout;
@@ -50,6 +83,11 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<Ex
   out.write(`export AWS_ACCESS_KEY_ID=${sandbox.credentials.accessKeyId}\n`);
   out.write(`export AWS_SECRET_ACCESS_KEY=${sandbox.credentials.secretAccessKey}\n`);
   out.write(`export AWS_REGION=${sandbox.region}\n`);
+  if (options.faults.length > 0 || faultSeed !== undefined) {
+    const rules = sandbox.faults.list().map((r) => `${r.id} ${r.text}`);
+    out.write(`# faults: ${rules.length > 0 ? rules.join('; ') : 'none yet (add them with POST /_sandbox/faults)'}\n`);
+    out.write(`# fault seed: ${sandbox.faults.seed} (replay with --fault-seed ${sandbox.faults.seed})\n`);
+  }
   if (options.scenario === 'demo') {
     out.write('# scenario demo: cluster demo; services orders (FARGATE, 4 tasks) and billing (EC2, 2 tasks);\n');
     out.write('# roles orders-task-role, orders-chaos-role (may not write S3), untrusted-role. Ctrl-C stops.\n');
