@@ -15,6 +15,8 @@ import type {
   DescribeTasksCommandOutput,
   ListTaskDefinitionsCommandInput,
   ListTaskDefinitionsCommandOutput,
+  ListServicesCommandInput,
+  ListServicesCommandOutput,
   ListTasksCommandInput,
   ListTasksCommandOutput,
   RegisterTaskDefinitionCommandInput,
@@ -38,6 +40,7 @@ export interface CallOptions {
 export interface EcsPort {
   describeClusters(input: DescribeClustersCommandInput, options?: CallOptions): Promise<DescribeClustersCommandOutput>;
   describeServices(input: DescribeServicesCommandInput, options?: CallOptions): Promise<DescribeServicesCommandOutput>;
+  listServices(input: ListServicesCommandInput, options?: CallOptions): Promise<ListServicesCommandOutput>;
   describeTaskDefinition(
     input: DescribeTaskDefinitionCommandInput,
     options?: CallOptions,
@@ -83,6 +86,7 @@ export const PORT_ACTIONS = {
   ecs: {
     describeClusters: 'ecs:DescribeClusters',
     describeServices: 'ecs:DescribeServices',
+    listServices: 'ecs:ListServices',
     describeTaskDefinition: 'ecs:DescribeTaskDefinition',
     listTaskDefinitions: 'ecs:ListTaskDefinitions',
     registerTaskDefinition: 'ecs:RegisterTaskDefinition',

@@ -10,6 +10,7 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListServicesCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
@@ -47,7 +48,12 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
     credentials: options.credentials,
     // Retries are ours (below), per operation; the SDK makes one attempt.
     maxAttempts: 1,
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
+    // Without throwOnRequestTimeout the SDK only warns when the timeout passes, and a hung request waits on.
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      connectionTimeout: 5_000,
+      throwOnRequestTimeout: true,
+    },
   };
   const ecs = new ECSClient(config);
   const iam = new IAMClient(config);
@@ -67,6 +73,7 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
   const ecsPort: EcsPort = {
     describeClusters: (i, o) => call('DescribeClusters', true, () => ecs.send(new DescribeClustersCommand(i), s(o)), o),
     describeServices: (i, o) => call('DescribeServices', true, () => ecs.send(new DescribeServicesCommand(i), s(o)), o),
+    listServices: (i, o) => call('ListServices', true, () => ecs.send(new ListServicesCommand(i), s(o)), o),
     describeTaskDefinition: (i, o) =>
       call('DescribeTaskDefinition', true, () => ecs.send(new DescribeTaskDefinitionCommand(i), s(o)), o),
     listTaskDefinitions: (i, o) =>

@@ -46,10 +46,24 @@ function pollInterval(): number | undefined {
   return text && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+/** The fields of commands that target a cluster rather than run an experiment (recover, status). */
+const TARGET_FIELDS = new Set([
+  'cluster',
+  'service',
+  'region',
+  'assumeRoleArn',
+  'authSecretFile',
+  'profile',
+  'endpointUrl',
+  'restoreTimeout',
+  'output',
+]);
+
 /** Adds the tunables' flags, built from the one field table. */
-function withExperimentOptions(command: Command): Command {
-  command.option('-f, --file <path>', 'experiment file (YAML or JSON)');
+function withExperimentOptions(command: Command, only?: ReadonlySet<string>): Command {
+  if (!only) command.option('-f, --file <path>', 'experiment file (YAML or JSON)');
   for (const field of FIELD_LIST) {
+    if (only && !only.has(field.key)) continue;
     const env = field.env ? ` [env ${field.env}]` : '';
     const def = field.default !== undefined && field.default !== '' ? ` (default: ${String(field.default)})` : '';
     const option = new Option(
@@ -111,6 +125,40 @@ function buildProgram(): Command {
       stdout: process.stdout,
       stderr: process.stderr,
     });
+  });
+
+  withExperimentOptions(
+    program
+      .command('recover')
+      .description(
+        'Repair what an experiment left behind (a killed run), from the markers in AWS: original revision and deployment configuration restored, chaos revisions deregistered, markers removed',
+      )
+      .option('--dry-run', 'say what would be done, change nothing'),
+    TARGET_FIELDS,
+  ).action(async (flags: Record<string, string | boolean>) => {
+    const { recoverCommand } = await import('./commands/recover.js');
+    const abort = abortOnSignals();
+    try {
+      process.exitCode = await recoverCommand(
+        { flags, env: process.env, stdout: process.stdout, stderr: process.stderr, pollIntervalMs: pollInterval() },
+        abort.signal,
+      );
+    } finally {
+      abort.dispose();
+    }
+  });
+
+  withExperimentOptions(
+    program
+      .command('status')
+      .description('List the services under chaos and the leftover chaos revisions of a cluster. Read-only'),
+    TARGET_FIELDS,
+  ).action(async (flags: Record<string, string | boolean>) => {
+    const { statusCommand } = await import('./commands/recover.js');
+    process.exitCode = await statusCommand(
+      { flags, env: process.env, stdout: process.stdout, stderr: process.stderr },
+      new AbortController().signal,
+    );
   });
 
   program

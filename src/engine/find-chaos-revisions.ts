@@ -14,6 +14,10 @@ export interface ChaosRevision {
 export interface FindChaosRevisionsOptions extends CallOptions {
   /** Only the revisions of this experiment. */
   readonly experimentId?: string;
+  /** Only the revision of this iteration (with experimentId). */
+  readonly iteration?: number;
+  /** Only the revisions registered for this service (ARN). */
+  readonly serviceArn?: string;
   /** ACTIVE (default) or INACTIVE revisions. */
   readonly status?: 'ACTIVE' | 'INACTIVE';
   /** Look at the newest N revisions of the family at most. @default 100 */
@@ -54,6 +58,8 @@ export async function findChaosRevisions(
     const experimentId = tagValue(out.tags, MARKER.experimentId);
     if (experimentId === undefined || !out.taskDefinition) continue;
     if (options.experimentId !== undefined && experimentId !== options.experimentId) continue;
+    if (options.iteration !== undefined && tagValue(out.tags, MARKER.iteration) !== String(options.iteration)) continue;
+    if (options.serviceArn !== undefined && tagValue(out.tags, MARKER.service) !== options.serviceArn) continue;
     found.push({ taskDefinition: out.taskDefinition, tags: out.tags ?? [], experimentId });
   }
   return found;

@@ -15,6 +15,7 @@ export const MARKER = {
   underChaos: 'ecs-chaos:under-chaos',
   service: 'ecs-chaos:service',
   startedAt: 'ecs-chaos:started-at',
+  iteration: 'ecs-chaos:iteration',
 } as const;
 
 /** Every marker key; none of them may stay after a clean run. */
@@ -66,6 +67,7 @@ export function chaosRevisionMarkers(options: {
   originalDeployment: DeploymentConfiguration | undefined;
   serviceArn: string;
   startedAt: Date;
+  iteration: number;
 }): Tag[] {
   return [
     { key: MARKER.experimentId, value: options.experimentId },
@@ -74,6 +76,7 @@ export function chaosRevisionMarkers(options: {
     { key: MARKER.originalDeployment, value: encodeDeploymentConfiguration(options.originalDeployment) },
     { key: MARKER.service, value: options.serviceArn },
     { key: MARKER.startedAt, value: options.startedAt.toISOString() },
+    { key: MARKER.iteration, value: String(options.iteration) },
   ];
 }
 

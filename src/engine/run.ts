@@ -6,9 +6,16 @@
  * it did, so a call whose answer was lost is undone too. Cleanup runs under its own signal, bounded by
  * the restore timeout: a second SIGINT does not skip it.
  */
-import type { DeploymentConfiguration, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
+import type {
+  DeploymentConfiguration,
+  RegisterTaskDefinitionCommandInput,
+  Tag,
+  Task,
+  TaskDefinition,
+} from '@aws-sdk/client-ecs';
 import { randomBytes } from 'node:crypto';
 import type { EcsPort, IamPort } from '../aws/ports.js';
+import { backoffMs, DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy } from '../aws/retry.js';
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
 import { chaosTaskDefinitionInput } from '../faults/update-task-role/chaos-task-definition.js';
@@ -40,6 +47,8 @@ export interface EngineDeps {
   readonly pollIntervalMs?: number;
   /** A fixed experiment id (tests); generated when absent. */
   readonly experimentId?: string;
+  /** The retry policy of RegisterTaskDefinition and the cleanup. @default DEFAULT_RETRY_POLICY */
+  readonly retry?: RetryPolicy;
 }
 
 /** A new experiment id: `ecs-chaos-20261121T073000Z-1a2b3c`. */
@@ -341,6 +350,7 @@ class Run {
       originalDeployment: pf.originalDeployment,
       serviceArn: pf.service.serviceArn!,
       startedAt: this.#deps.clock.now(),
+      iteration: index,
     });
     const keptTags = pf.originalTags.filter((t) => !MARKER_KEYS.includes(t.key ?? ''));
     const input = chaosTaskDefinitionInput(pf.original, {
@@ -349,8 +359,7 @@ class Run {
     });
 
     state.registerAttempted = true;
-    const registered = await this.#deps.ecs.registerTaskDefinition(input, mutate);
-    const chaos = registered.taskDefinition!;
+    const chaos = await this.#register(input, index);
     state.chaosArn = chaos.taskDefinitionArn!;
     this.#chaosArns.add(state.chaosArn);
     state.record.chaosTaskDefinitionArn = state.chaosArn;
@@ -411,6 +420,68 @@ class Run {
     await this.#waitForChaosTasks(state);
   }
 
+  /**
+   * RegisterTaskDefinition with the one retry policy, made safe to repeat: a call whose answer was
+   * lost may have registered the revision, so before each retry the revision is looked for by its
+   * experiment and iteration markers, and a retry never leaves a second chaos revision behind.
+   */
+  async #register(input: RegisterTaskDefinitionCommandInput, iteration: number): Promise<TaskDefinition> {
+    const policy = this.#deps.retry ?? DEFAULT_RETRY_POLICY;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.#deps.ecs.registerTaskDefinition(input)).taskDefinition!;
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= policy.maxAttempts) throw error;
+        const delayMs = backoffMs(policy, attempt);
+        this.#say(
+          'warn',
+          'aws.retry',
+          `RegisterTaskDefinition failed (${(error as Error).name}); looking for the revision by its markers, then retry ${attempt} in ${delayMs} ms`,
+          { attempt, delayMs },
+        );
+        await this.#deps.clock.sleep(delayMs);
+        const found = await findChaosRevisions(this.#deps.ecs, input.family!, {
+          experimentId: this.#result.experimentId,
+          iteration,
+          limit: 10,
+        });
+        if (found[0]) {
+          this.#event(
+            'cleanup',
+            `RegisterTaskDefinition had been applied: found ${shortRevision(found[0].taskDefinition.taskDefinitionArn!)} by its markers`,
+            {},
+            'info',
+            iteration,
+          );
+          return found[0].taskDefinition;
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs a cleanup call, retrying transient errors until the cleanup deadline (the restore timeout):
+   * a restore should not give up on a throttled API while it has time.
+   */
+  async #persist<T>(what: string, call: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    const policy = this.#deps.retry ?? DEFAULT_RETRY_POLICY;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!isRetryable(error) || signal.aborted) throw error;
+        const delayMs = Math.min(2_000, backoffMs({ ...policy, maxDelayMs: 2_000 }, Math.min(attempt, 8)) + 50);
+        this.#say(
+          'warn',
+          'aws.retry',
+          `${what} failed (${(error as Error).name}); the cleanup retries until its deadline (retry ${attempt} in ${delayMs} ms)`,
+          { attempt, delayMs },
+        );
+        await this.#deps.clock.sleep(delayMs, signal);
+      }
+    }
+  }
+
   /** Effect verification right after injection: the primary deployment and the chaos role. */
   async #checkSwap(chaosArn: string, chaos: TaskDefinition): Promise<void> {
     const effect = this.#result.effect;
@@ -443,7 +514,7 @@ class Run {
       { limitSeconds: this.#spec.rolloutTimeoutSeconds },
     );
     for (;;) {
-      const running = await this.#observe(state);
+      const { running } = await this.#observe(state);
       if (running > 0) {
         state.record.chaosRunningAt = this.#deps.clock.now().toISOString();
         this.#result.effect.chaosTasksRan = true;
@@ -495,7 +566,10 @@ class Run {
   }
 
   /** Counts the service's tasks, updates exposure, and returns the chaos revision's RUNNING count. */
-  async #observe(state: IterationState, signal: AbortSignal = this.#signal): Promise<number> {
+  async #observe(
+    state: IterationState,
+    signal: AbortSignal = this.#signal,
+  ): Promise<{ running: number; tasks: Task[] }> {
     const tasks = await serviceTasks(this.#deps.ecs, this.#spec.cluster, this.#spec.service, { abortSignal: signal });
     const chaosArn = state.chaosArn;
     const running = tasks.filter((t) => t.taskDefinitionArn === chaosArn && t.lastStatus === 'RUNNING');
@@ -513,7 +587,7 @@ class Run {
       this.#lastCounts = line;
       this.#event('tasks', `tasks: ${line}`, { counts }, 'info', state.record.index);
     }
-    return running.length;
+    return { running: running.length, tasks };
   }
 
   #lastCounts = '';
@@ -566,22 +640,32 @@ class Run {
       // 1. The service: back to the original revision and deployment configuration, unless someone
       //    else deployed in the meantime.
       if (state.serviceUpdateAttempted) {
-        const svc = (await this.#deps.ecs.describeServices({ cluster: spec.cluster, services: [spec.service] }, opts))
-          .services?.[0];
+        const svc = (
+          await this.#persist(
+            'DescribeServices',
+            () => this.#deps.ecs.describeServices({ cluster: spec.cluster, services: [spec.service] }, opts),
+            cleanup,
+          )
+        ).services?.[0];
         if (!svc || svc.status !== 'ACTIVE') {
           this.#result.conflicts.push(
             `the service ${spec.service} is ${svc?.status ?? 'gone'}: nothing to restore on it`,
           );
           this.#event('conflict', `the service is ${svc?.status ?? 'gone'}; skipping its restore`, {}, 'warn', index);
         } else if (svc.taskDefinition === state.chaosArn || svc.taskDefinition === pf.original.taskDefinitionArn) {
-          await this.#deps.ecs.updateService(
-            {
-              cluster: spec.cluster,
-              service: spec.service,
-              taskDefinition: pf.original.taskDefinitionArn!,
-              deploymentConfiguration: restoreConfiguration(pf.originalDeployment),
-            },
-            opts,
+          await this.#persist(
+            'UpdateService',
+            () =>
+              this.#deps.ecs.updateService(
+                {
+                  cluster: spec.cluster,
+                  service: spec.service,
+                  taskDefinition: pf.original.taskDefinitionArn!,
+                  deploymentConfiguration: restoreConfiguration(pf.originalDeployment),
+                },
+                opts,
+              ),
+            cleanup,
           );
           this.#undone(state.mutations.update, 'UpdateService');
           this.#event(
@@ -596,16 +680,52 @@ class Run {
           const conflict = `the service runs ${svc.taskDefinition}, deployed by someone else during the run: ecs-chaos did not overwrite it`;
           if (!this.#result.conflicts.includes(conflict)) this.#result.conflicts.push(conflict);
           this.#event('conflict', conflict, {}, 'warn', index);
+          // Their revision stays; the deployment configuration of the chaos window does not.
+          const cfg = svc.deploymentConfiguration;
+          if (
+            cfg?.maximumPercent === pf.chaosDeployment.maximumPercent &&
+            cfg?.minimumHealthyPercent === pf.chaosDeployment.minimumHealthyPercent &&
+            (cfg?.maximumPercent !== pf.originalDeployment?.maximumPercent ||
+              cfg?.minimumHealthyPercent !== pf.originalDeployment?.minimumHealthyPercent)
+          ) {
+            await this.#persist(
+              'UpdateService',
+              () =>
+                this.#deps.ecs.updateService(
+                  {
+                    cluster: spec.cluster,
+                    service: spec.service,
+                    deploymentConfiguration: restoreConfiguration(pf.originalDeployment),
+                  },
+                  opts,
+                ),
+              cleanup,
+            );
+            this.#event(
+              'restore',
+              'restored the original deployment configuration, keeping their revision',
+              {},
+              'info',
+              index,
+            );
+          }
+          this.#undone(state.mutations.update, 'UpdateService');
         }
       }
       // 2. The chaos revision: deregistered (only if unused when someone else owns the service now).
       //    When RegisterTaskDefinition's answer was lost (abort, network), find it by its markers.
       if (state.registerAttempted && !state.chaosArn) {
-        const found = await findChaosRevisions(this.#deps.ecs, pf.original.family!, {
-          experimentId: this.#result.experimentId,
-          limit: 10,
-          abortSignal: cleanup,
-        });
+        const found = await this.#persist(
+          'finding the chaos revision',
+          () =>
+            findChaosRevisions(this.#deps.ecs, pf.original.family!, {
+              experimentId: this.#result.experimentId,
+              iteration: index,
+              limit: 10,
+              abortSignal: cleanup,
+            }),
+          cleanup,
+        );
         for (const revision of found) {
           const arn = revision.taskDefinition.taskDefinitionArn!;
           this.#chaosArns.add(arn);
@@ -619,7 +739,11 @@ class Run {
               index,
             );
           } else {
-            await this.#deps.ecs.deregisterTaskDefinition({ taskDefinition: arn }, opts);
+            await this.#persist(
+              'DeregisterTaskDefinition',
+              () => this.#deps.ecs.deregisterTaskDefinition({ taskDefinition: arn }, opts),
+              cleanup,
+            );
             this.#event(
               'cleanup',
               `deregistered ${shortRevision(arn)}, registered by this run but unanswered`,
@@ -631,7 +755,10 @@ class Run {
         }
       }
       if (state.chaosArn) {
-        const inUse = this.#result.conflicts.length > 0 && (await this.#revisionInUse(state.chaosArn, cleanup));
+        const chaosArn = state.chaosArn;
+        const inUse =
+          this.#result.conflicts.length > 0 &&
+          (await this.#persist('ListTasks', () => this.#revisionInUse(chaosArn, cleanup), cleanup));
         if (inUse) {
           this.#event(
             'conflict',
@@ -641,14 +768,18 @@ class Run {
             index,
           );
         } else {
-          await this.#deps.ecs.deregisterTaskDefinition({ taskDefinition: state.chaosArn }, opts);
+          await this.#persist(
+            'DeregisterTaskDefinition',
+            () => this.#deps.ecs.deregisterTaskDefinition({ taskDefinition: chaosArn }, opts),
+            cleanup,
+          );
           this.#undone(state.mutations.register, 'DeregisterTaskDefinition');
           state.record.revertedAt = this.#deps.clock.now().toISOString();
         }
       }
       // 3. The service markers.
       if (state.tagAttempted) {
-        await this.#untagService(opts);
+        await this.#persist('UntagResource', () => this.#untagService(opts), cleanup);
         this.#undone(state.mutations.tag, 'UntagResource');
       }
     } catch (error) {
@@ -681,8 +812,7 @@ class Run {
       { limitSeconds: this.#spec.restoreTimeoutSeconds },
     );
     for (;;) {
-      await this.#observe(state, signal);
-      const tasks = await serviceTasks(this.#deps.ecs, this.#spec.cluster, this.#spec.service, { abortSignal: signal });
+      const { tasks } = await this.#persist('ListTasks/DescribeTasks', () => this.#observe(state, signal), signal);
       if (tasks.some((t) => t.taskDefinitionArn === original && t.lastStatus === 'RUNNING')) return;
       await this.#deps.clock.sleep(this.#pollMs, signal);
     }
@@ -693,13 +823,19 @@ class Run {
     const spec = this.#spec;
     const result = this.#result;
     const items: ResidueItem[] = [];
-    const opts = { abortSignal: AbortSignal.timeout(Math.max(30_000, spec.restoreTimeoutSeconds * 1000)) };
+    const deadline = AbortSignal.timeout(Math.max(30_000, spec.restoreTimeoutSeconds * 1000));
+    const opts = { abortSignal: deadline };
     this.#phase('verify', 'verify: the service restored, nothing left behind');
     try {
       const svc = (
-        await this.#deps.ecs.describeServices(
-          { cluster: spec.cluster, services: [spec.service], include: ['TAGS'] },
-          opts,
+        await this.#persist(
+          'DescribeServices',
+          () =>
+            this.#deps.ecs.describeServices(
+              { cluster: spec.cluster, services: [spec.service], include: ['TAGS'] },
+              opts,
+            ),
+          deadline,
         )
       ).services?.[0];
       const original = this.#pf.original.taskDefinitionArn!;
@@ -733,7 +869,13 @@ class Run {
         }
       }
       for (const arn of this.#chaosArns) {
-        const td = (await this.#deps.ecs.describeTaskDefinition({ taskDefinition: arn }, opts)).taskDefinition;
+        const td = (
+          await this.#persist(
+            'DescribeTaskDefinition',
+            () => this.#deps.ecs.describeTaskDefinition({ taskDefinition: arn }, opts),
+            deadline,
+          )
+        ).taskDefinition;
         if (td?.status === 'ACTIVE')
           items.push({ kind: 'active-chaos-revision', resource: arn, detail: `${shortRevision(arn)} is still ACTIVE` });
       }

@@ -1,0 +1,113 @@
+/**
+ * `ecs-chaos recover` and `ecs-chaos status`: repair or list what experiments left behind, from the
+ * recovery markers in AWS alone.
+ */
+import { createCredentialProvider } from '../../aws/credentials.js';
+import { createAwsPorts } from '../../aws/sdk.js';
+import { loadTargetSpec, type TargetSpec } from '../../config/load.js';
+import { SYSTEM_CLOCK } from '../../engine/clock.js';
+import { describeInspection, inspectCluster, recover, type RecoverReport } from '../../engine/recover.js';
+import type { IoHost } from '../../io/io-host.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { streamIoHost } from '../render.js';
+import type { ExperimentCommandInput } from './experiment.js';
+
+function portsFor(spec: TargetSpec, env: ExperimentCommandInput['env']): ReturnType<typeof createAwsPorts> {
+  return createAwsPorts({
+    region: spec.region,
+    ...(spec.auth.endpointUrl ? { endpoint: spec.auth.endpointUrl } : {}),
+    credentials: createCredentialProvider(spec.auth, { region: spec.region, env }),
+  });
+}
+
+function io(input: ExperimentCommandInput): IoHost {
+  return streamIoHost(input.stderr, input.flags.logFormat === 'json' ? 'json' : 'text');
+}
+
+/** The readable recover report. */
+export function renderRecoverReport(report: RecoverReport): string {
+  const lines = [
+    `recover${report.dryRun ? ' (dry run: nothing changed)' : ''}: cluster ${report.cluster} (${report.region})`,
+  ];
+  for (const entry of report.services) {
+    lines.push(describeInspection(entry.inspection));
+    for (const action of entry.actions) lines.push(`  - ${report.dryRun ? 'would: ' : ''}${action}`);
+    if (entry.status === 'repaired') lines.push('  => repaired');
+    if (entry.status === 'would-repair') lines.push('  => would be repaired');
+    if (entry.status === 'failed') lines.push(`  => FAILED: ${entry.error ?? ''}`);
+  }
+  for (const orphan of report.orphanRevisions)
+    lines.push(`${orphan.arn}: chaos revision of ${orphan.service} (gone): ${orphan.action}`);
+  if (report.services.length === 0) lines.push('no service to look at');
+  lines.push(
+    report.clean
+      ? 'all clean.'
+      : report.dryRun
+        ? 'something is left: run without --dry-run to repair it.'
+        : 'NOT all clean: see above.',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** `ecs-chaos recover`: exit 0 when everything is clean at the end, 4 otherwise (also for a dry run that finds something). */
+export async function recoverCommand(input: ExperimentCommandInput, signal: AbortSignal): Promise<ExitCode> {
+  const spec = loadTargetSpec({ flags: input.flags, env: input.env });
+  const ports = portsFor(spec, input.env);
+  try {
+    const report = await recover(
+      {
+        cluster: spec.cluster,
+        ...(spec.service ? { service: spec.service } : {}),
+        region: spec.region,
+        dryRun: input.flags.dryRun === true,
+        restoreTimeoutSeconds: spec.restoreTimeoutSeconds,
+      },
+      {
+        ecs: ports.ecs,
+        io: io(input),
+        clock: SYSTEM_CLOCK,
+        signal,
+        ...(input.pollIntervalMs ? { pollIntervalMs: input.pollIntervalMs } : {}),
+      },
+    );
+    input.stdout.write(spec.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderRecoverReport(report));
+    return report.clean ? EXIT.ok : EXIT.needsRecovery;
+  } finally {
+    ports.destroy();
+  }
+}
+
+/** `ecs-chaos status`: exit 0 when nothing is under chaos, 4 when something is. Read-only. */
+export async function statusCommand(input: ExperimentCommandInput, signal: AbortSignal): Promise<ExitCode> {
+  const spec = loadTargetSpec({ flags: input.flags, env: input.env });
+  const ports = portsFor(spec, input.env);
+  try {
+    const found = await inspectCluster(
+      ports.ecs,
+      { cluster: spec.cluster, ...(spec.service ? { service: spec.service } : {}), region: spec.region },
+      signal,
+    );
+    const underChaos = found.services.filter((i) => i.underChaos);
+    const dirty = underChaos.length + found.orphanRevisions.length;
+    if (spec.output === 'json') {
+      input.stdout.write(`${JSON.stringify({ cluster: spec.cluster, region: spec.region, ...found }, null, 2)}\n`);
+    } else {
+      const lines = [`status: cluster ${spec.cluster} (${spec.region})`, ...found.services.map(describeInspection)];
+      for (const o of found.orphanRevisions) {
+        lines.push(
+          `${o.arn}: ACTIVE chaos revision of ${o.service}, which no longer runs (experiment ${o.experimentId})`,
+        );
+      }
+      const where = `--cluster ${spec.cluster}${spec.service ? ` --service ${spec.service}` : ''} --region ${spec.region}`;
+      lines.push(
+        dirty === 0
+          ? 'nothing under chaos.'
+          : `under chaos or left behind: ${dirty}. 'ecs-chaos recover ${where}' repairs it (not while an experiment still runs).`,
+      );
+      input.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return dirty === 0 ? EXIT.ok : EXIT.needsRecovery;
+  } finally {
+    ports.destroy();
+  }
+}
