@@ -48,7 +48,7 @@ export {
 export { loadExperimentSpec, type ConfigSources } from './config/load.js';
 export { FIELDS, FIELD_LIST, fieldName, type FieldDefinition, type FieldKey, type FieldType } from './config/fields.js';
 export { parseDuration, MAX_DURATION_SECONDS, type ParsedDuration } from './config/duration.js';
-export { FAULTS, type FaultName, type ExperimentSpec, type AuthSpec } from './config/spec.js';
+export { FAULTS, type FaultName, type ExperimentSpec, type AuthSpec, type RequiredTag } from './config/spec.js';
 
 // The fault and the engine.
 export {

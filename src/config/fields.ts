@@ -14,12 +14,13 @@
  * - `duration`: whole seconds, or `90s` / `5m` / `1h`
  * - `path`: a file path, resolved against the working directory (or the experiment file's folder)
  * - `url`: an http(s) URL
+ * - `tag`: an ECS tag written `key=value` (the first `=` splits; the value may be empty)
  * - `choice`: one of `choices`
  * - `boolean`: a switch
  * - `string`: any non-empty text
  */
 export type FieldType =
-  'name' | 'region' | 'roleArn' | 'percent' | 'duration' | 'path' | 'url' | 'choice' | 'boolean' | 'string';
+  'name' | 'region' | 'roleArn' | 'percent' | 'duration' | 'path' | 'url' | 'tag' | 'choice' | 'boolean' | 'string';
 
 /** The shape of one row of {@link FIELDS}. */
 export interface FieldDefinition {
@@ -94,6 +95,18 @@ export const FIELDS = {
     default: undefined,
     required: true,
     emptyMeansNone: false,
+  },
+  requireTag: {
+    key: 'requireTag',
+    flag: '--require-tag',
+    valueName: '<key=value>',
+    env: 'CHAOS_REQUIRE_TAG',
+    fileKeys: ['requireTag', 'CHAOS_REQUIRE_TAG'],
+    type: 'tag',
+    description: 'refuse a service that does not carry this tag, e.g. chaos-allowed=true',
+    default: undefined,
+    required: false,
+    emptyMeansNone: true,
   },
   taskRole: {
     key: 'taskRole',

@@ -12,7 +12,7 @@ import { readCredentialsFile } from '../aws/credentials.js';
 import { InvalidInputError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { FIELDS, FIELD_LIST, fieldName, type FieldDefinition, type FieldKey } from './fields.js';
-import { FAULTS, type ExperimentSpec, type FaultName } from './spec.js';
+import { FAULTS, type AuthSpec, type ExperimentSpec, type FaultName, type RequiredTag } from './spec.js';
 
 /** Where an experiment's configuration comes from. */
 export interface ConfigSources {
@@ -54,6 +54,10 @@ interface ExperimentFile {
 const FILE_FIELD = '--file';
 const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** One character of an ECS tag key or value: a letter, a digit, a space or one of `+ - = . _ : / @`. */
+const TAG_CHARACTER = /^[\p{L}\p{Z}\p{N}+\-=._:/@]$/u;
+const TAG_KEY_MAX = 128;
+const TAG_VALUE_MAX = 256;
 const TARGET_KEYS = ['cluster', 'service', 'region'] as const satisfies readonly FieldKey[];
 
 /** How to fix each field, and an example value. */
@@ -67,6 +71,12 @@ const GUIDANCE: Record<FieldKey, { readonly fix: string; readonly example: strin
     example: 'orders',
   },
   region: { fix: 'pass an AWS region such as us-east-1', example: 'us-east-1' },
+  requireTag: {
+    fix:
+      'pass the tag the service must carry as key=value (a key of 1 to 128 and a value of up to 256 letters, ' +
+      'digits, spaces and + - = . _ : / @), or leave it empty for no guard',
+    example: 'chaos-allowed=true',
+  },
   taskRole: {
     fix: 'pass the ARN of the chaos task role, or an empty value to remove the task role',
     example: 'arn:aws:iam::123456789012:role/orders-chaos-role',
@@ -102,9 +112,9 @@ const GUIDANCE: Record<FieldKey, { readonly fix: string; readonly example: strin
  *
  * - A flag wins over its env var, which wins over the experiment file, which wins over the default.
  *   The region falls back to AWS_REGION, then AWS_DEFAULT_REGION, after the file.
- * - An env var set to the empty string counts as set: for TASK_ROLE, ASSUME_ROLE_ARN,
- *   AWS_AUTHENTICATION_SECRET, AWS_PROFILE and AWS_ENDPOINT_URL it means "none"; for the others it
- *   is an error.
+ * - An env var set to the empty string counts as set: for CHAOS_REQUIRE_TAG, TASK_ROLE,
+ *   ASSUME_ROLE_ARN, AWS_AUTHENTICATION_SECRET, AWS_PROFILE and AWS_ENDPOINT_URL it means "none"; for
+ *   the others it is an error.
  * - The experiment file is a mapping of field keys (camelCase or env var names), an optional
  *   `fault`, and an optional `target: {cluster, service, region}`; numbers are seconds for
  *   durations; relative paths in it are resolved against its own directory.
@@ -167,6 +177,7 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
     );
   }
 
+  const requireTag = optionalValue(FIELDS.requireTag, raw.requireTag, parseTag);
   const taskRoleArn = optionalValue(FIELDS.taskRole, raw.taskRole, (f, r) => parseRole(f, r, region));
   const affectedPercent =
     optionalValue(FIELDS.affectedPercent, raw.affectedPercent, parsePercent) ?? FIELDS.affectedPercent.default;
@@ -204,6 +215,7 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
     cluster: cluster.name,
     service: service.name,
     region,
+    requireTag,
     taskRoleArn: taskRoleArn ?? null,
     affectedPercent,
     durationSeconds,
@@ -424,6 +436,38 @@ function parsePercent(field: FieldDefinition, raw: RawValue & { text: string }):
   return percent;
 }
 
+/**
+ * Parses `key=value` into a tag as ECS checks tags: the first `=` splits, the key has 1..128 and
+ * the value 0..256 characters, both only letters, digits, spaces and `+ - = . _ : / @`.
+ */
+function parseTag(field: FieldDefinition, raw: RawValue & { text: string }): RequiredTag {
+  const split = raw.text.indexOf('=');
+  if (split < 0) throw invalid(field, raw, "has no '=': a tag is written key=value");
+  const key = raw.text.slice(0, split);
+  const value = raw.text.slice(split + 1);
+  if (key === '') throw invalid(field, raw, "has an empty key (nothing before '=')");
+  // Spaces are legal in tags, but around '=' they are almost always a typo for key=value.
+  if (/\s$/.test(key) || /^\s/.test(value))
+    throw invalid(
+      field,
+      raw,
+      "has spaces around '='",
+      `write the tag as key=value without spaces around '=', e.g. ${exampleFor(field, raw.origin, raw.fileKey, GUIDANCE.requireTag.example)}`,
+    );
+  for (const [part, text, max] of [
+    ['key', key, TAG_KEY_MAX],
+    ['value', value, TAG_VALUE_MAX],
+  ] as const) {
+    const characters = [...text];
+    if (characters.length > max)
+      throw invalid(field, raw, `has a ${part} of ${characters.length} characters; ECS allows at most ${max}`);
+    const bad = characters.find((c) => !TAG_CHARACTER.test(c));
+    if (bad !== undefined)
+      throw invalid(field, raw, `has ${JSON.stringify(bad)} in its ${part}, a character ECS tags do not allow`);
+  }
+  return { key, value };
+}
+
 function parseSeconds(field: FieldDefinition, raw: RawValue & { text: string }): number {
   const input = typeof raw.value === 'number' ? raw.value : raw.text;
   const parsed = parseDuration(input, { minSeconds: field.minSeconds ?? 1 });
@@ -498,36 +542,38 @@ function parseBoolean(field: FieldDefinition, raw: RawValue & { text: string }):
   throw invalid(field, raw, 'is not true or false');
 }
 
+/**
+ * The fault to run: the command line's, else the experiment file's, else the only one. Both are
+ * validated whenever they are given, so a file naming an unknown fault is never silently overridden
+ * by the command line.
+ */
 function resolveFault(fromCommandLine: string | undefined, fromFile: RawValue | undefined): FaultName {
   const known = `known faults: ${FAULTS.join(', ')}`;
-  if (fromCommandLine !== undefined) {
-    if (!(FAULTS as readonly string[]).includes(fromCommandLine))
-      throw new InvalidInputError(
-        'fault',
-        fromCommandLine,
-        `is not a fault ecs-chaos knows (${known})`,
-        `run ecs-chaos run ${FAULTS[0]}`,
-        {
-          source: 'command line',
-        },
-      );
-    return fromCommandLine as FaultName;
-  }
+  const isFault = (text: string): text is FaultName => (FAULTS as readonly string[]).includes(text);
+  if (fromCommandLine !== undefined && !isFault(fromCommandLine))
+    throw new InvalidInputError(
+      'fault',
+      fromCommandLine,
+      `is not a fault ecs-chaos knows (${known})`,
+      `run ecs-chaos run ${FAULTS[0]}`,
+      { source: 'command line' },
+    );
+  let fileFault: FaultName | undefined;
   if (fromFile !== undefined) {
     const value = fromFile.value;
-    if (typeof value !== 'string' || !(FAULTS as readonly string[]).includes(value.trim()))
+    const text = typeof value === 'string' ? value.trim() : undefined;
+    if (text === undefined || !isFault(text))
       throw new InvalidInputError(
         'fault',
         value,
         `is not a fault ecs-chaos knows (${known})`,
-        `write fault: ${FAULTS[0]}`,
-        {
-          source: fromFile.source,
-        },
+        `write fault: ${FAULTS[0]}, or remove the fault key`,
+        { source: fromFile.source },
       );
-    return value.trim() as FaultName;
+    fileFault = text;
   }
-  return FAULTS[0];
+  // With one fault known, two valid names cannot disagree; a second fault adds that check here.
+  return fromCommandLine ?? fileFault ?? FAULTS[0];
 }
 
 /** Reads an experiment file and checks its structure: a mapping of known keys, each given once. */
@@ -710,4 +756,79 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/** What `recover` and `status` need: a cluster, optionally one service, the region and the credentials. */
+export interface TargetSpec {
+  readonly cluster: string;
+  /** One service; all of the cluster's when undefined. */
+  readonly service: string | undefined;
+  readonly region: string;
+  readonly auth: AuthSpec;
+  readonly restoreTimeoutSeconds: number;
+  readonly output: 'text' | 'json';
+}
+
+/**
+ * Loads the target of `recover` or `status` from flags and env vars, with the same rules and errors
+ * as {@link loadExperimentSpec}; the service is optional.
+ */
+export function loadTargetSpec(sources: Pick<ConfigSources, 'flags' | 'env' | 'cwd'>): TargetSpec {
+  const cwd = sources.cwd ?? process.cwd();
+  const { flags, env } = sources;
+  const pick = (field: FieldDefinition): RawValue | undefined => {
+    const flag = flags[field.key];
+    if (flag !== undefined) return { value: flag, source: `flag ${field.flag}`, origin: 'flag', baseDir: cwd };
+    if (field.env !== undefined && env[field.env] !== undefined) {
+      return { value: env[field.env], source: `env ${field.env}`, origin: 'env', baseDir: cwd };
+    }
+    for (const fallback of field.envFallbacks ?? []) {
+      const value = env[fallback];
+      if (value !== undefined && value.trim() !== '')
+        return { value, source: `env ${fallback}`, origin: 'env', baseDir: cwd };
+    }
+    return undefined;
+  };
+  const serviceRaw = pick(FIELDS.service);
+  const serviceIsArn = typeof serviceRaw?.value === 'string' && serviceRaw.value.trim().startsWith('arn:');
+  const clusterRaw = pick(FIELDS.cluster);
+  if (clusterRaw === undefined && !serviceIsArn) throw missingError(FIELDS.cluster, false);
+  const regionRaw = pick(FIELDS.region);
+  if (regionRaw === undefined) throw missingError(FIELDS.region, false);
+  const region = requireValue(FIELDS.region, regionRaw, parseRegion, false);
+  const service = optionalValue(FIELDS.service, serviceRaw, (f, r) => parseEcsName(f, r, 'service', region));
+  const cluster =
+    clusterRaw === undefined && service?.cluster !== undefined
+      ? service.cluster
+      : requireValue(FIELDS.cluster, clusterRaw, (f, r) => parseEcsName(f, r, 'cluster', region), false).name;
+  if (service?.cluster !== undefined && service.cluster !== cluster) {
+    throw new InvalidInputError(
+      fieldName(FIELDS.service),
+      serviceRaw!.value,
+      `is a service of cluster '${service.cluster}', but ${fieldName(FIELDS.cluster)} is '${cluster}'`,
+      `pass the service name alone, or set ${fieldName(FIELDS.cluster)} to the cluster of the service ARN`,
+      { source: serviceRaw!.source },
+    );
+  }
+  const authSecretRaw = pick(FIELDS.authSecretFile);
+  const authSecretFile = optionalValue(FIELDS.authSecretFile, authSecretRaw, parsePath);
+  const profile = optionalValue(FIELDS.profile, pick(FIELDS.profile), parseText);
+  if (authSecretFile !== undefined) {
+    readCredentialsFile(authSecretFile, profile ?? 'default', { source: authSecretRaw!.source });
+  }
+  return deepFreeze({
+    cluster,
+    service: service?.name,
+    region,
+    auth: {
+      authSecretFile,
+      profile,
+      assumeRoleArn: optionalValue(FIELDS.assumeRoleArn, pick(FIELDS.assumeRoleArn), (f, r) => parseRole(f, r, region)),
+      endpointUrl: optionalValue(FIELDS.endpointUrl, pick(FIELDS.endpointUrl), parseUrl),
+    },
+    restoreTimeoutSeconds:
+      optionalValue(FIELDS.restoreTimeout, pick(FIELDS.restoreTimeout), parseSeconds) ?? FIELDS.restoreTimeout.default,
+    output: (optionalValue(FIELDS.output, pick(FIELDS.output), parseChoice) ?? FIELDS.output.default) as
+      'text' | 'json',
+  });
 }

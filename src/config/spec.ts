@@ -5,6 +5,7 @@
 
 /** The faults ecs-chaos knows. */
 export const FAULTS = ['update-task-role'] as const;
+/** The name of a fault ecs-chaos knows, one of {@link FAULTS}. */
 export type FaultName = (typeof FAULTS)[number];
 
 /** How the runner authenticates to AWS. Secrets never appear here: only where to find them. */
@@ -19,6 +20,17 @@ export interface AuthSpec {
   readonly endpointUrl: string | undefined;
 }
 
+/**
+ * A tag the target service must carry (CHAOS_REQUIRE_TAG), as ECS stores tags: case-sensitive,
+ * compared exactly.
+ */
+export interface RequiredTag {
+  /** The tag key, 1..128 characters. */
+  readonly key: string;
+  /** The tag value, 0..256 characters; empty requires the key with an empty value. */
+  readonly value: string;
+}
+
 /** A parsed, validated experiment. */
 export interface ExperimentSpec {
   readonly fault: FaultName;
@@ -28,6 +40,11 @@ export interface ExperimentSpec {
   readonly service: string;
   /** REGION (falls back to AWS_REGION / AWS_DEFAULT_REGION) */
   readonly region: string;
+  /**
+   * CHAOS_REQUIRE_TAG: preflight refuses a service that does not carry this tag, a guard against
+   * pointing the tool at the wrong service. `undefined`: no guard. @default undefined
+   */
+  readonly requireTag: RequiredTag | undefined;
   /** TASK_ROLE: the chaos task role ARN, or null to remove the task role. */
   readonly taskRoleArn: string | null;
   /** TASK_REPLICA_AFFECTED_PERC, 1..100. @default 100 */

@@ -89,6 +89,14 @@ const PRECEDENCE: readonly PrecedenceCase[] = [
     read: (s) => s.region,
   },
   {
+    key: 'requireTag',
+    flag: 'chaos-allowed=true',
+    env: 'env=staging',
+    file: 'app=orders',
+    expect: { flag: 'chaos-allowed=true', env: 'env=staging', file: 'app=orders', default: undefined },
+    read: (s) => s.requireTag && `${s.requireTag.key}=${s.requireTag.value}`,
+  },
+  {
     key: 'taskRole',
     flag: ROLE_A,
     env: ROLE_B,
@@ -366,6 +374,7 @@ describe('experiment files', () => {
     rampTimeSeconds: 5,
     restoreTimeoutSeconds: 300,
     rolloutTimeoutSeconds: 300,
+    requireTag: undefined,
     force: false,
     output: 'text',
     resultFile: undefined,
@@ -482,6 +491,42 @@ describe('experiment files', () => {
     assert.throws(() => {
       (spec as { cluster: string }).cluster = 'other';
     }, TypeError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The target guard (CHAOS_REQUIRE_TAG)
+// ---------------------------------------------------------------------------------------------
+
+describe('the required tag', () => {
+  const parsed: [string, { key: string; value: string }][] = [
+    ['chaos-allowed=true', { key: 'chaos-allowed', value: 'true' }],
+    ['expr=a=b', { key: 'expr', value: 'a=b' }],
+    ['chaos-allowed=', { key: 'chaos-allowed', value: '' }],
+    ['aws:cloudformation:stack-name=prod-orders', { key: 'aws:cloudformation:stack-name', value: 'prod-orders' }],
+    ['Team Name=Platform Ops', { key: 'Team Name', value: 'Platform Ops' }],
+    ['owner=ops@example.com', { key: 'owner', value: 'ops@example.com' }],
+    ['path/to+x_y.z=/a/b:c', { key: 'path/to+x_y.z', value: '/a/b:c' }],
+    ['équipe=données', { key: 'équipe', value: 'données' }],
+    ['  app=orders  ', { key: 'app', value: 'orders' }],
+    [`${'k'.repeat(128)}=${'v'.repeat(256)}`, { key: 'k'.repeat(128), value: 'v'.repeat(256) }],
+  ];
+  for (const [text, tag] of parsed) {
+    test(`reads ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text)} with the first '=' splitting`, () => {
+      assert.deepEqual(load({ flags: { ...REQUIRED_FLAGS, requireTag: text } }).requireTag, tag);
+    });
+  }
+
+  test('is unset by default, and an empty CHAOS_REQUIRE_TAG means no guard even over the file', () => {
+    assert.equal(load({ flags: REQUIRED_FLAGS }).requireTag, undefined);
+    const file = writeFile('tag-under-env.yaml', 'requireTag: app=orders\n');
+    assert.equal(load({ flags: REQUIRED_FLAGS, env: { CHAOS_REQUIRE_TAG: '' }, file }).requireTag, undefined);
+    assert.deepEqual(load({ flags: REQUIRED_FLAGS, file }).requireTag, { key: 'app', value: 'orders' });
+  });
+
+  test('is frozen with the rest of the spec', () => {
+    const spec = load({ flags: { ...REQUIRED_FLAGS, requireTag: 'app=orders' } });
+    assert.ok(Object.isFrozen(spec.requireTag));
   });
 });
 
@@ -694,6 +739,52 @@ const INVALID: readonly InvalidCase[] = [
     source: 'flag --assume-role-arn',
     says: /TASK_ROLE/,
   },
+  // the required tag
+  ...(
+    [
+      ['a tag without =', 'chaos-allowed', /no '='/],
+      ['a tag with an empty key', '=true', /empty key/],
+      ['a tag with spaces around =', 'app = orders', /spaces around '='/],
+      ['a tag key of 129 characters', `${'k'.repeat(129)}=v`, /key of 129 characters.*at most 128/],
+      ['a tag value of 257 characters', `k=${'v'.repeat(257)}`, /value of 257 characters.*at most 256/],
+      ['a tag with a comma', 'app=orders,billing', /"," in its value/],
+      ['a tag key with a semicolon', 'app;x=orders', /";" in its key/],
+      ['a tag with a tab', 'app=or\tders', /"\\t" in its value/],
+      ['a tag with a star', 'app=*', /"\*" in its value/],
+    ] as const
+  ).map(([name, value, says]): InvalidCase => ({
+    name,
+    flags: { requireTag: value },
+    field: 'CHAOS_REQUIRE_TAG',
+    value,
+    source: 'flag --require-tag',
+    says,
+  })),
+  {
+    name: 'a tag without = from env',
+    env: { CHAOS_REQUIRE_TAG: 'chaos-allowed' },
+    field: 'CHAOS_REQUIRE_TAG',
+    value: 'chaos-allowed',
+    source: 'env CHAOS_REQUIRE_TAG',
+    says: /Fix: .*e\.g\. CHAOS_REQUIRE_TAG=chaos-allowed=true/,
+  },
+  fileCase(
+    'a required tag given as a mapping',
+    'tag-mapping.yaml',
+    `${BASE_FILE}requireTag:\n  chaos-allowed: "true"\n`,
+    'CHAOS_REQUIRE_TAG',
+    { 'chaos-allowed': 'true' },
+    4,
+    /not a mapping.*e\.g\. requireTag: chaos-allowed=true/,
+  ),
+  fileCase(
+    'a required tag given as a number',
+    'tag-number.yaml',
+    `${BASE_FILE}CHAOS_REQUIRE_TAG: 42\n`,
+    'CHAOS_REQUIRE_TAG',
+    42,
+    4,
+  ),
   // names by flag
   {
     name: 'empty cluster',
@@ -891,6 +982,17 @@ const INVALID: readonly InvalidCase[] = [
     value: 'pod-delete',
     source: 'command line',
     says: /update-task-role/,
+  },
+  {
+    // The command line's fault used to override the file's silently, unknown or not.
+    name: "file: unknown fault under the command line's",
+    onlyFlags: true,
+    file: ['fault-under-cli.yaml', `fault: update-exec-role\n${BASE_FILE}`],
+    fault: 'update-task-role',
+    field: 'fault',
+    value: 'update-exec-role',
+    source: 'fault-under-cli.yaml line 1',
+    says: /is not a fault ecs-chaos knows/,
   },
   // env vars
   { name: 'env negative duration', env: { [D]: '-30' }, field: D, value: '-30', source: `env ${D}` },
