@@ -58,14 +58,38 @@ export class PreflightError extends ChaosError {
   }
 }
 
+/** Errors with which AWS refuses the credentials that signed a request (rather than their permissions). */
+const REFUSED_CREDENTIALS =
+  /UnrecognizedClient|InvalidSignature|IncompleteSignature|ExpiredToken|InvalidClientTokenId|SignatureDoesNotMatch/;
+
 function awsErrorName(error: unknown): string {
   return (error as { name?: string }).name ?? 'Error';
 }
 
 /** Runs the read-only checks of the update-task-role fault. Throws PreflightError on the first failure. */
 export async function preflight(spec: ExperimentSpec, deps: PreflightDeps): Promise<PreflightResult> {
+  // The first reads go out together. When a check fails, the ones still in flight are cancelled:
+  // otherwise they fail as the caller destroys its clients, and are retried (and logged) after the
+  // run has ended.
+  const reads = new AbortController();
+  const forward = (): void => reads.abort(deps.signal?.reason);
+  if (deps.signal?.aborted) forward();
+  else deps.signal?.addEventListener('abort', forward, { once: true });
+  try {
+    return await runChecks(spec, deps, reads.signal);
+  } catch (error) {
+    const ended = new Error('preflight ended');
+    ended.name = 'AbortError';
+    reads.abort(ended);
+    throw error;
+  } finally {
+    deps.signal?.removeEventListener('abort', forward);
+  }
+}
+
+async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: AbortSignal): Promise<PreflightResult> {
   const checks: PreflightCheck[] = [];
-  const callOptions = deps.signal ? { abortSignal: deps.signal } : {};
+  const callOptions = { abortSignal: signal };
   const record = (name: string, status: CheckStatus, detail: string): PreflightCheck => {
     const check = { name, status, detail };
     checks.push(check);
@@ -88,15 +112,18 @@ export async function preflight(spec: ExperimentSpec, deps: PreflightDeps): Prom
     } catch (error) {
       const name = awsErrorName(error);
       if (name === 'AbortError') throw error;
-      if (
-        /AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|InvalidClientTokenId|SignatureDoesNotMatch/.test(
-          name,
-        )
-      ) {
+      // AWS's messages end with a full stop of their own.
+      const message = `${name}: ${(error as Error).message.replace(/[.\s]+$/, '')}`;
+      if (REFUSED_CREDENTIALS.test(name)) {
         fail(
           what,
-          `${name}: ${(error as Error).message}. Fix: give the runner the permissions of 'ecs-chaos policy' and check its credentials`,
+          `${message}. Fix: AWS refused the credentials ecs-chaos signs with: check that the access key is active and ` +
+            'its secret right (AWS_SECRET_ACCESS_KEY, the credentials file or the profile) and that a session token ' +
+            'has not expired',
         );
+      }
+      if (/AccessDenied/.test(name)) {
+        fail(what, `${message}. Fix: give the runner the permissions of 'ecs-chaos policy'`);
       }
       throw error;
     }
@@ -145,6 +172,9 @@ export async function preflight(spec: ExperimentSpec, deps: PreflightDeps): Prom
   const svc = service!;
   const serviceTags = svc.tags ?? [];
 
+  // The target guard: a service without the required tag is not one the user meant to break.
+  if (spec.requireTag) checkRequiredTag(spec, svc, serviceTags, record, fail);
+
   const controller = svc.deploymentController?.type ?? 'ECS';
   if (controller !== 'ECS') {
     fail(
@@ -178,6 +208,24 @@ export async function preflight(spec: ExperimentSpec, deps: PreflightDeps): Prom
     );
   }
   record('service has tasks', 'pass', `${svc.desiredCount} desired`);
+
+  // ECS rounds maximumPercent down: too small a share leaves no room to start a single chaos task,
+  // and with minimumHealthyPercent 100 none can be stopped either; the deployment would never move.
+  const desired = svc.desiredCount ?? 0;
+  const chaosMax = Math.min(200, 100 + spec.affectedPercent);
+  const room = Math.floor((desired * chaosMax) / 100) - desired;
+  if (room < 1) {
+    const least = Math.ceil(100 / desired);
+    fail(
+      'the chaos can roll out',
+      `with ${desired} desired tasks, TASK_REPLICA_AFFECTED_PERC ${spec.affectedPercent} gives maximumPercent ${chaosMax}, which ECS rounds down to ${Math.floor((desired * chaosMax) / 100)} tasks: no room to start one task of the chaos revision, so the deployment would never move. Fix: set --affected-percent / TASK_REPLICA_AFFECTED_PERC to at least ${least}`,
+    );
+  }
+  record(
+    'the chaos can roll out',
+    'pass',
+    `up to ${room} of ${desired} tasks replaced per batch (maximumPercent ${chaosMax})`,
+  );
 
   // The original task definition.
   const described = await read('task definition readable', () =>
@@ -226,6 +274,42 @@ export async function preflight(spec: ExperimentSpec, deps: PreflightDeps): Prom
     chaosDeployment,
     checks,
   };
+}
+
+/** The name of the target guard's check (CHAOS_REQUIRE_TAG). */
+const REQUIRED_TAG_CHECK = 'service carries the required tag';
+
+/** Fails unless the service carries `spec.requireTag` with exactly its value (tags are case-sensitive). */
+function checkRequiredTag(
+  spec: ExperimentSpec,
+  service: Service,
+  serviceTags: readonly Tag[],
+  record: (name: string, status: CheckStatus, detail: string) => PreflightCheck,
+  fail: (name: string, detail: string) => never,
+): void {
+  const { key, value } = spec.requireTag!;
+  const wanted = `${key}=${value}`;
+  const found = serviceTags.find((t) => t.key === key);
+  if (found !== undefined && (found.value ?? '') === value) {
+    record(REQUIRED_TAG_CHECK, 'pass', `the service carries ${wanted}`);
+    return;
+  }
+  let has: string;
+  if (found !== undefined) {
+    has = `it has ${key}=${found.value ?? ''}`;
+  } else {
+    const otherCase = serviceTags.find((t) => t.key?.toLowerCase() === key.toLowerCase());
+    has = otherCase
+      ? `it has no tag '${key}' (tag keys are case-sensitive; it has ${otherCase.key}=${otherCase.value ?? ''})`
+      : `it has no tag '${key}'${serviceTags.length === 0 ? ' and no tags at all' : ''}`;
+  }
+  const arn = service.serviceArn ?? `${spec.cluster}/${spec.service}`;
+  fail(
+    REQUIRED_TAG_CHECK,
+    `service '${spec.service}' of cluster '${spec.cluster}' does not carry the tag ${wanted} that CHAOS_REQUIRE_TAG / --require-tag requires: ${has}. ` +
+      `Fix: check --cluster / CLUSTER_NAME and --service / SERVICE_NAME point at the service you mean to test; ` +
+      `if this service is meant for chaos, tag it (aws ecs tag-resource --resource-arn ${arn} --tags 'key=${key},value=${value}')`,
+  );
 }
 
 /** A call's outcome, kept so that calls can start together and be examined in order. */

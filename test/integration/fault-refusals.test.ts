@@ -95,6 +95,12 @@ describe('preflight refuses before any change', () => {
       /would change nothing/,
     ],
     ['a service with no tasks', { ...orders, service: 'empty' }, 'service has tasks', /desired count of 0/],
+    [
+      'an affected share too small for ECS to replace a single task',
+      { ...orders, affectedPercent: '20' },
+      'the chaos can roll out',
+      /4 desired tasks, TASK_REPLICA_AFFECTED_PERC 20 gives maximumPercent 120, which ECS rounds down to 4 tasks.*at least 25/,
+    ],
   ];
   for (const [what, flags, check, message] of cases) {
     test(`refuses ${what}, with exit-2 input and no mutation`, async () => {

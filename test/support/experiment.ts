@@ -1,5 +1,5 @@
 /** Test support: running the fault through the library against a sandbox. */
-import { createAwsPorts } from '../../src/aws/sdk.js';
+import { createAwsPorts, type AwsClientOptions } from '../../src/aws/sdk.js';
 import { loadExperimentSpec } from '../../src/config/load.js';
 import type { ExperimentSpec } from '../../src/config/spec.js';
 import { SYSTEM_CLOCK } from '../../src/engine/clock.js';
@@ -24,13 +24,14 @@ export function specFor(sandbox: Sandbox, flags: Record<string, string | boolean
 export async function runFault(
   sandbox: Sandbox,
   flags: Record<string, string | boolean>,
-  options: { signal?: AbortSignal; pollIntervalMs?: number } = {},
+  options: { signal?: AbortSignal; pollIntervalMs?: number; ports?: Partial<AwsClientOptions> } = {},
 ): Promise<{ result: ExperimentResult; io: RecordingIoHost }> {
   const spec = specFor(sandbox, flags);
   const ports = createAwsPorts({
     region: sandbox.region,
     endpoint: sandbox.endpoint,
     credentials: sandbox.credentials,
+    ...options.ports,
   });
   const io = new RecordingIoHost();
   try {
