@@ -132,23 +132,7 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
   const hasFile = file !== undefined;
   const fault = resolveFault(sources.fault, file?.fault);
 
-  const pick = (field: FieldDefinition): RawValue | undefined => {
-    const flag = flags[field.key];
-    if (flag !== undefined) return { value: flag, source: `flag ${field.flag}`, origin: 'flag', baseDir: cwd };
-    if (field.env !== undefined) {
-      const value = env[field.env];
-      if (value !== undefined) return { value, source: `env ${field.env}`, origin: 'env', baseDir: cwd };
-    }
-    const fromFile = file?.values.get(field.key as FieldKey);
-    if (fromFile) return fromFile;
-    for (const fallback of field.envFallbacks ?? []) {
-      const value = env[fallback];
-      // Like the SDK, an empty AWS_REGION counts as unset.
-      if (value !== undefined && value.trim() !== '')
-        return { value, source: `env ${fallback}`, origin: 'env', baseDir: cwd };
-    }
-    return undefined;
-  };
+  const pick = (field: FieldDefinition): RawValue | undefined => pickValue(field, { flags, env, cwd, file });
   const raw = Object.fromEntries(FIELD_LIST.map((field) => [field.key, pick(field)])) as Record<
     FieldKey,
     RawValue | undefined
@@ -228,6 +212,36 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
     resultFile,
     output,
   });
+}
+
+/**
+ * A field's raw value by precedence: flag > env var > experiment file > fallback env vars (for the
+ * region: AWS_REGION, AWS_DEFAULT_REGION; like the SDK, an empty one counts as unset).
+ */
+function pickValue(
+  field: FieldDefinition,
+  sources: {
+    readonly flags: ConfigSources['flags'];
+    readonly env: ConfigSources['env'];
+    readonly cwd: string;
+    readonly file: ExperimentFile | undefined;
+  },
+): RawValue | undefined {
+  const { flags, env, cwd, file } = sources;
+  const flag = flags[field.key];
+  if (flag !== undefined) return { value: flag, source: `flag ${field.flag}`, origin: 'flag', baseDir: cwd };
+  if (field.env !== undefined) {
+    const value = env[field.env];
+    if (value !== undefined) return { value, source: `env ${field.env}`, origin: 'env', baseDir: cwd };
+  }
+  const fromFile = file?.values.get(field.key as FieldKey);
+  if (fromFile) return fromFile;
+  for (const fallback of field.envFallbacks ?? []) {
+    const value = env[fallback];
+    if (value !== undefined && value.trim() !== '')
+      return { value, source: `env ${fallback}`, origin: 'env', baseDir: cwd };
+  }
+  return undefined;
 }
 
 /** Parses one present, non-empty value; throws InvalidInputError. */
@@ -776,19 +790,7 @@ export interface TargetSpec {
 export function loadTargetSpec(sources: Pick<ConfigSources, 'flags' | 'env' | 'cwd'>): TargetSpec {
   const cwd = sources.cwd ?? process.cwd();
   const { flags, env } = sources;
-  const pick = (field: FieldDefinition): RawValue | undefined => {
-    const flag = flags[field.key];
-    if (flag !== undefined) return { value: flag, source: `flag ${field.flag}`, origin: 'flag', baseDir: cwd };
-    if (field.env !== undefined && env[field.env] !== undefined) {
-      return { value: env[field.env], source: `env ${field.env}`, origin: 'env', baseDir: cwd };
-    }
-    for (const fallback of field.envFallbacks ?? []) {
-      const value = env[fallback];
-      if (value !== undefined && value.trim() !== '')
-        return { value, source: `env ${fallback}`, origin: 'env', baseDir: cwd };
-    }
-    return undefined;
-  };
+  const pick = (field: FieldDefinition): RawValue | undefined => pickValue(field, { flags, env, cwd, file: undefined });
   const serviceRaw = pick(FIELDS.service);
   const serviceIsArn = typeof serviceRaw?.value === 'string' && serviceRaw.value.trim().startsWith('arn:');
   const clusterRaw = pick(FIELDS.cluster);

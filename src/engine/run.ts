@@ -128,6 +128,7 @@ class Run {
         TOTAL_CHAOS_DURATION: spec.durationSeconds,
         CHAOS_INTERVAL: spec.intervalSeconds,
         RAMP_TIME: spec.rampTimeSeconds,
+        CHAOS_REQUIRE_TAG: spec.requireTag ? `${spec.requireTag.key}=${spec.requireTag.value}` : '',
         restoreTimeoutSeconds: spec.restoreTimeoutSeconds,
         rolloutTimeoutSeconds: spec.rolloutTimeoutSeconds,
         force: spec.force,
