@@ -528,6 +528,12 @@ class Run {
         );
         return;
       }
+      const conflict = await this.#foreignRevision(state);
+      if (conflict) {
+        this.#result.conflicts.push(conflict);
+        this.#event('conflict', conflict, {}, 'warn', state.record.index);
+        throw new ChaosError('CONFLICT', conflict, { fault: 'user' });
+      }
       const failedReason = await this.#chaosStartFailure(chaosArn);
       if (failedReason) {
         this.#result.effect.notes.push(`tasks of the chaos revision failed to start: ${failedReason}`);
@@ -620,7 +626,10 @@ class Run {
         { abortSignal: signal },
       )
     ).services?.[0];
-    const current = svc?.taskDefinition;
+    if (!svc || svc.status !== 'ACTIVE') {
+      return `the service ${this.#spec.service} was deleted during the chaos window (status ${svc?.status ?? 'MISSING'})`;
+    }
+    const current = svc.taskDefinition;
     if (!current || current === state.chaosArn || current === this.#pf.original.taskDefinitionArn) return undefined;
     return `someone deployed ${current} during the chaos window; ecs-chaos will not overwrite it`;
   }
@@ -757,13 +766,15 @@ class Run {
       }
       if (state.chaosArn) {
         const chaosArn = state.chaosArn;
+        // When someone else owns the service now, their deployment replaces the chaos tasks: wait
+        // (within the restore timeout) until none uses the chaos revision before deregistering it.
         const inUse =
           this.#result.conflicts.length > 0 &&
-          (await this.#persist('ListTasks', () => this.#revisionInUse(chaosArn, cleanup), cleanup));
+          (await this.#waitUnused(chaosArn, AbortSignal.any([cleanup, AbortSignal.timeout(limitMs / 2)])));
         if (inUse) {
           this.#event(
             'conflict',
-            `${shortRevision(state.chaosArn)} is still used by tasks: left ACTIVE`,
+            `${shortRevision(chaosArn)} is still used by tasks: left ACTIVE ('ecs-chaos recover' deregisters it later)`,
             {},
             'warn',
             index,
@@ -798,8 +809,23 @@ class Run {
     await this.#deps.ecs.untagResource({ resourceArn: this.#pf.service.serviceArn!, tagKeys: [...MARKER_KEYS] }, opts);
   }
 
+  /** Waits until no task uses a revision; true when some still does at the deadline. */
+  async #waitUnused(arn: string, signal: AbortSignal): Promise<boolean> {
+    for (;;) {
+      const inUse = await this.#persist('ListTasks', () => this.#revisionInUse(arn, signal), signal).catch(() => true);
+      if (!inUse || signal.aborted) return inUse;
+      await this.#deps.clock.sleep(this.#pollMs, signal).catch(() => undefined);
+    }
+  }
+
   async #revisionInUse(arn: string, signal: AbortSignal): Promise<boolean> {
-    const tasks = await serviceTasks(this.#deps.ecs, this.#spec.cluster, this.#spec.service, { abortSignal: signal });
+    const tasks = await serviceTasks(this.#deps.ecs, this.#spec.cluster, this.#spec.service, {
+      abortSignal: signal,
+    }).catch((error: unknown) => {
+      // A service deleted meanwhile runs nothing any more.
+      if ((error as { name?: string }).name === 'ServiceNotFoundException') return [];
+      throw error;
+    });
     return tasks.some((t) => t.taskDefinitionArn === arn && t.lastStatus !== 'STOPPED');
   }
 
@@ -908,7 +934,10 @@ class Run {
       const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'aborted';
       result.verdictReason = `aborted (${why}); ${result.residue.clean ? 'restored' : 'NOT fully restored'}`;
     } else if (failure !== undefined) {
-      result.verdict = failure instanceof ChaosError && failure.code === 'CHAOS_TASKS_FAILED' ? 'Fail' : 'Error';
+      result.verdict =
+        failure instanceof ChaosError && (failure.code === 'CHAOS_TASKS_FAILED' || failure.code === 'CONFLICT')
+          ? 'Fail'
+          : 'Error';
       result.verdictReason = (failure as Error).message;
     } else if (!effect.swapped || !effect.chaosTasksRan) {
       result.verdict = 'Fail';
