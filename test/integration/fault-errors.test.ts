@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
+} from '@aws-sdk/client-ecs';
 import { AwsError } from '../../sandbox/index.js';
 import { exitCodeOf } from '../../src/cli/exit-status.js';
 import { roleArn, runFault } from '../support/experiment.js';
@@ -99,6 +103,40 @@ describe('errors after injection', () => {
       );
       assert.equal(chaos.taskDefinition!.status, 'INACTIVE');
       assert.equal(exitCodeOf(result), 3);
+    } finally {
+      await ctx.sandbox.close();
+    }
+  });
+
+  test('a RegisterTaskDefinition applied but answered by a dropped connection is found, not registered twice', async () => {
+    const ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
+    try {
+      ctx.sandbox.faults.add({
+        service: 'ecs',
+        action: 'RegisterTaskDefinition',
+        kind: 'drop',
+        when: 'after',
+        count: 1,
+      });
+      const { result, io } = await runFault(ctx.sandbox, FLAGS);
+      assert.equal(result.verdict, 'Pass', result.verdictReason);
+      assert.equal(
+        ctx.sandbox.requests().filter((r) => r.action === 'RegisterTaskDefinition').length,
+        1,
+        'no second registration',
+      );
+      assert.ok(io.messages.some((m) => /found orders:2 by its markers/.test(m.message)));
+      const all = await ctx.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'orders', status: 'INACTIVE' }));
+      assert.deepEqual(
+        all.taskDefinitionArns!.map((a) => a.split('/').pop()),
+        ['orders:2'],
+        'one chaos revision, deregistered',
+      );
+      const active = await ctx.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'orders' }));
+      assert.deepEqual(
+        active.taskDefinitionArns!.map((a) => a.split('/').pop()),
+        ['orders:1'],
+      );
     } finally {
       await ctx.sandbox.close();
     }
