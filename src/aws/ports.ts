@@ -28,8 +28,27 @@ import type {
   UpdateServiceCommandInput,
   UpdateServiceCommandOutput,
 } from '@aws-sdk/client-ecs';
-import type { GetRoleCommandInput, GetRoleCommandOutput } from '@aws-sdk/client-iam';
-import type { GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
+import type {
+  GetPolicyCommandInput,
+  GetPolicyCommandOutput,
+  GetPolicyVersionCommandInput,
+  GetPolicyVersionCommandOutput,
+  GetRoleCommandInput,
+  GetRoleCommandOutput,
+  GetRolePolicyCommandInput,
+  GetRolePolicyCommandOutput,
+  ListAttachedRolePoliciesCommandInput,
+  ListAttachedRolePoliciesCommandOutput,
+  ListRolePoliciesCommandInput,
+  ListRolePoliciesCommandOutput,
+  SimulatePrincipalPolicyCommandInput,
+  SimulatePrincipalPolicyCommandOutput,
+} from '@aws-sdk/client-iam';
+import type {
+  AssumeRoleCommandInput,
+  AssumeRoleCommandOutput,
+  GetCallerIdentityCommandOutput,
+} from '@aws-sdk/client-sts';
 
 /** Per-call options: every call can be cancelled. */
 export interface CallOptions {
@@ -64,14 +83,27 @@ export interface EcsPort {
   untagResource(input: UntagResourceCommandInput, options?: CallOptions): Promise<UntagResourceCommandOutput>;
 }
 
-/** The IAM calls ecs-chaos makes. */
+/** The IAM calls ecs-chaos makes (reads only). */
 export interface IamPort {
   getRole(input: GetRoleCommandInput, options?: CallOptions): Promise<GetRoleCommandOutput>;
+  listRolePolicies(input: ListRolePoliciesCommandInput, options?: CallOptions): Promise<ListRolePoliciesCommandOutput>;
+  getRolePolicy(input: GetRolePolicyCommandInput, options?: CallOptions): Promise<GetRolePolicyCommandOutput>;
+  listAttachedRolePolicies(
+    input: ListAttachedRolePoliciesCommandInput,
+    options?: CallOptions,
+  ): Promise<ListAttachedRolePoliciesCommandOutput>;
+  getPolicy(input: GetPolicyCommandInput, options?: CallOptions): Promise<GetPolicyCommandOutput>;
+  getPolicyVersion(input: GetPolicyVersionCommandInput, options?: CallOptions): Promise<GetPolicyVersionCommandOutput>;
+  simulatePrincipalPolicy(
+    input: SimulatePrincipalPolicyCommandInput,
+    options?: CallOptions,
+  ): Promise<SimulatePrincipalPolicyCommandOutput>;
 }
 
 /** The STS calls ecs-chaos makes. */
 export interface StsPort {
   getCallerIdentity(options?: CallOptions): Promise<GetCallerIdentityCommandOutput>;
+  assumeRole(input: AssumeRoleCommandInput, options?: CallOptions): Promise<AssumeRoleCommandOutput>;
 }
 
 /** All ports. */
@@ -97,8 +129,16 @@ export const PORT_ACTIONS = {
     tagResource: 'ecs:TagResource',
     untagResource: 'ecs:UntagResource',
   },
-  iam: { getRole: 'iam:GetRole' },
-  sts: { getCallerIdentity: 'sts:GetCallerIdentity' },
+  iam: {
+    getRole: 'iam:GetRole',
+    listRolePolicies: 'iam:ListRolePolicies',
+    getRolePolicy: 'iam:GetRolePolicy',
+    listAttachedRolePolicies: 'iam:ListAttachedRolePolicies',
+    getPolicy: 'iam:GetPolicy',
+    getPolicyVersion: 'iam:GetPolicyVersion',
+    simulatePrincipalPolicy: 'iam:SimulatePrincipalPolicy',
+  },
+  sts: { getCallerIdentity: 'sts:GetCallerIdentity', assumeRole: 'sts:AssumeRole' },
 } as const satisfies {
   ecs: Record<keyof EcsPort, string>;
   iam: Record<keyof IamPort, string>;

@@ -18,8 +18,17 @@ import {
   UntagResourceCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  SimulatePrincipalPolicyCommand,
+} from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AwsPorts, CallOptions, EcsPort } from './ports.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
@@ -91,10 +100,23 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
 
   return {
     ecs: ecsPort,
-    iam: { getRole: (i, o) => call('GetRole', true, () => iam.send(new GetRoleCommand(i), s(o)), o) },
+    iam: {
+      getRole: (i, o) => call('GetRole', true, () => iam.send(new GetRoleCommand(i), s(o)), o),
+      listRolePolicies: (i, o) =>
+        call('ListRolePolicies', true, () => iam.send(new ListRolePoliciesCommand(i), s(o)), o),
+      getRolePolicy: (i, o) => call('GetRolePolicy', true, () => iam.send(new GetRolePolicyCommand(i), s(o)), o),
+      listAttachedRolePolicies: (i, o) =>
+        call('ListAttachedRolePolicies', true, () => iam.send(new ListAttachedRolePoliciesCommand(i), s(o)), o),
+      getPolicy: (i, o) => call('GetPolicy', true, () => iam.send(new GetPolicyCommand(i), s(o)), o),
+      getPolicyVersion: (i, o) =>
+        call('GetPolicyVersion', true, () => iam.send(new GetPolicyVersionCommand(i), s(o)), o),
+      simulatePrincipalPolicy: (i, o) =>
+        call('SimulatePrincipalPolicy', true, () => iam.send(new SimulatePrincipalPolicyCommand(i), s(o)), o),
+    },
     sts: {
       getCallerIdentity: (o) =>
         call('GetCallerIdentity', true, () => sts.send(new GetCallerIdentityCommand({}), s(o)), o),
+      assumeRole: (i, o) => call('AssumeRole', true, () => sts.send(new AssumeRoleCommand(i), s(o)), o),
     },
     destroy: () => {
       ecs.destroy();
