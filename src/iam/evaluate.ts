@@ -1,14 +1,19 @@
 /**
- * The policy evaluator: decides whether a set of policies allows a request, by IAM's rules.
+ * The policy evaluator: decides whether policies allow a request, by IAM's rules for
+ * identity-based policies.
  *
- * Today it evaluates one set of policies of one kind (the identity policies of a caller, or a
- * role's trust policy): an explicit Deny wins over any Allow, and without a matching Allow the
- * answer is the implicit deny. A statement applies when each of its elements matches, in the order
- * of {@link STATEMENT_ELEMENTS}. IAM's full logic (permission boundaries, session policies,
- * resource-based policies, SCPs) combines several such evaluations, each the call this module
- * makes, which is why {@link evaluatePolicies} reports the statements that matched and not only
- * the decision. Policy variables (`${aws:username}`) will plug in as a step that resolves
- * Resource and condition values against the context before they are compared.
+ * {@link evaluatePolicies} evaluates one set of policies of one kind (the identity policies of a
+ * caller, a permission boundary, the session policies, or a role's trust policy): an explicit Deny
+ * wins over any Allow, and without a matching Allow the answer is the implicit deny. A statement
+ * applies when each of its elements matches, in the order of `STATEMENT_ELEMENTS`.
+ * {@link authorize} combines such evaluations as IAM does for a principal: a Deny in any of the
+ * sets denies, and an Allow needs the identity policies, the permission boundary (when there is
+ * one) and the session policies (when there are any) to allow. Resource-based policies, SCPs and
+ * RCPs are not evaluated (see docs/iam-evaluator.md).
+ *
+ * Policy variables (`${aws:username}`, `${aws:PrincipalTag/team, 'none'}`, `${*}`) are resolved
+ * against the request context in Resource, NotResource and the values of the String, Arn and Bool
+ * condition operators, in documents of version `2012-10-17` only, as IAM does.
  */
 import { BlockList, isIP } from 'node:net';
 import { parseArn } from '../aws/arn.js';
@@ -18,6 +23,7 @@ import {
   type ConditionOperator,
   type Effect,
   type PolicyDocument,
+  type PolicyVersion,
   type PrincipalBlock,
   type Statement,
 } from './policy.js';
@@ -94,21 +100,113 @@ interface PreparedRequest {
   readonly resource: string | undefined;
   readonly principal: RequestPrincipal;
   /** Lower-cased keys -> values as text. */
-  readonly context: ReadonlyMap<string, readonly string[]>;
+  readonly context: ReadonlyMap<string, ContextEntry>;
 }
 
-/** `*` matches any run of characters, `?` any one character, as in IAM's Action and Resource. */
-function globMatch(pattern: string, text: string): boolean {
+/** The values of one condition key in a request, as text. */
+interface ContextEntry {
+  readonly values: readonly string[];
+  /** True when the caller gave an array: the key is multivalued, whatever the number of values. */
+  readonly multivalued: boolean;
+}
+
+/** What a statement is evaluated in: the request's context, and whether variables are resolved. */
+interface Scope {
+  /** Lower-cased keys -> values. */
+  readonly context: ReadonlyMap<string, ContextEntry>;
+  /** Policy variables are resolved in `2012-10-17` documents only; elsewhere `${...}` is text. */
+  readonly variables: boolean;
+}
+
+/** A wildcard in a compiled pattern: `*` any run of characters, `?` any one character. */
+const ANY_RUN: unique symbol = Symbol('*');
+const ANY_ONE: unique symbol = Symbol('?');
+
+/** One element of a compiled pattern: a literal character or a wildcard. */
+type PatternItem = string | typeof ANY_RUN | typeof ANY_ONE;
+
+/**
+ * A policy value with its variables resolved: the items to match, and the positions of the colons
+ * written in the policy (not those a variable brought in), which split an ARN into its parts.
+ */
+interface CompiledPattern {
+  readonly items: readonly PatternItem[];
+  readonly colons: readonly number[];
+}
+
+/** `${aws:username}` or `${aws:PrincipalTag/team, 'none'}`: a context key and an optional default. */
+const VARIABLE = /^\s*([^,\s]+)\s*(?:,\s*'([^']*)'\s*)?$/;
+
+/** The single value a variable stands for, or undefined when it has none (missing or multivalued). */
+function variableValue(inner: string, context: ReadonlyMap<string, ContextEntry>): string | undefined {
+  const parsed = VARIABLE.exec(inner);
+  if (!parsed) return undefined;
+  const [, key = '', fallback] = parsed;
+  const entry = context.get(key.toLowerCase());
+  if (entry === undefined || entry.values.length === 0) return fallback;
+  // A multivalued key cannot stand in a string: AWS leaves the value unmatched.
+  if (entry.multivalued) return undefined;
+  return entry.values[0];
+}
+
+/**
+ * Compiles a policy value (Resource, or a condition value) into items to match. `*` and `?` are
+ * wildcards when `wildcards` is set and literal otherwise; `${*}`, `${?}` and `${$}` are always the
+ * literal characters; a variable's value is literal text (a `*` in a tag value matches only `*`).
+ *
+ * @returns undefined when a variable has no value and no default: IAM then matches nothing
+ */
+function compilePattern(
+  value: string,
+  scope: Scope,
+  wildcards: boolean,
+  /** `wildcard` reads a variable without a value as `*`: what the value could name, were it known. */
+  unresolved: 'fail' | 'wildcard' = 'fail',
+): CompiledPattern | undefined {
+  const items: PatternItem[] = [];
+  const colons: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charAt(i);
+    if (scope.variables && c === '$' && value[i + 1] === '{') {
+      const end = value.indexOf('}', i + 2);
+      if (end !== -1) {
+        const inner = value.slice(i + 2, end);
+        const text = inner === '*' || inner === '?' || inner === '$' ? inner : variableValue(inner, scope.context);
+        if (text !== undefined) items.push(...text);
+        else if (unresolved === 'wildcard') items.push(ANY_RUN);
+        else return undefined;
+        i = end;
+        continue;
+      }
+    }
+    if (wildcards && c === '*') items.push(ANY_RUN);
+    else if (wildcards && c === '?') items.push(ANY_ONE);
+    else {
+      if (c === ':') colons.push(items.length);
+      items.push(c);
+    }
+  }
+  return { items, colons };
+}
+
+/** A compiled value without wildcards, as text; undefined when a variable has no value. */
+function resolveLiteral(value: string, scope: Scope): string | undefined {
+  if (!scope.variables || !value.includes('${')) return value;
+  return compilePattern(value, scope, false)?.items.join('');
+}
+
+/** Whether `text` matches the items, `*` any run (across `/` and `:` alike), `?` any one character. */
+function itemsMatch(items: readonly PatternItem[], text: string): boolean {
   let p = 0;
   let t = 0;
   let starP = -1;
   let starT = 0;
   while (t < text.length) {
-    const c = pattern[p];
-    if (c === '*') {
+    const item = items[p];
+    if (item === ANY_RUN) {
       starP = p++;
       starT = t;
-    } else if (c !== undefined && (c === '?' || c === text[t])) {
+    } else if (item !== undefined && (item === ANY_ONE || item === text[t])) {
       p++;
       t++;
     } else if (starP >= 0) {
@@ -118,8 +216,48 @@ function globMatch(pattern: string, text: string): boolean {
       return false;
     }
   }
-  while (pattern[p] === '*') p++;
-  return p === pattern.length;
+  while (items[p] === ANY_RUN) p++;
+  return p === items.length;
+}
+
+/** `*` matches any run of characters, `?` any one character, as in IAM's Action element. */
+function globMatch(pattern: string, text: string): boolean {
+  return itemsMatch(
+    [...pattern].map((c) => (c === '*' ? ANY_RUN : c === '?' ? ANY_ONE : c)),
+    text,
+  );
+}
+
+/** The six parts of an ARN (the last keeps its colons), or undefined for text that is not one. */
+function arnParts(text: string): string[] | undefined {
+  const parts = text.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
+  return [...parts.slice(0, 5), parts.slice(5).join(':')];
+}
+
+/** The six parts of a compiled ARN pattern, split at its first five written colons. */
+function patternParts(pattern: CompiledPattern): PatternItem[][] | undefined {
+  if (pattern.colons.length < 5) return undefined;
+  const cuts = pattern.colons.slice(0, 5);
+  const parts: PatternItem[][] = [];
+  let from = 0;
+  for (const cut of cuts) {
+    parts.push(pattern.items.slice(from, cut));
+    from = cut + 1;
+  }
+  parts.push(pattern.items.slice(from));
+  return parts;
+}
+
+/**
+ * Whether an ARN matches a compiled ARN pattern: part by part (partition, service, region,
+ * account, resource), each part a glob, so a `*` in the region never spans into the account.
+ */
+function arnPatternMatches(pattern: CompiledPattern, arn: string): boolean {
+  const actual = arnParts(arn);
+  const parts = patternParts(pattern);
+  if (!actual || !parts || parts[0]?.join('') !== 'arn') return false;
+  return parts.every((part, i) => itemsMatch(part, actual[i] ?? ''));
 }
 
 function actionMatches(patterns: readonly string[], action: string): boolean {
@@ -128,8 +266,43 @@ function actionMatches(patterns: readonly string[], action: string): boolean {
   return patterns.some((pattern) => globMatch(pattern.toLowerCase(), lower));
 }
 
-function resourceMatches(patterns: readonly string[], resource: string): boolean {
-  return patterns.some((pattern) => globMatch(pattern, resource));
+/** Whether a Resource value names the request's resource. Resource ARNs are case-sensitive. */
+function resourcePatternMatches(pattern: string, resource: string, scope: Scope): boolean {
+  if (pattern === '*') return true;
+  const compiled = compilePattern(pattern, scope, true);
+  return compiled !== undefined && resourceItemsMatch(compiled, resource);
+}
+
+function resourceItemsMatch(compiled: CompiledPattern, resource: string): boolean {
+  // A resource that is not an ARN (`*` for actions without resource types) is compared whole.
+  return arnParts(resource) ? arnPatternMatches(compiled, resource) : itemsMatch(compiled.items, resource);
+}
+
+function resourceMatches(patterns: readonly string[], resource: string, scope: Scope): boolean {
+  return patterns.some((pattern) => resourcePatternMatches(pattern, resource, scope));
+}
+
+/**
+ * Whether a policy value holds a variable without a value. AWS warns that such a variable "might
+ * cause the entire statement to be invalid": a Resource value holding one names nothing, and a
+ * NotResource or negated condition holding one fails rather than holds.
+ */
+function unresolvable(value: string, scope: Scope): boolean {
+  return scope.variables && value.includes('${') && compilePattern(value, scope, false) === undefined;
+}
+
+/**
+ * NotResource: the statement applies to every resource but those listed. A value whose variable
+ * has no value cannot say whether it names the resource unless it could not name it whatever the
+ * value (another service, say): when it could, the statement does not apply.
+ */
+function notResourceApplies(patterns: readonly string[], resource: string, scope: Scope): boolean {
+  const undecided = patterns.some((pattern) => {
+    if (!unresolvable(pattern, scope)) return false;
+    const widened = compilePattern(pattern, scope, true, 'wildcard');
+    return widened !== undefined && resourceItemsMatch(widened, resource);
+  });
+  return !undecided && !resourceMatches(patterns, resource, scope);
 }
 
 /** An identity a principal is known by, each of which a policy may name. */
@@ -206,8 +379,8 @@ function notPrincipalApplies(block: PrincipalBlock, principal: RequestPrincipal)
   return !identities.every((identity) => blockNames(block, identity));
 }
 
-/** Compares one context value with one policy value. */
-type ValueTest = (contextValue: string, policyValue: string) => boolean;
+/** Compares one context value with one policy value, in the scope of the statement's policy. */
+type ValueTest = (contextValue: string, policyValue: string, scope: Scope) => boolean;
 
 function toNumber(text: string): number | undefined {
   if (text.trim() === '') return undefined;
@@ -238,17 +411,39 @@ function date(compare: (a: number, b: number) => boolean): ValueTest {
   };
 }
 
-/** ArnLike compares the six parts of the ARNs one by one, each part a glob. */
-function arnLike(contextValue: string, policyValue: string): boolean {
-  const split = (arn: string): string[] | undefined => {
-    const parts = arn.split(':');
-    if (parts.length < 6 || parts[0] !== 'arn') return undefined;
-    return [...parts.slice(0, 5), parts.slice(5).join(':')];
+/** StringEquals and its kin: the policy value, variables resolved, compared as literal text. */
+function stringEquals(fold: (text: string) => string): ValueTest {
+  return (contextValue, policyValue, scope) => {
+    const resolved = resolveLiteral(policyValue, scope);
+    return resolved !== undefined && fold(contextValue) === fold(resolved);
   };
-  const actual = split(contextValue);
-  const pattern = policyValue === '*' ? ['*', '*', '*', '*', '*', '*'] : split(policyValue);
-  if (!actual || !pattern) return false;
-  return pattern.every((part, i) => globMatch(part, actual[i] ?? ''));
+}
+
+const same = (text: string): string => text;
+const lower = (text: string): string => text.toLowerCase();
+
+function stringLike(contextValue: string, policyValue: string, scope: Scope): boolean {
+  const compiled = compilePattern(policyValue, scope, true);
+  return compiled !== undefined && itemsMatch(compiled.items, contextValue);
+}
+
+/** Bool compares `true` and `false` without regard to case; any other text matches nothing. */
+function bool(contextValue: string, policyValue: string, scope: Scope): boolean {
+  const resolved = resolveLiteral(policyValue, scope)?.toLowerCase();
+  const actual = contextValue.toLowerCase();
+  const isBool = (text: string | undefined): boolean => text === 'true' || text === 'false';
+  return isBool(resolved) && isBool(actual) && resolved === actual;
+}
+
+/**
+ * ArnEquals and ArnLike alike compare the six parts of the ARNs one by one, each part a glob; a
+ * policy value of `*` matches any ARN.
+ */
+function arnLike(contextValue: string, policyValue: string, scope: Scope): boolean {
+  if (!arnParts(contextValue)) return false;
+  if (policyValue === '*') return true;
+  const compiled = compilePattern(policyValue, scope, true);
+  return compiled !== undefined && arnPatternMatches(compiled, contextValue);
 }
 
 function ipMatches(contextValue: string, policyValue: string): boolean {
@@ -259,7 +454,7 @@ function ipMatches(contextValue: string, policyValue: string): boolean {
   if (networkFamily !== family || network === undefined) return false;
   const type = family === 4 ? 'ipv4' : 'ipv6';
   const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits);
-  if (!Number.isInteger(prefix)) return false;
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) return false;
   const list = new BlockList();
   list.addSubnet(network, prefix, type);
   return list.check(contextValue, type);
@@ -269,14 +464,15 @@ function ipMatches(contextValue: string, policyValue: string): boolean {
  * Each operator except Null, as a test of one context value against one policy value, and
  * whether the operator is the negation of that test. A negated operator holds when the positive
  * one does not, which is why `StringNotEquals` holds for a key the request does not carry.
+ * Policy variables are resolved in the values of the String, Arn and Bool operators.
  */
 const OPERATOR_TESTS: Readonly<Record<Exclude<ConditionOperator, 'Null'>, { test: ValueTest; negated: boolean }>> = {
-  StringEquals: { test: (c, p) => c === p, negated: false },
-  StringNotEquals: { test: (c, p) => c === p, negated: true },
-  StringEqualsIgnoreCase: { test: (c, p) => c.toLowerCase() === p.toLowerCase(), negated: false },
-  StringNotEqualsIgnoreCase: { test: (c, p) => c.toLowerCase() === p.toLowerCase(), negated: true },
-  StringLike: { test: (c, p) => globMatch(p, c), negated: false },
-  StringNotLike: { test: (c, p) => globMatch(p, c), negated: true },
+  StringEquals: { test: stringEquals(same), negated: false },
+  StringNotEquals: { test: stringEquals(same), negated: true },
+  StringEqualsIgnoreCase: { test: stringEquals(lower), negated: false },
+  StringNotEqualsIgnoreCase: { test: stringEquals(lower), negated: true },
+  StringLike: { test: stringLike, negated: false },
+  StringNotLike: { test: stringLike, negated: true },
   NumericEquals: { test: numeric((a, b) => a === b), negated: false },
   NumericNotEquals: { test: numeric((a, b) => a === b), negated: true },
   NumericLessThan: { test: numeric((a, b) => a < b), negated: false },
@@ -289,7 +485,7 @@ const OPERATOR_TESTS: Readonly<Record<Exclude<ConditionOperator, 'Null'>, { test
   DateLessThanEquals: { test: date((a, b) => a <= b), negated: false },
   DateGreaterThan: { test: date((a, b) => a > b), negated: false },
   DateGreaterThanEquals: { test: date((a, b) => a >= b), negated: false },
-  Bool: { test: (c, p) => c.toLowerCase() === p.toLowerCase(), negated: false },
+  Bool: { test: bool, negated: false },
   BinaryEquals: { test: (c, p) => c === p, negated: false },
   IpAddress: { test: ipMatches, negated: false },
   NotIpAddress: { test: ipMatches, negated: true },
@@ -299,23 +495,27 @@ const OPERATOR_TESTS: Readonly<Record<Exclude<ConditionOperator, 'Null'>, { test
   ArnNotLike: { test: arnLike, negated: true },
 };
 
-/** Evaluates one operator on one key: `values` of the policy, `present` those of the request. */
+/** Evaluates one operator on one key: `policyValues` of the policy, `entry` the request's values. */
 function conditionHolds(
   written: string,
   policyValues: readonly string[],
-  present: readonly string[] | undefined,
+  entry: ContextEntry | undefined,
+  scope: Scope,
 ): boolean {
   const parsed = parseOperator(written);
   // The parser refuses unknown operators; a document built by hand with one matches nothing.
   if (!parsed) return false;
-  const missing = present === undefined || present.length === 0;
+  const present = entry?.values ?? [];
+  const missing = present.length === 0;
   if (parsed.operator === 'Null') {
     // `"Null": {"k": "true"}` holds when k is absent; `"false"` when it is present.
     return policyValues.some((value) => (value.toLowerCase() === 'true') === missing);
   }
   if (missing && parsed.ifExists) return true;
   const { test, negated } = OPERATOR_TESTS[parsed.operator];
-  const matchesAny = (contextValue: string): boolean => policyValues.some((p) => test(contextValue, p));
+  // A negation cannot hold on a value that does not exist: a variable without a value fails it.
+  if (negated && !missing && policyValues.some((value) => unresolvable(value, scope))) return false;
+  const matchesAny = (contextValue: string): boolean => policyValues.some((p) => test(contextValue, p, scope));
   switch (parsed.qualifier) {
     case 'ForAllValues':
       // Every value of the request must satisfy the operator; an absent key satisfies it vacuously.
@@ -325,17 +525,21 @@ function conditionHolds(
       if (missing) return false;
       return present.some((c) => (negated ? !matchesAny(c) : matchesAny(c)));
     case undefined: {
-      const positive = !missing && present.some(matchesAny);
+      if (missing) return negated;
+      // An operator without a set qualifier compares one value: on a multivalued key it matches
+      // nothing, negated or not (AWS requires ForAnyValue/ForAllValues for such keys).
+      if (entry?.multivalued) return false;
+      const positive = matchesAny(present[0] ?? '');
       return negated ? !positive : positive;
     }
   }
 }
 
 /** A Condition element holds when every operator holds on every key (AND), each key's values ORed. */
-function conditionsHold(block: ConditionBlock, context: ReadonlyMap<string, readonly string[]>): boolean {
+function conditionsHold(block: ConditionBlock, scope: Scope): boolean {
   for (const [operator, entries] of Object.entries(block)) {
     for (const [key, values] of Object.entries(entries)) {
-      if (!conditionHolds(operator, values, context.get(key.toLowerCase()))) return false;
+      if (!conditionHolds(operator, values, scope.context.get(key.toLowerCase()), scope)) return false;
     }
   }
   return true;
@@ -343,18 +547,19 @@ function conditionsHold(block: ConditionBlock, context: ReadonlyMap<string, read
 
 /**
  * The elements of a statement, each a test the request must pass for the statement to apply.
- * New elements of the evaluation (policy variables resolved before Resource and Condition) slot
- * in here.
+ * Resource, NotResource and Condition see the policy's {@link Scope}, whose context resolves
+ * policy variables.
  */
-const STATEMENT_ELEMENTS: ReadonlyArray<(statement: Statement, request: PreparedRequest) => boolean> = [
+const STATEMENT_ELEMENTS: ReadonlyArray<(statement: Statement, request: PreparedRequest, scope: Scope) => boolean> = [
   (s, r) => (s.principal ? principalMatches(s.principal, r.principal) : true),
   (s, r) => (s.notPrincipal ? notPrincipalApplies(s.notPrincipal, r.principal) : true),
   (s, r) => (s.action ? actionMatches(s.action, r.action) : true),
   (s, r) => (s.notAction ? !actionMatches(s.notAction, r.action) : true),
   // Without a resource in the request (trust policies), Resource and NotResource are not compared.
-  (s, r) => (s.resource && r.resource !== undefined ? resourceMatches(s.resource, r.resource) : true),
-  (s, r) => (s.notResource && r.resource !== undefined ? !resourceMatches(s.notResource, r.resource) : true),
-  (s, r) => (s.condition ? conditionsHold(s.condition, r.context) : true),
+  (s, r, scope) => (s.resource && r.resource !== undefined ? resourceMatches(s.resource, r.resource, scope) : true),
+  (s, r, scope) =>
+    s.notResource && r.resource !== undefined ? notResourceApplies(s.notResource, r.resource, scope) : true,
+  (s, _r, scope) => (s.condition ? conditionsHold(s.condition, scope) : true),
 ];
 
 function contextText(value: ConditionValue): string {
@@ -362,11 +567,12 @@ function contextText(value: ConditionValue): string {
 }
 
 function prepare(request: AuthorizationRequest): PreparedRequest {
-  const context = new Map<string, readonly string[]>();
+  const context = new Map<string, ContextEntry>();
   for (const [key, value] of Object.entries(request.context ?? {})) {
     if (value === undefined) continue;
-    const list = Array.isArray(value) ? (value as readonly ConditionValue[]) : [value as ConditionValue];
-    context.set(key.toLowerCase(), list.map(contextText));
+    const multivalued = Array.isArray(value);
+    const list = multivalued ? (value as readonly ConditionValue[]) : [value as ConditionValue];
+    context.set(key.toLowerCase(), { values: list.map(contextText), multivalued });
   }
   return {
     action: request.action,
@@ -376,34 +582,33 @@ function prepare(request: AuthorizationRequest): PreparedRequest {
   };
 }
 
-/**
- * Whether one statement applies to a request: its principal, action, resource and condition
- * elements all match.
- */
-export function statementApplies(statement: Statement, request: AuthorizationRequest): boolean {
-  const prepared = prepare(request);
-  return STATEMENT_ELEMENTS.every((element) => element(statement, prepared));
+function scopeOf(prepared: PreparedRequest, version: PolicyVersion): Scope {
+  return { context: prepared.context, variables: version === '2012-10-17' };
 }
 
 /**
- * Evaluates a set of policies of one kind against a request: any applying Deny gives
- * `ExplicitDeny`, else any applying Allow gives `Allow`, else `ImplicitDeny`.
+ * Whether one statement applies to a request: its principal, action, resource and condition
+ * elements all match.
  *
- * @example
- * const { decision } = evaluatePolicies({
- *   policies: [{ id: 'inline:app', document }],
- *   request: { action: 's3:GetObject', resource: 'arn:aws:s3:::bucket/key' },
- * });
+ * @param version the version of the statement's policy, which decides whether policy variables
+ *   are resolved @default '2012-10-17'
  */
-export function evaluatePolicies(input: {
-  readonly policies: readonly PolicySource[];
-  readonly request: AuthorizationRequest;
-}): EvaluationResult {
-  const prepared = prepare(input.request);
+export function statementApplies(
+  statement: Statement,
+  request: AuthorizationRequest,
+  version: PolicyVersion = '2012-10-17',
+): boolean {
+  const prepared = prepare(request);
+  const scope = scopeOf(prepared, version);
+  return STATEMENT_ELEMENTS.every((element) => element(statement, prepared, scope));
+}
+
+function evaluatePrepared(policies: readonly PolicySource[], prepared: PreparedRequest): EvaluationResult {
   const matchedStatements: MatchedStatement[] = [];
-  for (const policy of input.policies) {
+  for (const policy of policies) {
+    const scope = scopeOf(prepared, policy.document.version);
     policy.document.statements.forEach((statement, index) => {
-      if (STATEMENT_ELEMENTS.every((element) => element(statement, prepared))) {
+      if (STATEMENT_ELEMENTS.every((element) => element(statement, prepared, scope))) {
         matchedStatements.push({
           policyId: policy.id,
           index,
@@ -419,6 +624,138 @@ export function evaluatePolicies(input: {
       ? 'Allow'
       : 'ImplicitDeny';
   return { decision, matchedStatements };
+}
+
+/**
+ * Evaluates a set of policies of one kind against a request: any applying Deny gives
+ * `ExplicitDeny`, else any applying Allow gives `Allow`, else `ImplicitDeny`. To decide for a
+ * principal with a permission boundary or session policies, use {@link authorize}.
+ *
+ * @example
+ * const { decision } = evaluatePolicies({
+ *   policies: [{ id: 'inline:app', document }],
+ *   request: { action: 's3:GetObject', resource: 'arn:aws:s3:::bucket/key' },
+ * });
+ */
+export function evaluatePolicies(input: {
+  readonly policies: readonly PolicySource[];
+  readonly request: AuthorizationRequest;
+}): EvaluationResult {
+  return evaluatePrepared(input.policies, prepare(input.request));
+}
+
+/** The kinds of policy {@link authorize} combines, in the order it reports them. */
+export const POLICY_TYPES = ['identity', 'permissionBoundary', 'session'] as const;
+
+/** A kind of policy in an authorization. */
+export type PolicyType = (typeof POLICY_TYPES)[number];
+
+/**
+ * Why {@link authorize} decided as it did, as a closed vocabulary: the request is allowed, or
+ * denied by a Deny in one kind of policy, or denied because one kind of policy has no Allow.
+ */
+export const AUTHORIZATION_REASONS = {
+  Allowed: 'allowed by the identity policies and every policy that limits them',
+  ExplicitDenyInIdentityPolicy: 'explicitly denied by an identity-based policy',
+  ExplicitDenyInPermissionBoundary: 'explicitly denied by the permission boundary',
+  ExplicitDenyInSessionPolicy: 'explicitly denied by a session policy',
+  NoAllowInIdentityPolicies: 'no identity-based policy allows the action',
+  NoAllowInPermissionBoundary: 'the permission boundary does not allow the action',
+  NoAllowInSessionPolicies: 'no session policy allows the action',
+} as const;
+
+/** A reason of {@link AUTHORIZATION_REASONS}. */
+export type AuthorizationReason = keyof typeof AUTHORIZATION_REASONS;
+
+/** A statement that applied in an authorization, with the kind of policy it belongs to. */
+export interface AuthorizationMatch extends MatchedStatement {
+  readonly policyType: PolicyType;
+}
+
+/** The outcome of {@link authorize}. */
+export interface AuthorizationResult {
+  readonly decision: Decision;
+  /** The first reason that decided, in the order of evaluation. */
+  readonly reason: AuthorizationReason;
+  /** Every statement that applied, Allow and Deny alike: identity, boundary, then session policies. */
+  readonly matchedStatements: readonly AuthorizationMatch[];
+}
+
+/** The policies that decide a principal's request, and the request. */
+export interface AuthorizeInput {
+  /** The principal's inline and managed policies (and, for a user, its groups' policies). */
+  readonly identityPolicies: readonly PolicySource[];
+  /**
+   * The managed policy set as the principal's permissions boundary: an Allow then needs it too.
+   * @default no boundary
+   */
+  readonly permissionBoundary?: PolicySource;
+  /**
+   * The session policies of an STS session: the inline `Policy` and the managed `PolicyArns`
+   * passed to AssumeRole. An Allow then needs one of them too; an empty list is no session policy.
+   * @default no session policies
+   */
+  readonly sessionPolicies?: readonly PolicySource[];
+  readonly request: AuthorizationRequest;
+}
+
+/**
+ * Decides a principal's request as IAM does for identity-based policies, in this order:
+ *
+ * 1. an applying Deny in any identity policy, the permission boundary or a session policy denies
+ *    (`ExplicitDeny`);
+ * 2. without an applying Allow in the identity policies, the request is denied (`ImplicitDeny`);
+ * 3. with a permission boundary, it must allow the request too;
+ * 4. with session policies, one of them must allow the request too.
+ *
+ * Resource-based policies, SCPs, RCPs and VPC endpoint policies are not considered: the request
+ * is taken to be within one account without them (see docs/iam-evaluator.md).
+ *
+ * @example
+ * const { decision, reason } = authorize({
+ *   identityPolicies: [{ id: 'inline:app', document: appPolicy }],
+ *   permissionBoundary: { id: boundaryArn, document: boundary },
+ *   request: { action: 's3:PutObject', resource: 'arn:aws:s3:::bucket/key', context: { 'aws:username': 'alice' } },
+ * });
+ * if (decision !== 'Allow') console.log(AUTHORIZATION_REASONS[reason]);
+ */
+export function authorize(input: AuthorizeInput): AuthorizationResult {
+  const prepared = prepare(input.request);
+  const sets: Array<{ readonly type: PolicyType; readonly result: EvaluationResult }> = [
+    { type: 'identity', result: evaluatePrepared(input.identityPolicies, prepared) },
+  ];
+  if (input.permissionBoundary) {
+    sets.push({ type: 'permissionBoundary', result: evaluatePrepared([input.permissionBoundary], prepared) });
+  }
+  if (input.sessionPolicies && input.sessionPolicies.length > 0) {
+    sets.push({ type: 'session', result: evaluatePrepared(input.sessionPolicies, prepared) });
+  }
+  const matchedStatements = sets.flatMap(({ type, result }) =>
+    result.matchedStatements.map((match) => ({ ...match, policyType: type })),
+  );
+  const denied = sets.find(({ result }) => result.decision === 'ExplicitDeny');
+  if (denied) {
+    const reason = (
+      {
+        identity: 'ExplicitDenyInIdentityPolicy',
+        permissionBoundary: 'ExplicitDenyInPermissionBoundary',
+        session: 'ExplicitDenyInSessionPolicy',
+      } as const
+    )[denied.type];
+    return { decision: 'ExplicitDeny', reason, matchedStatements };
+  }
+  const unallowed = sets.find(({ result }) => result.decision !== 'Allow');
+  if (unallowed) {
+    const reason = (
+      {
+        identity: 'NoAllowInIdentityPolicies',
+        permissionBoundary: 'NoAllowInPermissionBoundary',
+        session: 'NoAllowInSessionPolicies',
+      } as const
+    )[unallowed.type];
+    return { decision: 'ImplicitDeny', reason, matchedStatements };
+  }
+  return { decision: 'Allow', reason: 'Allowed', matchedStatements };
 }
 
 /** The STS actions a trust policy decides on. */

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  authorize,
   evaluatePolicies,
   globalConditionKeys,
   statementApplies,
@@ -513,6 +514,209 @@ describe('evaluatePolicies: conditions', () => {
     assert.equal(request({ 'sts:ExternalId': 'chaos-123' }), true);
     assert.equal(request({ 'sts:ExternalId': 'other' }), false);
     assert.equal(request({}), false);
+  });
+});
+
+describe('evaluatePolicies: policy variables', () => {
+  const home = identity({ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/home/${aws:username}/*' });
+
+  test('resolves a variable in Resource from the request context', () => {
+    assert.equal(decide(home, 's3:GetObject', 'arn:aws:s3:::b/home/alice/k', { 'aws:username': 'alice' }), 'Allow');
+    assert.equal(
+      decide(home, 's3:GetObject', 'arn:aws:s3:::b/home/bob/k', { 'aws:username': 'alice' }),
+      'ImplicitDeny',
+    );
+  });
+
+  test('a variable without a value names nothing, unless it has a default', () => {
+    assert.equal(decide(home, 's3:GetObject', 'arn:aws:s3:::b/home/alice/k'), 'ImplicitDeny');
+    const withDefault = identity({
+      Effect: 'Allow',
+      Action: 's3:*',
+      Resource: "arn:aws:s3:::b/${aws:PrincipalTag/team, 'shared'}/*",
+    });
+    assert.equal(decide(withDefault, 's3:GetObject', 'arn:aws:s3:::b/shared/k'), 'Allow');
+    assert.equal(
+      decide(withDefault, 's3:GetObject', 'arn:aws:s3:::b/red/k', { 'aws:PrincipalTag/team': 'red' }),
+      'Allow',
+    );
+  });
+
+  test('a variable value is literal text: its * matches only *', () => {
+    const tagged = identity({ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/${aws:PrincipalTag/p}' });
+    assert.equal(decide(tagged, 's3:GetObject', 'arn:aws:s3:::b/*', { 'aws:PrincipalTag/p': '*' }), 'Allow');
+    assert.equal(decide(tagged, 's3:GetObject', 'arn:aws:s3:::b/x', { 'aws:PrincipalTag/p': '*' }), 'ImplicitDeny');
+  });
+
+  test('${*}, ${?} and ${$} are the literal characters', () => {
+    const literal = identity({ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/${*}${?}${$}' });
+    assert.equal(decide(literal, 's3:GetObject', 'arn:aws:s3:::b/*?$'), 'Allow');
+    assert.equal(decide(literal, 's3:GetObject', 'arn:aws:s3:::b/ab$'), 'ImplicitDeny');
+  });
+
+  test('resolves variables in String, Arn and Bool condition values', () => {
+    const condition = { StringEquals: { 'aws:PrincipalTag/owner': '${aws:username}' } };
+    assert.equal(holds(condition, { 'aws:username': 'alice', 'aws:PrincipalTag/owner': 'alice' }), true);
+    assert.equal(holds(condition, { 'aws:username': 'alice', 'aws:PrincipalTag/owner': 'bob' }), false);
+    const arn = { ArnLike: { 'aws:SourceArn': 'arn:aws:iam::${aws:PrincipalAccount}:role/*' } };
+    assert.equal(holds(arn, { 'aws:PrincipalAccount': ACCOUNT, 'aws:SourceArn': ROLE_ARN }), true);
+    assert.equal(holds(arn, { 'aws:PrincipalAccount': '999999999999', 'aws:SourceArn': ROLE_ARN }), false);
+  });
+
+  test('a negated condition with a variable without a value does not hold', () => {
+    const condition = { StringNotEquals: { 'aws:PrincipalTag/owner': '${aws:username}' } };
+    assert.equal(holds(condition, { 'aws:PrincipalTag/owner': 'bob' }), false);
+    assert.equal(holds(condition, { 'aws:PrincipalTag/owner': 'bob', 'aws:username': 'alice' }), true);
+  });
+
+  test('leaves variables as text in 2008-10-17 documents', () => {
+    const old = parse(
+      {
+        Version: '2008-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/${aws:username}' }],
+      },
+      'identity',
+    );
+    assert.equal(decide(old, 's3:GetObject', 'arn:aws:s3:::b/alice', { 'aws:username': 'alice' }), 'ImplicitDeny');
+    assert.equal(decide(old, 's3:GetObject', 'arn:aws:s3:::b/${aws:username}'), 'Allow');
+  });
+});
+
+describe('evaluatePolicies: ARNs and multivalued keys', () => {
+  test('matches a Resource ARN part by part: a * in the region does not reach into the account', () => {
+    const document = identity({ Effect: 'Allow', Action: 'sqs:*', Resource: 'arn:aws:sqs:*:123456789012:q' });
+    assert.equal(decide(document, 'sqs:SendMessage', 'arn:aws:sqs:eu-west-1:123456789012:q'), 'Allow');
+    assert.equal(decide(document, 'sqs:SendMessage', 'arn:aws:sqs:eu-west-1:999999999999:q'), 'ImplicitDeny');
+  });
+
+  test('an operator without a set qualifier does not match a multivalued key', () => {
+    assert.equal(
+      holds(
+        { StringEquals: { 'aws:CalledVia': 'athena.amazonaws.com' } },
+        { 'aws:CalledVia': ['athena.amazonaws.com'] },
+      ),
+      false,
+    );
+    assert.equal(
+      holds(
+        { StringNotEquals: { 'aws:CalledVia': 'kms.amazonaws.com' } },
+        { 'aws:CalledVia': ['athena.amazonaws.com'] },
+      ),
+      false,
+    );
+    assert.equal(
+      holds(
+        { 'ForAnyValue:StringEquals': { 'aws:CalledVia': 'athena.amazonaws.com' } },
+        { 'aws:CalledVia': ['athena.amazonaws.com'] },
+      ),
+      true,
+    );
+  });
+
+  test('negated set qualifiers: ForAllValues:StringNotLike holds when no value matches', () => {
+    const condition = { 'ForAllValues:StringNotLike': { 'aws:TagKeys': 'secret*' } };
+    assert.equal(holds(condition, { 'aws:TagKeys': ['team', 'env'] }), true);
+    assert.equal(holds(condition, { 'aws:TagKeys': ['team', 'secret-x'] }), false);
+    assert.equal(
+      holds({ 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': 'team' } }, { 'aws:TagKeys': ['team', 'env'] }),
+      true,
+    );
+  });
+
+  test('Bool matches only true and false; NotIpAddress holds for an address of the other family', () => {
+    assert.equal(holds({ Bool: { 'aws:SecureTransport': 'yes' } }, { 'aws:SecureTransport': 'yes' }), false);
+    assert.equal(holds({ Bool: { 'aws:SecureTransport': 'TRUE' } }, { 'aws:SecureTransport': true }), true);
+    assert.equal(holds({ NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } }, { 'aws:SourceIp': '2001:db8::1' }), true);
+    assert.equal(holds({ IpAddress: { 'aws:SourceIp': '2001:db8::/32' } }, { 'aws:SourceIp': '2001:db8::1' }), true);
+  });
+
+  test('BinaryEquals compares the base64 text; IfExists also applies to Date and Arn operators', () => {
+    assert.equal(holds({ BinaryEquals: { 'aws:Key': 'QmluYXJ5' } }, { 'aws:Key': 'QmluYXJ5' }), true);
+    assert.equal(holds({ BinaryEquals: { 'aws:Key': 'QmluYXJ5' } }, { 'aws:Key': 'b3RoZXI=' }), false);
+    assert.equal(holds({ DateLessThanIfExists: { 'aws:TokenIssueTime': '2030-01-01T00:00:00Z' } }, {}), true);
+    assert.equal(holds({ ArnLikeIfExists: { 'aws:SourceArn': 'arn:aws:sns:*:*:topic' } }, {}), true);
+    assert.equal(holds({ ArnLike: { 'aws:SourceArn': 'arn:aws:sns:*:*:topic' } }, {}), false);
+  });
+});
+
+describe('authorize', () => {
+  const allowAll = { id: 'admin', document: identity({ Effect: 'Allow', Action: '*', Resource: '*' }) };
+  const s3Only = identity({ Effect: 'Allow', Action: 's3:*', Resource: '*' });
+  const request = { action: 'ecs:UpdateService', resource: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/c/s` };
+
+  test('allows with an identity Allow alone; denies by default', () => {
+    assert.deepEqual(
+      { ...authorize({ identityPolicies: [allowAll], request }), matchedStatements: [] },
+      { decision: 'Allow', reason: 'Allowed', matchedStatements: [] },
+    );
+    assert.equal(authorize({ identityPolicies: [], request }).reason, 'NoAllowInIdentityPolicies');
+  });
+
+  test('a permission boundary limits the identity policies: an Allow needs both', () => {
+    const result = authorize({
+      identityPolicies: [allowAll],
+      permissionBoundary: { id: 'pb', document: s3Only },
+      request,
+    });
+    assert.equal(result.decision, 'ImplicitDeny');
+    assert.equal(result.reason, 'NoAllowInPermissionBoundary');
+    const s3 = authorize({
+      identityPolicies: [allowAll],
+      permissionBoundary: { id: 'pb', document: s3Only },
+      request: { action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' },
+    });
+    assert.equal(s3.decision, 'Allow');
+    assert.deepEqual(
+      s3.matchedStatements.map((m) => [m.policyType, m.policyId]),
+      [
+        ['identity', 'admin'],
+        ['permissionBoundary', 'pb'],
+      ],
+    );
+  });
+
+  test('a boundary alone grants nothing', () => {
+    const result = authorize({ identityPolicies: [], permissionBoundary: allowAll, request });
+    assert.equal(result.reason, 'NoAllowInIdentityPolicies');
+  });
+
+  test('session policies limit the session: one of them must allow too; an empty list is none', () => {
+    const sessionPolicies = [{ id: 'session', document: s3Only }];
+    assert.equal(
+      authorize({ identityPolicies: [allowAll], sessionPolicies, request }).reason,
+      'NoAllowInSessionPolicies',
+    );
+    assert.equal(authorize({ identityPolicies: [allowAll], sessionPolicies: [], request }).decision, 'Allow');
+    const managed = {
+      id: 'arn:aws:iam::aws:policy/AmazonECS_FullAccess',
+      document: identity({ Effect: 'Allow', Action: 'ecs:*', Resource: '*' }),
+    };
+    assert.equal(
+      authorize({ identityPolicies: [allowAll], sessionPolicies: [...sessionPolicies, managed], request }).decision,
+      'Allow',
+    );
+  });
+
+  test('a Deny in the boundary or a session policy denies explicitly', () => {
+    const deny = { id: 'deny', document: identity({ Effect: 'Deny', Action: 'ecs:UpdateService', Resource: '*' }) };
+    assert.deepEqual(
+      [
+        authorize({
+          identityPolicies: [allowAll],
+          permissionBoundary: {
+            id: 'pb',
+            document: identity(
+              { Effect: 'Allow', Action: '*', Resource: '*' },
+              { Effect: 'Deny', Action: 'ecs:*', Resource: '*' },
+            ),
+          },
+          request,
+        }).reason,
+        authorize({ identityPolicies: [allowAll], sessionPolicies: [allowAll, deny], request }).reason,
+        authorize({ identityPolicies: [allowAll, deny], permissionBoundary: allowAll, request }).reason,
+      ],
+      ['ExplicitDenyInPermissionBoundary', 'ExplicitDenyInSessionPolicy', 'ExplicitDenyInIdentityPolicy'],
+    );
   });
 });
 
