@@ -4,7 +4,8 @@
  * tasks move through their states on a clock, rolling deployments honour the deployment
  * configuration, roles that do not trust ECS tasks make tasks fail to start. Faults (latency,
  * throttling, 5xx answers, dropped and hung connections) can be injected per operation, at start
- * (`faults`) and at run time (`sandbox.faults`, or `/_sandbox/faults`).
+ * (`faults`) and at run time (`sandbox.faults`, or `/_sandbox/faults`). Every call is authorized for
+ * its caller by IAM's rules (`authorization: 'off'` lets any known caller call anything).
  *
  * @example
  * const sandbox = await startSandbox({ scenario: 'demo' });
@@ -12,6 +13,7 @@
  * await sandbox.close();
  */
 import type { AddressInfo } from 'node:net';
+import { createAuthorizer, type AuthorizationMode } from './core/authorize.js';
 import { AwsError } from './core/errors.js';
 import { FaultInjector, faultRulesFromJson, type FaultRule } from './core/faults.js';
 import { resolvePace, type PaceOption, type PaceTimings } from './core/clock.js';
@@ -30,6 +32,7 @@ import { emptyScenario } from './scenarios/empty.js';
 import type { Scenario } from './scenarios/types.js';
 import { createStsService } from './sts/service.js';
 
+export type { AuthorizationMode } from './core/authorize.js';
 export type { PaceOption, PaceTimings } from './core/clock.js';
 export type { RequestFault, RequestLogEntry } from './core/requestlog.js';
 export { AwsError } from './core/errors.js';
@@ -80,6 +83,12 @@ export interface SandboxOptions {
   readonly faults?: readonly (FaultRule | string)[];
   /** The seed of the fault injection's randomness (0 to 4294967295). @default random, see `sandbox.faults.seed` */
   readonly faultSeed?: number;
+  /**
+   * `enforce`: every AWS call is authorized for its caller by its policies (identity policies,
+   * session policies, permissions boundary), `iam:PassRole` included, as AWS does; `off`: any
+   * known caller may call anything (signatures are still checked). @default 'enforce'
+   */
+  readonly authorization?: AuthorizationMode;
 }
 
 /** The sandbox's parts, for tests that look inside. */
@@ -233,6 +242,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     adminRoutes,
     now: clock,
     defaultRegion: region,
+    authorize: createAuthorizer({ iam, ecs, mode: options.authorization ?? 'enforce' }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

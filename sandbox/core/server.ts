@@ -1,7 +1,7 @@
 /**
  * The sandbox's HTTP front: reads a request, finds the service and operation by the protocol's
- * rules, authenticates the caller by SigV4, consults the fault source, runs the interceptors and
- * the handler, consults the fault source again, and writes the answer or the error in the protocol's
+ * rules, authenticates the caller by SigV4, consults the fault source, runs the interceptors,
+ * authorizes the call for its caller and runs the handler, consults the fault source again, and writes the answer or the error in the protocol's
  * shape, or cuts the connection when a fault says so.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,6 +16,21 @@ import { toXml } from './xml.js';
 
 /** Runs before every AWS operation; may delay it or throw an AwsError to answer with. */
 export type Interceptor = (ctx: RequestContext) => void | Promise<void>;
+
+/**
+ * What the {@link Authorizer} sees of a call: its context and its parsed input (the JSON object of
+ * a JSON service, the parameters of a query service).
+ */
+export type AuthorizeCall =
+  | { readonly ctx: RequestContext; readonly protocol: 'json'; readonly input: Readonly<Record<string, unknown>> }
+  | { readonly ctx: RequestContext; readonly protocol: 'query'; readonly params: QueryParams };
+
+/**
+ * Decides whether the caller may make a call: runs after authentication, the `before` faults and
+ * the interceptors, once the input is parsed and just before the handler; throws an AwsError
+ * (AccessDenied) to refuse. Admin routes never reach it.
+ */
+export type Authorizer = (call: AuthorizeCall) => void | Promise<void>;
 
 /**
  * An admin route under `/_sandbox/`: returns a JSON value, or throws (an AwsError for its status,
@@ -71,6 +86,8 @@ export interface FrontOptions {
   readonly interceptors: Interceptor[];
   /** Fault injection, consulted before the interceptors and after the handler. */
   readonly faults?: FaultSource;
+  /** Authorization of each AWS call, consulted just before its handler; none = every caller may call anything. */
+  readonly authorize?: Authorizer;
   /**
    * Routes by `METHOD /path` (the path after `/_sandbox`). A route keyed `METHOD /prefix/*` serves
    * any `/prefix/NAME` without an exact route; it reads NAME from the URL.
@@ -329,7 +346,9 @@ export function createFront(options: FrontOptions): Server {
         if (typeof input !== 'object' || input === null || Array.isArray(input)) {
           throw new AwsError('SerializationException', 'Expected a JSON object.');
         }
-        return handler(input as Record<string, unknown>, ctx);
+        const fields = input as Record<string, unknown>;
+        if (options.authorize) await options.authorize({ ctx, protocol: 'json', input: fields });
+        return handler(fields, ctx);
       });
     }
 
@@ -348,6 +367,7 @@ export function createFront(options: FrontOptions): Server {
         if (!handler) {
           throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service.apiVersion}`);
         }
+        if (options.authorize) await options.authorize({ ctx, protocol: 'query', params });
         return handler(params, ctx);
       });
     }

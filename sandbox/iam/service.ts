@@ -2,8 +2,10 @@
  * The IAM query service: reads each operation's parameters, calls the {@link IamStore}, and shapes
  * the answer as IAM does (policy documents URL-encoded, lists as `<member>`, Marker pagination).
  */
+import { statementApplies, type ConditionContext, type PolicySource } from '../../src/iam/evaluate.js';
+import { callerPolicies, decide, type CallerPolicies } from '../core/authorize.js';
 import { AwsError } from '../core/errors.js';
-import type { KeyStore } from '../core/identity.js';
+import type { KeyStore, Principal } from '../core/identity.js';
 import type { QueryParams } from '../core/query.js';
 import type { QueryHandler, QueryService, RequestContext } from '../core/service.js';
 import type { XmlValue } from '../core/xml.js';
@@ -87,6 +89,67 @@ function boolParam(params: QueryParams, name: string): boolean | undefined {
   throw new AwsError('ValidationError', `Value '${value}' at '${name}' is not a boolean`);
 }
 
+/** The types of SimulatePrincipalPolicy's context entries whose values are lists. */
+const LIST_CONTEXT_TYPES = new Set(['stringList', 'numericList', 'booleanList', 'ipList', 'binaryList', 'dateList']);
+const CONTEXT_TYPES = new Set(['string', 'numeric', 'boolean', 'ip', 'binary', 'date', ...LIST_CONTEXT_TYPES]);
+
+/** SimulatePrincipalPolicy's `ContextEntries.member.N`: key -> value or values. */
+function contextEntries(params: QueryParams): ConditionContext {
+  const context: Record<string, string | string[]> = {};
+  for (let i = 1; ; i++) {
+    const prefix = `ContextEntries.member.${i}`;
+    const name = params.get(`${prefix}.ContextKeyName`);
+    if (name === undefined) return context;
+    const type = params.get(`${prefix}.ContextKeyType`) ?? 'string';
+    if (!CONTEXT_TYPES.has(type)) {
+      throw new AwsError(
+        'ValidationError',
+        `1 validation error detected: Value '${type}' at 'contextEntries.${i}.member.contextKeyType' failed to satisfy constraint: Member must satisfy enum value set: [${[...CONTEXT_TYPES].join(', ')}]`,
+      );
+    }
+    const values = params.list(`${prefix}.ContextKeyValues`);
+    context[name] = LIST_CONTEXT_TYPES.has(type) ? values : (values[0] ?? '');
+  }
+}
+
+/** How SimulatePrincipalPolicy names the policy of a matched statement: its id and type. */
+function sourcePolicy(id: string, iam: IamStore): { SourcePolicyId: string; SourcePolicyType: string } {
+  const inline = /^arn:aws:iam::\d{12}:(user|role)\/(?:.*\/)?[^/]+\/inline\/(.+)$/.exec(id);
+  if (inline) return { SourcePolicyId: inline[2]!, SourcePolicyType: inline[1]! };
+  const managed = iam.getPolicy(id);
+  if (managed) {
+    return {
+      SourcePolicyId: managed.policyName,
+      SourcePolicyType: managed.awsManaged ? 'aws-managed' : 'user-managed',
+    };
+  }
+  return { SourcePolicyId: id, SourcePolicyType: 'none' };
+}
+
+/** The condition keys a statement needs that the context lacks, for statements that apply but for their condition. */
+function missingContextKeys(
+  policies: CallerPolicies,
+  request: { readonly action: string; readonly resource: string; readonly context: ConditionContext },
+): string[] {
+  const present = new Set(Object.keys(request.context).map((key) => key.toLowerCase()));
+  const missing = new Map<string, string>();
+  const all = [...policies.identity, ...(policies.session ?? []), ...(policies.boundary ? [policies.boundary] : [])];
+  for (const policy of all) {
+    for (const statement of policy.document.statements) {
+      if (!statement.condition) continue;
+      if (!statementApplies({ ...statement, condition: undefined }, request, policy.document.version)) continue;
+      for (const entries of Object.values(statement.condition)) {
+        for (const key of Object.keys(entries)) {
+          if (!present.has(key.toLowerCase()) && !missing.has(key.toLowerCase())) missing.set(key.toLowerCase(), key);
+        }
+      }
+    }
+  }
+  return [...missing.values()];
+}
+
+const EVAL_DECISIONS = { Allow: 'allowed', ExplicitDeny: 'explicitDeny', ImplicitDeny: 'implicitDeny' } as const;
+
 /**
  * Creates the IAM service (`iam`, API version 2010-05-08).
  *
@@ -138,7 +201,67 @@ export function createIamService(deps: { iam: IamStore; keys: KeyStore; now: () 
     return { PolicyNames: page, ...rest };
   }
 
+  /** The principal a SimulatePrincipalPolicy source ARN names (a user or a role). */
+  function simulatedPrincipal(sourceArn: string): Principal {
+    const user = iam.getUserByArn(sourceArn);
+    if (user) return { type: 'User', arn: user.arn, accountId: iam.accountId, userId: user.userId };
+    const role = /^arn:aws:iam::\d{12}:role\//.test(sourceArn) ? iam.getRoleByArn(sourceArn) : undefined;
+    if (role)
+      return { type: 'AssumedRole', arn: role.arn, roleArn: role.arn, accountId: iam.accountId, userId: role.roleId };
+    if (!/^arn:aws:iam::\d{12}:(user|role|group)\//.test(sourceArn)) {
+      throw new AwsError('InvalidInput', `Invalid ARN: ${sourceArn}`);
+    }
+    throw new AwsError('NoSuchEntity', `Could not find entity ${sourceArn}`, 404);
+  }
+
+  function simulatePrincipalPolicy(params: QueryParams): XmlValue {
+    const principal = simulatedPrincipal(params.required('PolicySourceArn'));
+    const actions = params.list('ActionNames');
+    if (actions.length === 0) {
+      throw new AwsError(
+        'ValidationError',
+        "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null",
+      );
+    }
+    const resources = params.list('ResourceArns');
+    const context = contextEntries(params);
+    const base = callerPolicies(iam, principal);
+    const extra: PolicySource[] = params
+      .list('PolicyInputList')
+      .map((text, i) => ({ id: `PolicyInputList.${i + 1}`, document: iam.parseIdentityPolicy(text) }));
+    const policies: CallerPolicies = { ...base, identity: [...base.identity, ...extra] };
+    const results: XmlValue[] = [];
+    for (const action of actions) {
+      for (const resource of resources.length > 0 ? resources : ['*']) {
+        const request = { action, resource, context };
+        const result = decide(policies, request);
+        const missing = missingContextKeys(policies, request);
+        results.push({
+          EvalActionName: action,
+          EvalResourceName: resource,
+          EvalDecision: EVAL_DECISIONS[result.decision],
+          MatchedStatements: result.matchedStatements.map((m) => sourcePolicy(m.policyId, iam)),
+          MissingContextValues: missing,
+          ...(policies.boundary && {
+            PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: result.deniedBy !== 'boundary' },
+          }),
+        });
+      }
+    }
+    const { page, ...rest } = paginate(results, params);
+    return { EvaluationResults: page, ...rest };
+  }
+
   const handlers: Record<string, QueryHandler> = {
+    SimulatePrincipalPolicy: (params) => simulatePrincipalPolicy(params),
+    PutRolePermissionsBoundary: (params) => {
+      iam.putRolePermissionsBoundary(params.required('RoleName'), params.required('PermissionsBoundary'));
+      return {};
+    },
+    PutUserPermissionsBoundary: (params) => {
+      iam.putUserPermissionsBoundary(params.required('UserName'), params.required('PermissionsBoundary'));
+      return {};
+    },
     CreateRole: (params) => {
       const maxSessionDuration = params.int('MaxSessionDuration');
       const role = iam.createRole({

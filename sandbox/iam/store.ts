@@ -335,6 +335,8 @@ export class IamStore {
   /** By ARN; AWS managed and customer managed alike. */
   readonly #policies = new Map<string, ManagedPolicy>();
   readonly #oidcProviders = new Map<string, OidcProvider>();
+  /** Permission boundaries: role or user id -> managed policy ARN. */
+  readonly #boundaries = new Map<string, string>();
   /** Parsed documents by kind and text: stored documents are parsed once, then evaluated often. */
   readonly #parsed = new Map<string, PolicyDocument>();
 
@@ -1003,6 +1005,55 @@ export class IamStore {
       if (policy) sources.push({ id: arn, document: this.#parse(this.#defaultDocument(policy), 'identity') });
     }
     return sources;
+  }
+
+  // ---- permission boundaries ----
+
+  /**
+   * Sets a role's permissions boundary, as PutRolePermissionsBoundary does.
+   *
+   * @throws AwsError InvalidInput, NoSuchEntity
+   */
+  putRolePermissionsBoundary(roleName: string, policyArn: string): void {
+    const policy = this.#requireAttachable(policyArn);
+    this.#boundaries.set(this.#role(roleName).roleId, policy.arn);
+  }
+
+  /**
+   * Sets a user's permissions boundary, as PutUserPermissionsBoundary does.
+   *
+   * @throws AwsError InvalidInput, NoSuchEntity
+   */
+  putUserPermissionsBoundary(userName: string, policyArn: string): void {
+    const policy = this.#requireAttachable(policyArn);
+    this.#boundaries.set(this.#user(userName).userId, policy.arn);
+  }
+
+  /** The ARN of the permissions boundary of a role or user (by id), or undefined. */
+  permissionsBoundaryArn(roleOrUserId: string): string | undefined {
+    return this.#boundaries.get(roleOrUserId);
+  }
+
+  /**
+   * The permissions boundary of a caller (its user's, or its role's for a session), or undefined
+   * when none is set: the boundary caps what the identity policies may allow.
+   */
+  permissionsBoundary(principal: Pick<Principal, 'type' | 'arn' | 'roleArn'>): PolicySource | undefined {
+    const owner =
+      principal.type === 'AssumedRole'
+        ? principal.roleArn === undefined
+          ? undefined
+          : this.getRoleByArn(principal.roleArn)
+        : this.getUserByArn(principal.arn);
+    if (!owner) return undefined;
+    const arn = this.#boundaries.get('roleId' in owner ? owner.roleId : owner.userId);
+    const policy = arn === undefined ? undefined : this.#policies.get(arn);
+    return policy && { id: policy.arn, document: this.#parse(this.#defaultDocument(policy), 'identity') };
+  }
+
+  /** Parses an identity policy given in a request (SimulatePrincipalPolicy's `PolicyInputList`). */
+  parseIdentityPolicy(text: string): PolicyDocument {
+    return this.#parse(text, 'identity');
   }
 
   /** The session policies of an STS session: its inline `Policy` and its `PolicyArns`. */
