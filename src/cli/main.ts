@@ -59,6 +59,9 @@ const TARGET_FIELDS = new Set([
   'output',
 ]);
 
+/** The fields of `audit`: a target, no timeouts. */
+const AUDIT_FIELDS = new Set([...TARGET_FIELDS].filter((k) => k !== 'restoreTimeout'));
+
 /** Adds the tunables' flags, built from the one field table. */
 function withExperimentOptions(command: Command, only?: ReadonlySet<string>): Command {
   if (!only) command.option('-f, --file <path>', 'experiment file (YAML or JSON)');
@@ -83,6 +86,8 @@ function buildProgram(): Command {
     .description("Chaos engineering for AWS ECS: swap a service's IAM task role for a chaos window, then restore it.")
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // simulate-role passes everything after its own options to the command it runs.
+    .enablePositionalOptions()
     .exitOverride();
 
   withExperimentOptions(
@@ -159,6 +164,58 @@ function buildProgram(): Command {
       { flags, env: process.env, stdout: process.stdout, stderr: process.stderr },
       new AbortController().signal,
     );
+  });
+
+  withExperimentOptions(
+    program
+      .command('policy')
+      .description(
+        'Print the least-privilege IAM policy of the principal that runs ecs-chaos, scoped to the cluster, service and roles given',
+      )
+      .option('--task-role <arn>', 'the chaos task role the runner will pass [env TASK_ROLE]'),
+    new Set(['cluster', 'service', 'region', 'profile', 'endpointUrl', 'authSecretFile', 'assumeRoleArn']),
+  ).action(async (flags: Record<string, string | boolean>) => {
+    const { policyCommand } = await import('./commands/policy.js');
+    process.exitCode = await policyCommand({ flags, env: process.env, stdout: process.stdout, stderr: process.stderr });
+  });
+
+  program
+    .command('simulate-role')
+    .description(
+      "Run code under a task role's permissions: assume a base role with the task role's policies as session policies (iam-sudo), then write a profile or run a command",
+    )
+    .requiredOption('--role-name <name|arn>', 'the role to simulate (e.g. the task role)')
+    .requiredOption('--base-role <arn|name>', 'a role you may assume whose permissions include the simulated ones')
+    .option('--profile <name>', 'write the temporary credentials to this profile of the shared credentials file')
+    .option('--source-profile <name>', 'the profile of the base credentials [env AWS_PROFILE]')
+    .option('--region <region>', 'AWS region [env REGION, AWS_REGION]')
+    .option('--endpoint-url <url>', 'one endpoint for every AWS call [env AWS_ENDPOINT_URL]')
+    .option('--duration-seconds <n>', 'session duration, 900 to 43200')
+    .option('--auth-secret-file <path>', 'credentials file of the base credentials [env AWS_AUTHENTICATION_SECRET]')
+    .option('--assume-role-arn <arn>', 'a role to assume first [env ASSUME_ROLE_ARN]')
+    .argument('[command...]', 'a command to run with the simulated credentials (after --)')
+    .passThroughOptions()
+    .action(async (command: string[], flags: Record<string, string | boolean>) => {
+      const { simulateRoleCommand } = await import('./commands/simulate-role.js');
+      process.exitCode = await simulateRoleCommand({
+        flags,
+        env: process.env,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        argv: command,
+      });
+    });
+
+  withExperimentOptions(
+    program
+      .command('audit')
+      .description(
+        'Find role mistakes of an ECS service: permissions on the wrong role, missing secret access, roles that do not trust ECS tasks, no task role. Read-only; exit 1 on a high-severity finding',
+      ),
+    AUDIT_FIELDS,
+  ).action(async (flags: Record<string, string | boolean>) => {
+    const { auditCommand } = await import('./commands/audit.js');
+    process.exitCode = await auditCommand({ flags, env: process.env, stdout: process.stdout, stderr: process.stderr });
   });
 
   program

@@ -74,6 +74,11 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
   lines.push(
     `exposure:  peak ${x.peakChaosTasks} of ${x.desiredCount} tasks on the chaos revision (${pct(x.peakShare)}); ${x.tasksThatRanChaos} distinct tasks ran it`,
   );
+  if (result.prediction) {
+    lines.push(
+      `predicted: ${result.prediction.ok ? result.prediction.blastRadius.summary : `unknown (${result.prediction.reason})`}`,
+    );
+  }
   const undone = result.mutations.filter((m) => m.undone).length;
   lines.push(`mutations: ${result.mutations.length} made, ${undone} undone`);
   for (const c of result.conflicts) lines.push(`conflict:  ${c}`);
@@ -101,6 +106,18 @@ export function renderPlan(plan: ExperimentPlan): string {
     lines.push(`  ${d.path}: ${JSON.stringify(d.before) ?? '(absent)'} -> ${JSON.stringify(d.after) ?? '(absent)'}`);
   }
   lines.push('  (every other field is copied unchanged; the copy is tagged with recovery markers)');
+  lines.push('', 'blast radius (what the chaos role refuses that the original role allows):');
+  if (!plan.prediction.ok) lines.push(`  unknown: ${plan.prediction.reason}`);
+  else {
+    const b = plan.prediction.blastRadius;
+    for (const [service, levels] of Object.entries(b.byService)) {
+      for (const [level, actions] of Object.entries(levels))
+        lines.push(`  ${service} (${level}): ${actions.join(', ')}`);
+    }
+    for (const l of b.lost) lines.push(`    will fail: ${l.action} on ${l.resource} (${l.reason})`);
+    lines.push(`  ${b.summary}`);
+    for (const note of b.notes) lines.push(`  note: ${note}`);
+  }
   const o = plan.deploymentConfiguration.original;
   const c = plan.deploymentConfiguration.chaos;
   lines.push('', 'deployment configuration during the chaos window:');

@@ -10,8 +10,10 @@ import {
   type FieldChange,
 } from '../faults/update-task-role/chaos-task-definition.js';
 import type { IoHost } from '../io/io-host.js';
-import type { EcsPort, IamPort } from '../aws/ports.js';
+import type { EcsPort, IamPort, StsPort } from '../aws/ports.js';
+import { predictBlastRadius, type Prediction } from './predict.js';
 import { preflight, type PreflightCheck } from './preflight.js';
+import type { ActionLookup } from '../iam/blast-radius.js';
 import { shortRevision } from './observe.js';
 
 /** One API call `run` would make. */
@@ -36,6 +38,8 @@ export interface ExperimentPlan {
   };
   /** Hold seconds of each iteration. */
   readonly iterations: readonly number[];
+  /** What the chaos role will refuse that the original role allows (or why it is unknown). */
+  readonly prediction: Prediction;
   readonly calls: readonly PlannedCall[];
 }
 
@@ -52,7 +56,15 @@ export function iterationHolds(durationSeconds: number, intervalSeconds: number)
 
 export async function planExperiment(
   spec: ExperimentSpec,
-  deps: { ecs: EcsPort; iam: IamPort; io: IoHost; now: () => Date; signal?: AbortSignal },
+  deps: {
+    ecs: EcsPort;
+    iam: IamPort;
+    sts?: StsPort;
+    io: IoHost;
+    now: () => Date;
+    signal?: AbortSignal;
+    catalog?: ActionLookup;
+  },
 ): Promise<ExperimentPlan> {
   const pf = await preflight(spec, deps);
   const original = pf.original;
@@ -109,7 +121,14 @@ export async function planExperiment(
     detail: 'verify: restored, nothing left behind',
     mutating: false,
   });
+  const prediction = await predictBlastRadius(deps.iam, {
+    originalRoleArn: original.taskRoleArn ?? null,
+    chaosRoleArn: spec.taskRoleArn,
+    ...(deps.catalog ? { catalog: deps.catalog } : {}),
+    ...(deps.signal ? { abortSignal: deps.signal } : {}),
+  });
   return {
+    prediction,
     checks: pf.checks,
     serviceArn: pf.service.serviceArn!,
     originalTaskDefinitionArn: originalArn,

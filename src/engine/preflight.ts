@@ -3,9 +3,15 @@
  * nothing changed, and names the problem and the fix.
  */
 import type { Cluster, DeploymentConfiguration, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
-import { parseRoleArn } from '../aws/arn.js';
+import { parseArn, parseRoleArn } from '../aws/arn.js';
 import type { GetRoleCommandOutput } from '@aws-sdk/client-iam';
-import type { EcsPort, IamPort } from '../aws/ports.js';
+import type { EcsPort, IamPort, StsPort } from '../aws/ports.js';
+import {
+  policySourceArn,
+  requiredPermissions,
+  type RequiredPermission,
+  type RunnerPolicyScope,
+} from '../iam/runner-policy.js';
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
 import { chaosDeploymentConfiguration } from '../faults/update-task-role/deployment.js';
@@ -39,6 +45,8 @@ export interface PreflightResult {
 export interface PreflightDeps {
   readonly ecs: EcsPort;
   readonly iam: IamPort;
+  /** With STS, preflight checks the runner's own permissions by iam:SimulatePrincipalPolicy. */
+  readonly sts?: StsPort;
   readonly io: IoHost;
   readonly now: () => Date;
   readonly signal?: AbortSignal;
@@ -262,6 +270,27 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   // The chaos role.
   if (spec.taskRoleArn !== null) await checkChaosRole(spec.taskRoleArn, roleCall, record, fail);
 
+  // The runner's own permissions, all of them, before any change.
+  if (deps.sts) {
+    const serviceArn = parseArn(svc.serviceArn!);
+    await checkRunnerPermissions(
+      {
+        partition: serviceArn?.partition ?? 'aws',
+        region: spec.region,
+        accountId: serviceArn?.accountId,
+        cluster: spec.cluster,
+        service: spec.service,
+        family: original.family,
+        originalTaskRoleArn: original.taskRoleArn,
+        executionRoleArn: original.executionRoleArn,
+        chaosRoleArn: spec.taskRoleArn ?? undefined,
+      },
+      { ...deps, sts: deps.sts },
+      record,
+      fail,
+    );
+  }
+
   const originalDeployment = svc.deploymentConfiguration;
   const chaosDeployment = chaosDeploymentConfiguration(originalDeployment, spec.affectedPercent);
   return {
@@ -310,6 +339,74 @@ function checkRequiredTag(
       `Fix: check --cluster / CLUSTER_NAME and --service / SERVICE_NAME point at the service you mean to test; ` +
       `if this service is meant for chaos, tag it (aws ecs tag-resource --resource-arn ${arn} --tags 'key=${key},value=${value}')`,
   );
+}
+
+/**
+ * Checks every permission the run needs with iam:SimulatePrincipalPolicy on the caller's own
+ * principal. A caller that may not simulate gets a warning and goes on, as the check is advice.
+ */
+async function checkRunnerPermissions(
+  scope: RunnerPolicyScope,
+  deps: PreflightDeps & { sts: StsPort },
+  record: (name: string, status: CheckStatus, detail: string) => PreflightCheck,
+  fail: (name: string, detail: string) => never,
+): Promise<void> {
+  const name = 'runner permissions';
+  const call = deps.signal ? { abortSignal: deps.signal } : {};
+  let caller: string | undefined;
+  try {
+    caller = (await deps.sts.getCallerIdentity(call)).Arn;
+  } catch (error) {
+    record(name, 'warn', `GetCallerIdentity failed (${awsErrorName(error)}): permissions not checked`);
+    return;
+  }
+  if (!caller) return;
+  const permissions = requiredPermissions({ ...scope, runnerArn: caller });
+  const groups = new Map<string, RequiredPermission[]>();
+  for (const p of permissions) {
+    const key = `${p.resource} ${JSON.stringify(p.condition ?? {})}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  const missing: string[] = [];
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    const context = Object.values(first.condition ?? {}).flatMap((byKey) =>
+      Object.entries(byKey).map(([key, value]) => ({
+        ContextKeyName: key,
+        ContextKeyValues: [value],
+        ContextKeyType: 'string' as const,
+      })),
+    );
+    let results;
+    try {
+      results = await deps.iam.simulatePrincipalPolicy(
+        {
+          PolicySourceArn: policySourceArn(caller),
+          ActionNames: group.map((p) => p.action),
+          ResourceArns: [first.resource],
+          ...(context.length > 0 ? { ContextEntries: context } : {}),
+        },
+        call,
+      );
+    } catch (error) {
+      record(
+        name,
+        'warn',
+        `cannot simulate ${policySourceArn(caller)}'s permissions (${awsErrorName(error)}: the runner may lack iam:SimulatePrincipalPolicy); going on unchecked`,
+      );
+      return;
+    }
+    for (const r of results.EvaluationResults ?? []) {
+      if (r.EvalDecision !== 'allowed') missing.push(`${r.EvalActionName} on ${first.resource} (${r.EvalDecision})`);
+    }
+  }
+  if (missing.length > 0) {
+    fail(
+      name,
+      `${policySourceArn(caller)} may not: ${missing.join('; ')}. Fix: grant them ('ecs-chaos policy --cluster ${scope.cluster ?? 'C'} --service ${scope.service ?? 'S'} --task-role ...' prints the whole least-privilege policy)`,
+    );
+  }
+  record(name, 'pass', `${permissions.length} permissions of ${policySourceArn(caller)} checked by simulation`);
 }
 
 /** A call's outcome, kept so that calls can start together and be examined in order. */

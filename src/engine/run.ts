@@ -14,7 +14,7 @@ import type {
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { randomBytes } from 'node:crypto';
-import type { EcsPort, IamPort } from '../aws/ports.js';
+import type { EcsPort, IamPort, StsPort } from '../aws/ports.js';
 import { backoffMs, DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy } from '../aws/retry.js';
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
@@ -30,7 +30,9 @@ import type {
 import { RESULT_SCHEMA_VERSION } from '../report/result.js';
 import type { Clock } from './clock.js';
 import { chaosRevisionMarkers, MARKER_KEYS, serviceMarkers } from './markers.js';
+import type { ActionLookup } from '../iam/blast-radius.js';
 import { findChaosRevisions } from './find-chaos-revisions.js';
+import { predictBlastRadius } from './predict.js';
 import { countTasks, describeCounts, serviceTasks, shortRevision } from './observe.js';
 import { preflight, type PreflightResult } from './preflight.js';
 import { recoverCommand } from './recover-command.js';
@@ -39,6 +41,8 @@ import { recoverCommand } from './recover-command.js';
 export interface EngineDeps {
   readonly ecs: EcsPort;
   readonly iam: IamPort;
+  /** With STS, preflight checks the runner's permissions by simulation. */
+  readonly sts?: StsPort;
   readonly io: IoHost;
   readonly clock: Clock;
   /** The version of ecs-chaos, for the result. */
@@ -49,6 +53,8 @@ export interface EngineDeps {
   readonly experimentId?: string;
   /** The retry policy of RegisterTaskDefinition and the cleanup. @default DEFAULT_RETRY_POLICY */
   readonly retry?: RetryPolicy;
+  /** The action catalog for the blast radius (expansion of wildcards, access levels). */
+  readonly catalog?: ActionLookup;
 }
 
 /** A new experiment id: `ecs-chaos-20261121T073000Z-1a2b3c`. */
@@ -250,6 +256,7 @@ class Run {
     this.#pf = await preflight(spec, {
       ecs: this.#deps.ecs,
       iam: this.#deps.iam,
+      ...(this.#deps.sts ? { sts: this.#deps.sts } : {}),
       io: this.#deps.io,
       now: () => this.#deps.clock.now(),
       signal: this.#signal,
@@ -262,6 +269,19 @@ class Run {
       originalTaskRoleArn: pf.original.taskRoleArn ?? null,
     };
     result.exposure = { ...result.exposure, desiredCount: pf.service.desiredCount ?? 0 };
+    result.prediction = await predictBlastRadius(this.#deps.iam, {
+      originalRoleArn: pf.original.taskRoleArn ?? null,
+      chaosRoleArn: spec.taskRoleArn,
+      ...(this.#deps.catalog ? { catalog: this.#deps.catalog } : {}),
+      abortSignal: this.#signal,
+    });
+    this.#say(
+      'info',
+      'info',
+      result.prediction.ok
+        ? `blast radius: ${result.prediction.blastRadius.summary}`
+        : `blast radius unknown: ${result.prediction.reason}`,
+    );
 
     let failure: unknown;
     try {

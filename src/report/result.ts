@@ -3,6 +3,7 @@
  * Versioned; docs/result-schema.md documents every field.
  */
 import type { FaultName } from '../config/spec.js';
+import type { Prediction } from '../engine/predict.js';
 
 /** The result's schema version. Bump on any incompatible change. */
 export const RESULT_SCHEMA_VERSION = 1;
@@ -110,6 +111,8 @@ export interface ExperimentResult {
   residue: Residue;
   /** Someone else's change detected during the run. */
   conflicts: string[];
+  /** The prediction made before injection: what the chaos role refuses that the original role allows. */
+  prediction?: Prediction;
   /** The error that ended the run, if any. */
   error?: { code: string; message: string };
 }

@@ -39,6 +39,7 @@ export async function runFault(
       spec,
       {
         ecs: ports.ecs,
+        sts: ports.sts,
         iam: ports.iam,
         io,
         clock: SYSTEM_CLOCK,

@@ -10,6 +10,8 @@ import { loadExperimentSpec } from '../../config/load.js';
 import type { ExperimentSpec } from '../../config/spec.js';
 import { SYSTEM_CLOCK } from '../../engine/clock.js';
 import { planExperiment } from '../../engine/plan.js';
+import { catalogForBlastRadius } from '../../iam/blast-radius.js';
+import { loadActionCatalog } from '../../iam/catalog.js';
 import { runExperiment } from '../../engine/run.js';
 import { ChaosError } from '../../errors.js';
 import type { IoHost } from '../../io/io-host.js';
@@ -76,7 +78,15 @@ export async function planCommand(input: ExperimentCommandInput): Promise<ExitCo
   const io = streamIoHost(input.stderr, logFormat(input));
   const ports = portsFor(spec, input.env, io);
   try {
-    const plan = await planExperiment(spec, { ecs: ports.ecs, iam: ports.iam, io, now: () => new Date() });
+    const catalog = await loadActionCatalog();
+    const plan = await planExperiment(spec, {
+      ecs: ports.ecs,
+      iam: ports.iam,
+      sts: ports.sts,
+      io,
+      now: () => new Date(),
+      catalog: catalogForBlastRadius(catalog),
+    });
     if (spec.output === 'json') input.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     else input.stdout.write(renderPlan(plan));
     return EXIT.ok;
@@ -103,8 +113,10 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
         {
           ecs: ports.ecs,
           iam: ports.iam,
+          sts: ports.sts,
           io,
           clock: SYSTEM_CLOCK,
+          catalog: catalogForBlastRadius(await loadActionCatalog()),
           version: VERSION,
           ...(input.pollIntervalMs ? { pollIntervalMs: input.pollIntervalMs } : {}),
         },

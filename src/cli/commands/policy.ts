@@ -1,0 +1,71 @@
+/**
+ * `ecs-chaos policy`: the least-privilege policy of the principal that runs ecs-chaos, derived from
+ * the calls the tool makes and scoped to the given cluster, service and roles where IAM allows.
+ */
+import { parseRoleArn } from '../../aws/arn.js';
+import { createCredentialProvider } from '../../aws/credentials.js';
+import { createAwsPorts } from '../../aws/sdk.js';
+import { loadTargetSpec } from '../../config/load.js';
+import { InvalidInputError } from '../../errors.js';
+import { requiredPermissions, runnerPolicyDocument, type RunnerPolicyScope } from '../../iam/runner-policy.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import type { ExperimentCommandInput } from './experiment.js';
+
+export async function policyCommand(input: ExperimentCommandInput): Promise<ExitCode> {
+  const taskRole = typeof input.flags.taskRole === 'string' ? input.flags.taskRole : input.env.TASK_ROLE;
+  if (taskRole) {
+    const parsed = parseRoleArn(taskRole);
+    if (!parsed.ok) {
+      throw new InvalidInputError('TASK_ROLE', taskRole, parsed.reason, 'pass the ARN of the chaos task role', {
+        source: typeof input.flags.taskRole === 'string' ? 'flag --task-role' : 'env TASK_ROLE',
+      });
+    }
+  }
+  let scope: RunnerPolicyScope = { ...(taskRole ? { chaosRoleArn: taskRole } : {}) };
+  const cluster = input.flags.cluster ?? input.env.CLUSTER_NAME;
+  if (cluster !== undefined) {
+    const spec = loadTargetSpec({ flags: input.flags, env: input.env });
+    scope = {
+      ...scope,
+      region: spec.region,
+      cluster: spec.cluster,
+      ...(spec.service ? { service: spec.service } : {}),
+    };
+    if (spec.service) {
+      // Read the service to scope iam:PassRole to its roles and the revisions to its family.
+      const ports = createAwsPorts({
+        region: spec.region,
+        ...(spec.auth.endpointUrl ? { endpoint: spec.auth.endpointUrl } : {}),
+        credentials: createCredentialProvider(spec.auth, { region: spec.region, env: input.env }),
+      });
+      try {
+        const svc = (await ports.ecs.describeServices({ cluster: spec.cluster, services: [spec.service] }))
+          .services?.[0];
+        if (!svc) throw new Error(`service ${spec.service} not found in cluster ${spec.cluster}`);
+        const td = (await ports.ecs.describeTaskDefinition({ taskDefinition: svc.taskDefinition! })).taskDefinition!;
+        const arn = svc.serviceArn!.split(':');
+        scope = {
+          ...scope,
+          partition: arn[1],
+          accountId: arn[4],
+          family: td.family,
+          ...(td.taskRoleArn ? { originalTaskRoleArn: td.taskRoleArn } : {}),
+          ...(td.executionRoleArn ? { executionRoleArn: td.executionRoleArn } : {}),
+        };
+      } catch (error) {
+        input.stderr.write(
+          `ecs-chaos: could not read the service to scope the policy (${(error as Error).message}); roles and the family stay wildcards\n`,
+        );
+      } finally {
+        ports.destroy();
+      }
+    }
+  }
+  const permissions = requiredPermissions(scope);
+  input.stdout.write(`${JSON.stringify(runnerPolicyDocument(permissions), null, 2)}\n`);
+  const whys = new Map(permissions.map((p) => [p.sid, p.why]));
+  input.stderr.write(
+    `# what each statement is for:\n${[...whys].map(([sid, why]) => `#   ${sid}: ${why}`).join('\n')}\n`,
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,151 @@
+/**
+ * The least-privilege policy of the principal that runs ecs-chaos, derived from the calls the tool
+ * makes (the ports) and scoped to the target's resources where IAM supports resource-level
+ * permissions. `ecs-chaos policy` prints it; preflight checks the caller against the same list.
+ */
+
+/** What the policy is scoped to; anything unknown becomes a wildcard. */
+export interface RunnerPolicyScope {
+  readonly partition?: string;
+  readonly region?: string;
+  readonly accountId?: string;
+  readonly cluster?: string;
+  readonly service?: string;
+  /** The task definition family of the service. */
+  readonly family?: string;
+  /** The service's task role, execution role and the chaos role: the roles the runner passes. */
+  readonly originalTaskRoleArn?: string;
+  readonly executionRoleArn?: string;
+  readonly chaosRoleArn?: string;
+  /** The runner's own principal (for iam:SimulatePrincipalPolicy on itself). */
+  readonly runnerArn?: string;
+}
+
+/** One permission the runner needs: an action on a resource, under conditions. */
+export interface RequiredPermission {
+  readonly sid: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Why the tool needs it. */
+  readonly why: string;
+}
+
+/** A policy document in IAM's JSON shape. */
+export interface RunnerPolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: ReadonlyArray<{
+    readonly Sid: string;
+    readonly Effect: 'Allow';
+    readonly Action: string[];
+    readonly Resource: string[];
+    readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  }>;
+}
+
+/** The runner's principal for IAM: an assumed-role session's role, or the user itself. */
+export function policySourceArn(callerArn: string): string {
+  const match = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
+  return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : callerArn;
+}
+
+/**
+ * Every permission a `run` (and a `recover`) of the update-task-role fault needs, one entry per
+ * action and resource.
+ */
+export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermission[] {
+  const p = scope.partition ?? 'aws';
+  const r = scope.region ?? '*';
+  const a = scope.accountId ?? '*';
+  const ecs = (resource: string): string => `arn:${p}:ecs:${r}:${a}:${resource}`;
+  const cluster = ecs(`cluster/${scope.cluster ?? '*'}`);
+  const service = ecs(`service/${scope.cluster ?? '*'}/${scope.service ?? '*'}`);
+  const family = ecs(`task-definition/${scope.family ?? '*'}:*`);
+  const onCluster = scope.cluster ? { ArnEquals: { 'ecs:cluster': cluster } } : undefined;
+  const roles = [scope.executionRoleArn, scope.originalTaskRoleArn, scope.chaosRoleArn].filter(
+    (x): x is string => x !== undefined,
+  );
+  const passRoles = roles.length > 0 ? [...new Set(roles)] : [`arn:${p}:iam::${a}:role/*`];
+  const readRoles = [scope.originalTaskRoleArn, scope.chaosRoleArn].filter((x): x is string => x !== undefined);
+  const out: RequiredPermission[] = [];
+  const add = (
+    sid: string,
+    actions: string[],
+    resources: string[],
+    why: string,
+    condition?: RequiredPermission['condition'],
+  ): void => {
+    for (const action of actions)
+      for (const resource of resources) out.push({ sid, action, resource, why, ...(condition ? { condition } : {}) });
+  };
+  add('ReadCluster', ['ecs:DescribeClusters'], [cluster], 'preflight: the cluster exists');
+  add(
+    'ServiceUnderChaos',
+    ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:TagResource', 'ecs:UntagResource'],
+    [service],
+    'read the service, roll it onto the chaos revision and back, mark it as under chaos',
+  );
+  add(
+    'ListInCluster',
+    ['ecs:ListTasks', 'ecs:ListServices'],
+    ['*'],
+    'watch the tasks; find services to recover',
+    onCluster,
+  );
+  add('ReadTasks', ['ecs:DescribeTasks'], [ecs(`task/${scope.cluster ?? '*'}/*`)], 'count tasks per revision');
+  add(
+    'ChaosRevision',
+    ['ecs:RegisterTaskDefinition', 'ecs:TagResource'],
+    [family],
+    'register the chaos revision with its recovery markers',
+  );
+  add(
+    'TaskDefinitions',
+    ['ecs:DescribeTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:ListTaskDefinitions'],
+    ['*'],
+    'read revisions, deregister the chaos revision, find leftovers (no resource-level permissions in IAM)',
+  );
+  add('PassRoles', ['iam:PassRole'], passRoles, 'a task definition names the roles ECS tasks use', {
+    StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+  });
+  add(
+    'ReadRoles',
+    ['iam:GetRole', 'iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies'],
+    readRoles.length > 0 ? readRoles : [`arn:${p}:iam::${a}:role/*`],
+    "check the chaos role's trust; predict the blast radius",
+  );
+  add(
+    'ReadManagedPolicies',
+    ['iam:GetPolicy', 'iam:GetPolicyVersion'],
+    [`arn:${p}:iam::aws:policy/*`, `arn:${p}:iam::${a}:policy/*`],
+    "read the roles' managed policies for the blast radius",
+  );
+  add(
+    'CheckOwnPermissions',
+    ['iam:SimulatePrincipalPolicy'],
+    [scope.runnerArn ? policySourceArn(scope.runnerArn) : `arn:${p}:iam::${a}:*`],
+    'preflight: check these permissions before any change',
+  );
+  return out;
+}
+
+/** The permissions as a policy document: one statement per purpose. */
+export function runnerPolicyDocument(permissions: readonly RequiredPermission[]): RunnerPolicyDocument {
+  const bySid = new Map<
+    string,
+    { Sid: string; Effect: 'Allow'; Action: string[]; Resource: string[]; Condition?: RequiredPermission['condition'] }
+  >();
+  for (const perm of permissions) {
+    const statement = bySid.get(perm.sid) ?? {
+      Sid: perm.sid,
+      Effect: 'Allow' as const,
+      Action: [],
+      Resource: [],
+      ...(perm.condition ? { Condition: perm.condition } : {}),
+    };
+    if (!statement.Action.includes(perm.action)) statement.Action.push(perm.action);
+    if (!statement.Resource.includes(perm.resource)) statement.Resource.push(perm.resource);
+    bySid.set(perm.sid, statement);
+  }
+  return { Version: '2012-10-17', Statement: [...bySid.values()] };
+}

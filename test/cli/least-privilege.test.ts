@@ -1,0 +1,133 @@
+/**
+ * The least-privilege round trip: a principal with exactly the policy `ecs-chaos policy` prints runs
+ * a full experiment; with any single action removed, preflight refuses with exit 2 naming it, and
+ * nothing is registered.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { runCli } from '../support/cli.js';
+import { waitSteady, withSandbox } from '../support/sandbox.js';
+
+const CHAOS_ROLE = 'arn:aws:iam::123456789012:role/orders-chaos-role';
+const RUNNER_KEY = { accessKeyId: 'AKIARUNNER0000000001', secretAccessKey: 'runner-secret-runner-secret-runner-secr' };
+
+interface Doc {
+  Version: string;
+  Statement: Array<{ Sid: string; Effect: string; Action: string[]; Resource: string[]; Condition?: unknown }>;
+}
+
+function without(doc: Doc, action: string): Doc {
+  return {
+    ...doc,
+    Statement: doc.Statement.map((s) => ({ ...s, Action: s.Action.filter((a) => a !== action) })).filter(
+      (s) => s.Action.length > 0,
+    ),
+  };
+}
+
+describe('least privilege: the printed runner policy, exactly', () => {
+  let ctx: Awaited<ReturnType<typeof withSandbox>>;
+  let policy: Doc;
+  let adminEnv: NodeJS.ProcessEnv;
+  let runnerEnv: NodeJS.ProcessEnv;
+  const refusals: string[] = [];
+  before(async () => {
+    ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
+    const base = {
+      AWS_ENDPOINT_URL: ctx.sandbox.endpoint,
+      ECS_CHAOS_POLL_INTERVAL_MS: '50',
+      AWS_PROFILE: '',
+      AWS_REGION: '',
+    };
+    adminEnv = { ...base, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+    runnerEnv = {
+      ...base,
+      AWS_ACCESS_KEY_ID: RUNNER_KEY.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: RUNNER_KEY.secretAccessKey,
+    };
+    const printed = await runCli(
+      ['policy', '--cluster', 'demo', '--service', 'orders', '--region', 'us-east-1', '--task-role', CHAOS_ROLE],
+      { env: adminEnv },
+    );
+    assert.equal(printed.code, 0, printed.stderr);
+    policy = JSON.parse(printed.stdout) as Doc;
+    const iam = ctx.sandbox.world.iam;
+    iam.createUser('runner');
+    iam.createAccessKey('runner', RUNNER_KEY);
+  });
+  after(async () => {
+    console.log(`least privilege: ${refusals.length} single-action removals:\n  ${refusals.join('\n  ')}`);
+    await ctx.sandbox.close();
+  });
+
+  const run = (): ReturnType<typeof runCli> =>
+    runCli(
+      [
+        'run',
+        'update-task-role',
+        '--cluster',
+        'demo',
+        '--service',
+        'orders',
+        '--region',
+        'us-east-1',
+        '--task-role',
+        CHAOS_ROLE,
+        '--duration',
+        '1',
+      ],
+      {
+        env: runnerEnv,
+      },
+    );
+
+  test('the policy is scoped to the target where IAM allows', () => {
+    const text = JSON.stringify(policy);
+    assert.match(text, /arn:aws:ecs:us-east-1:123456789012:service\/demo\/orders/);
+    assert.match(text, /arn:aws:ecs:us-east-1:123456789012:task-definition\/orders:\*/);
+    const pass = policy.Statement.find((s) => s.Action.includes('iam:PassRole'))!;
+    assert.deepEqual(pass.Resource.sort(), [
+      'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+      'arn:aws:iam::123456789012:role/orders-chaos-role',
+      'arn:aws:iam::123456789012:role/orders-task-role',
+    ]);
+    assert.deepEqual(pass.Condition, { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+  });
+
+  test('a principal with exactly that policy runs a full experiment', async () => {
+    ctx.sandbox.world.iam.putUserPolicy('runner', 'ecs-chaos-runner', policy);
+    await waitSteady(ctx.ecs, 'demo', 'orders');
+    const result = await run();
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /verdict:\s+Pass/);
+    assert.match(
+      result.stderr,
+      /runner permissions: \d+ permissions of arn:aws:iam::123456789012:user\/runner checked/,
+    );
+  });
+
+  test('with any single action removed, preflight fails naming it and nothing is registered', async () => {
+    const actions = [...new Set(policy.Statement.flatMap((s) => s.Action))].sort();
+    assert.ok(actions.length >= 15, `${actions.length} actions`);
+    for (const action of actions) {
+      ctx.sandbox.world.iam.putUserPolicy('runner', 'ecs-chaos-runner', without(policy, action));
+      await waitSteady(ctx.ecs, 'demo', 'orders');
+      const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
+      const result = await run();
+      const registered = ctx.sandbox
+        .requests(since)
+        .filter((r) => r.action === 'RegisterTaskDefinition' && r.errorCode === null);
+      if (action === 'iam:SimulatePrincipalPolicy') {
+        // The check itself: preflight cannot simulate, says so, and goes on (the rest is allowed).
+        assert.match(result.stderr, /cannot simulate .* going on unchecked/, result.stderr);
+        assert.equal(result.code, 0, result.stderr);
+        refusals.push(`${action}: warned and went on (exit 0)`);
+        continue;
+      }
+      assert.equal(result.code, 2, `${action} removed: exit ${result.code}\n${result.stderr}`);
+      assert.ok(result.stderr.includes(action), `${action} removed: the message names it\n${result.stderr}`);
+      assert.deepEqual(registered, [], `${action} removed: nothing registered`);
+      refusals.push(`${action}: exit 2, named`);
+    }
+  });
+});
