@@ -63,7 +63,7 @@ export async function planExperiment(
     io: IoHost;
     now: () => Date;
     signal?: AbortSignal;
-    catalog?: ActionLookup;
+    catalog?: ActionLookup | ((services: readonly string[]) => Promise<ActionLookup>);
   },
 ): Promise<ExperimentPlan> {
   const pf = await preflight(spec, deps);

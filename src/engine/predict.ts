@@ -17,7 +17,8 @@ export async function predictBlastRadius(
   options: {
     readonly originalRoleArn: string | null;
     readonly chaosRoleArn: string | null;
-    readonly catalog?: ActionLookup;
+    /** A lookup, or a loader given the services the roles' policies name (loads just those). */
+    readonly catalog?: ActionLookup | ((services: readonly string[]) => Promise<ActionLookup>);
   } & CallOptions,
 ): Promise<Prediction> {
   if (options.originalRoleArn === null) {
@@ -33,7 +34,19 @@ export async function predictBlastRadius(
     const original = await collectRolePermissions(iam, name(options.originalRoleArn), call);
     const chaos =
       options.chaosRoleArn === null ? null : await collectRolePermissions(iam, name(options.chaosRoleArn), call);
-    return { ok: true, blastRadius: blastRadius(original, chaos, options.catalog ?? NO_CATALOG) };
+    let catalog: ActionLookup = NO_CATALOG;
+    if (typeof options.catalog === 'function') {
+      const services = [...original.inline, ...original.managed, ...(chaos ? [...chaos.inline, ...chaos.managed] : [])]
+        .flatMap((p) => p.document?.statements ?? [])
+        .flatMap((st) => [...(st.action ?? []), ...(st.notAction ?? [])])
+        .map((action) => action.split(':')[0] ?? '')
+        .filter((service) => service !== '' && !service.includes('*'));
+      // Without the catalog, wildcards stay patterns and access levels are unknown: still useful.
+      catalog = await options.catalog(services).catch(() => NO_CATALOG);
+    } else if (options.catalog) {
+      catalog = options.catalog;
+    }
+    return { ok: true, blastRadius: blastRadius(original, chaos, catalog) };
   } catch (error) {
     const e = error as { name?: string; message?: string };
     const hint = /AccessDenied/.test(e.name ?? '')

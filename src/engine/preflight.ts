@@ -5,6 +5,7 @@
 import type { Cluster, DeploymentConfiguration, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { parseArn, parseRoleArn } from '../aws/arn.js';
 import type { GetRoleCommandOutput } from '@aws-sdk/client-iam';
+import type { GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
 import type { EcsPort, IamPort, StsPort } from '../aws/ports.js';
 import {
   policySourceArn,
@@ -145,6 +146,7 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   const chaosRole = spec.taskRoleArn === null ? undefined : parseRoleArn(spec.taskRoleArn);
   const roleCall =
     chaosRole?.ok === true ? settle(deps.iam.getRole({ RoleName: chaosRole.arn.roleName }, callOptions)) : undefined;
+  const callerCall = deps.sts ? settle(deps.sts.getCallerIdentity(callOptions)) : undefined;
 
   // The cluster.
   const clusters = await read('cluster exists', () => unsettle(clustersCall));
@@ -271,7 +273,7 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   if (spec.taskRoleArn !== null) await checkChaosRole(spec.taskRoleArn, roleCall, record, fail);
 
   // The runner's own permissions, all of them, before any change.
-  if (deps.sts) {
+  if (callerCall) {
     const serviceArn = parseArn(svc.serviceArn!);
     await checkRunnerPermissions(
       {
@@ -285,7 +287,7 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
         executionRoleArn: original.executionRoleArn,
         chaosRoleArn: spec.taskRoleArn ?? undefined,
       },
-      { ...deps, sts: deps.sts },
+      { ...deps, callerCall },
       record,
       fail,
     );
@@ -347,7 +349,7 @@ function checkRequiredTag(
  */
 async function checkRunnerPermissions(
   scope: RunnerPolicyScope,
-  deps: PreflightDeps & { sts: StsPort },
+  deps: PreflightDeps & { callerCall: Settled<GetCallerIdentityCommandOutput> },
   record: (name: string, status: CheckStatus, detail: string) => PreflightCheck,
   fail: (name: string, detail: string) => never,
 ): Promise<void> {
@@ -355,7 +357,7 @@ async function checkRunnerPermissions(
   const call = deps.signal ? { abortSignal: deps.signal } : {};
   let caller: string | undefined;
   try {
-    caller = (await deps.sts.getCallerIdentity(call)).Arn;
+    caller = (await unsettle(deps.callerCall)).Arn;
   } catch (error) {
     record(name, 'warn', `GetCallerIdentity failed (${awsErrorName(error)}): permissions not checked`);
     return;
@@ -367,37 +369,42 @@ async function checkRunnerPermissions(
     const key = `${p.resource} ${JSON.stringify(p.condition ?? {})}`;
     groups.set(key, [...(groups.get(key) ?? []), p]);
   }
-  const missing: string[] = [];
-  for (const group of groups.values()) {
-    const first = group[0]!;
-    const context = Object.values(first.condition ?? {}).flatMap((byKey) =>
-      Object.entries(byKey).map(([key, value]) => ({
-        ContextKeyName: key,
-        ContextKeyValues: [value],
-        ContextKeyType: 'string' as const,
-      })),
-    );
-    let results;
-    try {
-      results = await deps.iam.simulatePrincipalPolicy(
-        {
-          PolicySourceArn: policySourceArn(caller),
-          ActionNames: group.map((p) => p.action),
-          ResourceArns: [first.resource],
-          ...(context.length > 0 ? { ContextEntries: context } : {}),
-        },
-        call,
+  // One simulation per resource, all at once: the check costs one round trip.
+  const outcomes = await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const first = group[0]!;
+      const context = Object.values(first.condition ?? {}).flatMap((byKey) =>
+        Object.entries(byKey).map(([key, value]) => ({
+          ContextKeyName: key,
+          ContextKeyValues: [value],
+          ContextKeyType: 'string' as const,
+        })),
       );
-    } catch (error) {
+      return settle(
+        deps.iam.simulatePrincipalPolicy(
+          {
+            PolicySourceArn: policySourceArn(caller),
+            ActionNames: group.map((p) => p.action),
+            ResourceArns: [first.resource],
+            ...(context.length > 0 ? { ContextEntries: context } : {}),
+          },
+          call,
+        ),
+      ).then((outcome) => ({ resource: first.resource, outcome }));
+    }),
+  );
+  const missing: string[] = [];
+  for (const { resource, outcome } of outcomes) {
+    if (!outcome.ok) {
       record(
         name,
         'warn',
-        `cannot simulate ${policySourceArn(caller)}'s permissions (${awsErrorName(error)}: the runner may lack iam:SimulatePrincipalPolicy); going on unchecked`,
+        `cannot simulate ${policySourceArn(caller)}'s permissions (${awsErrorName(outcome.error)}: the runner may lack iam:SimulatePrincipalPolicy); going on unchecked`,
       );
       return;
     }
-    for (const r of results.EvaluationResults ?? []) {
-      if (r.EvalDecision !== 'allowed') missing.push(`${r.EvalActionName} on ${first.resource} (${r.EvalDecision})`);
+    for (const r of outcome.value.EvaluationResults ?? []) {
+      if (r.EvalDecision !== 'allowed') missing.push(`${r.EvalActionName} on ${resource} (${r.EvalDecision})`);
     }
   }
   if (missing.length > 0) {

@@ -53,8 +53,8 @@ export interface EngineDeps {
   readonly experimentId?: string;
   /** The retry policy of RegisterTaskDefinition and the cleanup. @default DEFAULT_RETRY_POLICY */
   readonly retry?: RetryPolicy;
-  /** The action catalog for the blast radius (expansion of wildcards, access levels). */
-  readonly catalog?: ActionLookup;
+  /** The action catalog for the blast radius (wildcards, access levels), or a loader of the services needed. */
+  readonly catalog?: ActionLookup | ((services: readonly string[]) => Promise<ActionLookup>);
 }
 
 /** A new experiment id: `ecs-chaos-20261121T073000Z-1a2b3c`. */
@@ -269,19 +269,16 @@ class Run {
       originalTaskRoleArn: pf.original.taskRoleArn ?? null,
     };
     result.exposure = { ...result.exposure, desiredCount: pf.service.desiredCount ?? 0 };
-    result.prediction = await predictBlastRadius(this.#deps.iam, {
-      originalRoleArn: pf.original.taskRoleArn ?? null,
-      chaosRoleArn: spec.taskRoleArn,
-      ...(this.#deps.catalog ? { catalog: this.#deps.catalog } : {}),
-      abortSignal: this.#signal,
-    });
-    this.#say(
-      'info',
-      'info',
-      result.prediction.ok
-        ? `blast radius: ${result.prediction.blastRadius.summary}`
-        : `blast radius unknown: ${result.prediction.reason}`,
-    );
+    // The prediction is advice, not a gate: it is computed alongside the injection.
+    const prediction = (async () => {
+      const p = await predictBlastRadius(this.#deps.iam, {
+        originalRoleArn: pf.original.taskRoleArn ?? null,
+        chaosRoleArn: spec.taskRoleArn,
+        ...(this.#deps.catalog ? { catalog: this.#deps.catalog } : {}),
+      });
+      this.#say('info', 'info', p.ok ? `blast radius: ${p.blastRadius.summary}` : `blast radius unknown: ${p.reason}`);
+      result.prediction = p;
+    })();
 
     let failure: unknown;
     try {
@@ -311,6 +308,7 @@ class Run {
       }
     }
 
+    await prediction;
     await this.#verify();
     this.#decide(failure);
     result.endedAt = this.#deps.clock.now().toISOString();

