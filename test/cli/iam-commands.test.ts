@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { runCli } from '../support/cli.js';
+import { withSandbox } from '../support/sandbox.js';
+
+describe('the IAM commands of the built program', () => {
+  let ctx: Awaited<ReturnType<typeof withSandbox>>;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
+    env = {
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL: ctx.sandbox.endpoint,
+      AWS_PROFILE: '',
+      AWS_REGION: 'us-east-1',
+    };
+  });
+  after(() => ctx.sandbox.close());
+
+  test('policy without a target prints a wildcard policy; a bad task role exits 2', async () => {
+    const out = await runCli(['policy'], { env });
+    assert.equal(out.code, 0, out.stderr);
+    const doc = JSON.parse(out.stdout) as {
+      Version: string;
+      Statement: Array<{ Action: string[]; Resource: string[] }>;
+    };
+    assert.equal(doc.Version, '2012-10-17');
+    assert.ok(
+      doc.Statement.some(
+        (s) => s.Action.includes('ecs:UpdateService') && s.Resource.includes('arn:aws:ecs:*:*:service/*/*'),
+      ),
+    );
+    assert.match(out.stderr, /what each statement is for/);
+    const bad = await runCli(['policy', '--task-role', 'orders-chaos-role'], { env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /TASK_ROLE .*"orders-chaos-role".*Fix:/);
+  });
+
+  test('audit of the demo service has no high finding (exit 0)', async () => {
+    const out = await runCli(['audit', '--cluster', 'demo', '--service', 'orders'], { env });
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /audit: service orders of cluster demo/);
+    assert.doesNotMatch(out.stdout, /\[HIGH\]/);
+  });
+
+  test('simulate-role runs a command with the simulated session and passes its exit code through', async () => {
+    const out = await runCli(
+      [
+        'simulate-role',
+        '--role-name',
+        'orders-task-role',
+        '--base-role',
+        'chaos-runner',
+        '--',
+        process.execPath,
+        '-e',
+        'process.exit(process.env.AWS_SESSION_TOKEN ? 7 : 3)',
+      ],
+      { env },
+    );
+    assert.equal(out.code, 7, out.stderr);
+    assert.match(out.stderr, /assumed-role\/chaos-runner\/ecs-chaos-simulate-orders-task-role/);
+  });
+});
