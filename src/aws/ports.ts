@@ -44,6 +44,7 @@ import type {
   SimulatePrincipalPolicyCommandInput,
   SimulatePrincipalPolicyCommandOutput,
 } from '@aws-sdk/client-iam';
+import type { LookupEventsCommandInput, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
 import type {
   AssumeRoleCommandInput,
   AssumeRoleCommandOutput,
@@ -106,11 +107,17 @@ export interface StsPort {
   assumeRole(input: AssumeRoleCommandInput, options?: CallOptions): Promise<AssumeRoleCommandOutput>;
 }
 
+/** The CloudTrail calls ecs-chaos makes (the observed calls of the blast radius). */
+export interface CloudTrailPort {
+  lookupEvents(input: LookupEventsCommandInput, options?: CallOptions): Promise<LookupEventsCommandOutput>;
+}
+
 /** All ports. */
 export interface AwsPorts {
   readonly ecs: EcsPort;
   readonly iam: IamPort;
   readonly sts: StsPort;
+  readonly cloudtrail: CloudTrailPort;
 }
 
 /** The IAM action of each port method: the runner policy is derived from this table. */
@@ -139,8 +146,10 @@ export const PORT_ACTIONS = {
     simulatePrincipalPolicy: 'iam:SimulatePrincipalPolicy',
   },
   sts: { getCallerIdentity: 'sts:GetCallerIdentity', assumeRole: 'sts:AssumeRole' },
+  cloudtrail: { lookupEvents: 'cloudtrail:LookupEvents' },
 } as const satisfies {
   ecs: Record<keyof EcsPort, string>;
   iam: Record<keyof IamPort, string>;
   sts: Record<keyof StsPort, string>;
+  cloudtrail: Record<keyof CloudTrailPort, string>;
 };

@@ -29,6 +29,7 @@ import {
   SimulatePrincipalPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AwsPorts, CallOptions, EcsPort } from './ports.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
@@ -67,6 +68,7 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
   const ecs = new ECSClient(config);
   const iam = new IAMClient(config);
   const sts = new STSClient(config);
+  const cloudtrail = new CloudTrailClient(config);
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
 
   function call<T>(operation: string, safe: boolean, run: () => Promise<T>, callOptions?: CallOptions): Promise<T> {
@@ -118,7 +120,11 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
         call('GetCallerIdentity', true, () => sts.send(new GetCallerIdentityCommand({}), s(o)), o),
       assumeRole: (i, o) => call('AssumeRole', true, () => sts.send(new AssumeRoleCommand(i), s(o)), o),
     },
+    cloudtrail: {
+      lookupEvents: (i, o) => call('LookupEvents', true, () => cloudtrail.send(new LookupEventsCommand(i), s(o)), o),
+    },
     destroy: () => {
+      cloudtrail.destroy();
       ecs.destroy();
       iam.destroy();
       sts.destroy();

@@ -117,6 +117,19 @@ export function renderPlan(plan: ExperimentPlan): string {
     for (const l of b.lost) lines.push(`    will fail: ${l.action} on ${l.resource} (${l.reason})`);
     lines.push(`  ${b.summary}`);
     for (const note of b.notes) lines.push(`  note: ${note}`);
+    const observed = plan.prediction.observed;
+    if (observed && !observed.ok) lines.push(`  observed calls unknown: ${observed.reason}`);
+    if (observed?.ok) {
+      lines.push(
+        `  calls the tasks made since ${observed.since}${observed.truncated ? ' (the newest only: the scan hit its limit)' : ''}:`,
+      );
+      if (observed.calls.length === 0) lines.push('    none found in CloudTrail');
+      for (const c of observed.calls) {
+        lines.push(
+          `    ${c.willFail ? 'WILL FAIL' : 'ok       '} ${c.action} x${c.count}${c.denied > 0 ? ` (${c.denied} already denied)` : ''}, last ${c.lastSeen}`,
+        );
+      }
+    }
   }
   const o = plan.deploymentConfiguration.original;
   const c = plan.deploymentConfiguration.chaos;

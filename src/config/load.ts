@@ -101,6 +101,7 @@ const GUIDANCE: Record<FieldKey, { readonly fix: string; readonly example: strin
     example: 'http://127.0.0.1:4599',
   },
   resultFile: { fix: 'pass the path of a file in an existing, writable directory', example: 'result.json' },
+  observedSince: { fix: 'pass a look-back window like 24h, 90m or 3600, at most 24h', example: '24h' },
   output: { fix: 'pass text or json', example: 'json' },
   force: { fix: 'pass true or false (or the --force switch)', example: 'true' },
 };
@@ -177,6 +178,7 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
   const profile = optionalValue(FIELDS.profile, raw.profile, parseText);
   const endpointUrl = optionalValue(FIELDS.endpointUrl, raw.endpointUrl, parseUrl);
   const resultFile = optionalValue(FIELDS.resultFile, raw.resultFile, parseResultFile);
+  const observedSinceSeconds = optionalValue(FIELDS.observedSince, raw.observedSince, parseSeconds);
   const output = (optionalValue(FIELDS.output, raw.output, parseChoice) ?? FIELDS.output.default) as 'text' | 'json';
   const force = optionalValue(FIELDS.force, raw.force, parseBoolean) ?? FIELDS.force.default;
 
@@ -210,6 +212,7 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
     force,
     auth: { authSecretFile, profile, assumeRoleArn, endpointUrl },
     resultFile,
+    observedSinceSeconds,
     output,
   });
 }

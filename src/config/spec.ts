@@ -64,6 +64,8 @@ export interface ExperimentSpec {
   readonly auth: AuthSpec;
   /** Where to write the result JSON. */
   readonly resultFile: string | undefined;
+  /** Look back this many seconds in CloudTrail for the calls the tasks made (blast radius). */
+  readonly observedSinceSeconds: number | undefined;
   /** Output on stdout: a readable timeline, or the result JSON. @default 'text' */
   readonly output: 'text' | 'json';
 }

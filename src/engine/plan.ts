@@ -10,7 +10,7 @@ import {
   type FieldChange,
 } from '../faults/update-task-role/chaos-task-definition.js';
 import type { IoHost } from '../io/io-host.js';
-import type { EcsPort, IamPort, StsPort } from '../aws/ports.js';
+import type { CloudTrailPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
 import { predictBlastRadius, type Prediction } from './predict.js';
 import { preflight, type PreflightCheck } from './preflight.js';
 import type { ActionLookup } from '../iam/blast-radius.js';
@@ -60,6 +60,7 @@ export async function planExperiment(
     ecs: EcsPort;
     iam: IamPort;
     sts?: StsPort;
+    cloudtrail?: CloudTrailPort;
     io: IoHost;
     now: () => Date;
     signal?: AbortSignal;
@@ -125,6 +126,9 @@ export async function planExperiment(
     originalRoleArn: original.taskRoleArn ?? null,
     chaosRoleArn: spec.taskRoleArn,
     ...(deps.catalog ? { catalog: deps.catalog } : {}),
+    ...(deps.cloudtrail && spec.observedSinceSeconds
+      ? { cloudtrail: deps.cloudtrail, observedSinceSeconds: spec.observedSinceSeconds }
+      : {}),
     ...(deps.signal ? { abortSignal: deps.signal } : {}),
   });
   return {

@@ -14,7 +14,7 @@ import type {
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { randomBytes } from 'node:crypto';
-import type { EcsPort, IamPort, StsPort } from '../aws/ports.js';
+import type { CloudTrailPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
 import { backoffMs, DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy } from '../aws/retry.js';
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
@@ -43,6 +43,8 @@ export interface EngineDeps {
   readonly iam: IamPort;
   /** With STS, preflight checks the runner's permissions by simulation. */
   readonly sts?: StsPort;
+  /** With CloudTrail and OBSERVED_SINCE, the prediction marks the calls the tasks really made. */
+  readonly cloudtrail?: CloudTrailPort;
   readonly io: IoHost;
   readonly clock: Clock;
   /** The version of ecs-chaos, for the result. */
@@ -275,6 +277,9 @@ class Run {
         originalRoleArn: pf.original.taskRoleArn ?? null,
         chaosRoleArn: spec.taskRoleArn,
         ...(this.#deps.catalog ? { catalog: this.#deps.catalog } : {}),
+        ...(this.#deps.cloudtrail && spec.observedSinceSeconds
+          ? { cloudtrail: this.#deps.cloudtrail, observedSinceSeconds: spec.observedSinceSeconds }
+          : {}),
       });
       this.#say('info', 'info', p.ok ? `blast radius: ${p.blastRadius.summary}` : `blast radius unknown: ${p.reason}`);
       result.prediction = p;

@@ -104,4 +104,44 @@ describe('blast radius: what the chaos role will refuse', () => {
     assert.equal(p.ok, false);
     assert.match((p as { reason: string }).reason, /NoSuchEntity/);
   });
+
+  test('with a look-back window, the calls the tasks made are marked as going to fail or not', async () => {
+    const events = [
+      ['s3.amazonaws.com', 'PutObject'],
+      ['s3.amazonaws.com', 'PutObject'],
+      ['dynamodb.amazonaws.com', 'GetItem'],
+    ].map(([source, name]) => ({
+      CloudTrailEvent: JSON.stringify({
+        eventSource: source,
+        eventName: name,
+        eventTime: new Date().toISOString(),
+        userIdentity: { type: 'AssumedRole', sessionContext: { sessionIssuer: { arn: roleArn('orders-task-role') } } },
+      }),
+    }));
+    const cloudtrail = { lookupEvents: async () => ({ Events: events, $metadata: {} }) };
+    const p = await predictBlastRadius(ports.iam, {
+      originalRoleArn: roleArn('orders-task-role'),
+      chaosRoleArn: roleArn('orders-chaos-role'),
+      cloudtrail,
+      observedSinceSeconds: 86_400,
+    });
+    assert.ok(p.ok && p.observed?.ok);
+    assert.deepEqual(
+      p.observed.calls.map((c) => [c.action, c.count, c.willFail]),
+      [
+        ['s3:PutObject', 2, true],
+        ['dynamodb:GetItem', 1, false],
+      ],
+    );
+    const failing = await predictBlastRadius(ports.iam, {
+      originalRoleArn: roleArn('orders-task-role'),
+      chaosRoleArn: roleArn('orders-chaos-role'),
+      cloudtrail: {
+        lookupEvents: () => Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDeniedException' })),
+      },
+      observedSinceSeconds: 3600,
+    });
+    assert.ok(failing.ok && failing.observed && !failing.observed.ok);
+    assert.match((failing.observed as { reason: string }).reason, /cloudtrail:LookupEvents/);
+  });
 });

@@ -195,6 +195,13 @@ const PRECEDENCE: readonly PrecedenceCase[] = [
     read: (s) => s.auth.endpointUrl,
   },
   {
+    key: 'observedSince',
+    flag: '24h',
+    file: '90m',
+    expect: { flag: 86_400, file: 5_400, default: undefined },
+    read: (s) => s.observedSinceSeconds,
+  },
+  {
     key: 'resultFile',
     flag: 'result-flag.json',
     file: 'result-file.json',
@@ -378,6 +385,7 @@ describe('experiment files', () => {
     force: false,
     output: 'text',
     resultFile: undefined,
+    observedSinceSeconds: undefined,
     auth: { authSecretFile: undefined, profile: undefined, assumeRoleArn: RUNNER, endpointUrl: undefined },
   };
 
