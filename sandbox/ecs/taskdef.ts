@@ -26,18 +26,6 @@ export const TASK_DEFINITION_INPUT_FIELDS = [
   'enableFaultInjection',
 ] as const;
 
-/** Fields ECS computes; a copy of a task definition must drop them before registering it. */
-export const TASK_DEFINITION_READ_ONLY_FIELDS = [
-  'taskDefinitionArn',
-  'revision',
-  'status',
-  'requiresAttributes',
-  'compatibilities',
-  'registeredAt',
-  'registeredBy',
-  'deregisteredAt',
-] as const;
-
 const NETWORK_MODES = ['bridge', 'host', 'awsvpc', 'none'];
 const COMPATIBILITIES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'];
 const NAME = /^[a-zA-Z0-9_-]{1,255}$/;

@@ -10,7 +10,7 @@ import {
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
 import type { ExperimentResult } from '../../src/report/result.js';
-import { runCli } from '../support/cli.js';
+import { runCli, sandboxEnv } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const CHAOS_ROLE = 'arn:aws:iam::123456789012:role/orders-chaos-role';
@@ -30,14 +30,7 @@ describe('bounded waits: no hang, a clear end', () => {
   before(async () => {
     ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
     dir = mkdtempSync(join(tmpdir(), 'ecs-chaos-waits-'));
-    env = {
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL: ctx.sandbox.endpoint,
-      ECS_CHAOS_POLL_INTERVAL_MS: '50',
-      AWS_PROFILE: '',
-      AWS_REGION: '',
-    };
+    env = sandboxEnv(ctx.sandbox);
   });
   after(async () => {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { runCli } from '../support/cli.js';
+import { runCli, sandboxEnv } from '../support/cli.js';
 import { withSandbox } from '../support/sandbox.js';
 
 describe('the IAM commands of the built program', () => {
@@ -8,13 +8,7 @@ describe('the IAM commands of the built program', () => {
   let env: NodeJS.ProcessEnv;
   before(async () => {
     ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
-    env = {
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL: ctx.sandbox.endpoint,
-      AWS_PROFILE: '',
-      AWS_REGION: 'us-east-1',
-    };
+    env = sandboxEnv(ctx.sandbox, { AWS_REGION: 'us-east-1' });
   });
   after(() => ctx.sandbox.close());
 

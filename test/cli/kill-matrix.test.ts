@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { AwsError } from '../../sandbox/index.js';
 import type { RequestContext } from '../../sandbox/core/service.js';
-import { runCli, startCli } from '../support/cli.js';
+import { runCli, sandboxEnv, startCli } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const CHAOS_ROLE = 'arn:aws:iam::123456789012:role/orders-chaos-role';
@@ -82,14 +82,7 @@ describe('kill matrix: SIGKILL at each step, then recover from a fresh process',
   const outcomes: string[] = [];
   before(async () => {
     ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
-    env = {
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL: ctx.sandbox.endpoint,
-      ECS_CHAOS_POLL_INTERVAL_MS: '50',
-      AWS_PROFILE: '',
-      AWS_REGION: '',
-    };
+    env = sandboxEnv(ctx.sandbox);
     const svc = (await ctx.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['orders'] })))
       .services![0]!;
     original = {

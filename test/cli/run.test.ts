@@ -9,7 +9,7 @@ import {
   ListTaskDefinitionsCommand,
 } from '@aws-sdk/client-ecs';
 import type { ExperimentResult } from '../../src/report/result.js';
-import { runCli, startCli } from '../support/cli.js';
+import { runCli, sandboxEnv, startCli } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const CHAOS_ROLE = 'arn:aws:iam::123456789012:role/orders-chaos-role';
@@ -21,14 +21,7 @@ describe('ecs-chaos run update-task-role (the built program)', () => {
   before(async () => {
     ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
     dir = mkdtempSync(join(tmpdir(), 'ecs-chaos-cli-'));
-    env = {
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL: ctx.sandbox.endpoint,
-      ECS_CHAOS_POLL_INTERVAL_MS: '50',
-      AWS_PROFILE: '',
-      AWS_REGION: '',
-    };
+    env = sandboxEnv(ctx.sandbox);
   });
   after(async () => {
     rmSync(dir, { recursive: true, force: true });

@@ -94,3 +94,19 @@ export function startCli(
       }),
   };
 }
+
+/**
+ * The environment of a CLI run against a sandbox: its endpoint, the administrator's keys, a fast
+ * poll, and the machine's own AWS profile and region blanked so they cannot leak in.
+ */
+export function sandboxEnv(sandbox: { readonly endpoint: string }, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL: sandbox.endpoint,
+    ECS_CHAOS_POLL_INTERVAL_MS: '50',
+    AWS_PROFILE: '',
+    AWS_REGION: '',
+    ...extra,
+  };
+}

@@ -5,12 +5,11 @@
  * Exit codes: 0 when there is no `high` finding, 1 when there is at least one, 2 for invalid input
  * or a service that cannot be found.
  */
-import { createCredentialProvider } from '../../aws/credentials.js';
 import type { AwsPorts } from '../../aws/ports.js';
-import { createAwsPorts } from '../../aws/sdk.js';
 import { loadTargetSpec, type TargetSpec } from '../../config/load.js';
 import { InvalidInputError } from '../../errors.js';
 import { auditService, readAuditInput, ServiceNotFoundError, type AuditReport } from '../../iam/audit.js';
+import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 
 /** What `audit` reads from the command line and the process. */
@@ -82,11 +81,7 @@ export async function auditCommand(input: AuditCommandInput, options: AuditComma
   }
   const built = options.ports
     ? undefined
-    : createAwsPorts({
-        region: spec.region,
-        ...(spec.auth.endpointUrl ? { endpoint: spec.auth.endpointUrl } : {}),
-        credentials: createCredentialProvider(spec.auth, { region: spec.region, env: input.env }),
-      });
+    : portsFor(spec, input.env);
   const ports = options.ports ?? built!;
   try {
     let report: AuditReport;

@@ -4,19 +4,16 @@
  */
 import { rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createCredentialProvider } from '../../aws/credentials.js';
-import { createAwsPorts } from '../../aws/sdk.js';
 import { loadExperimentSpec } from '../../config/load.js';
-import type { ExperimentSpec } from '../../config/spec.js';
 import { SYSTEM_CLOCK } from '../../engine/clock.js';
 import { planExperiment } from '../../engine/plan.js';
 import { catalogForBlastRadius } from '../../iam/blast-radius.js';
 import { loadServicesCatalog } from '../../iam/catalog.js';
 import { runExperiment } from '../../engine/run.js';
 import { ChaosError } from '../../errors.js';
-import type { IoHost } from '../../io/io-host.js';
 import type { ExperimentResult } from '../../report/result.js';
 import { VERSION } from '../../version.js';
+import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { exitCodeOf } from '../exit-status.js';
 import { renderPlan, renderResult, streamIoHost, type LogFormat } from '../render.js';
@@ -33,26 +30,6 @@ export interface ExperimentCommandInput {
   readonly pollIntervalMs?: number;
 }
 
-function portsFor(
-  spec: ExperimentSpec,
-  env: ExperimentCommandInput['env'],
-  io: IoHost,
-): ReturnType<typeof createAwsPorts> {
-  const credentials = createCredentialProvider(spec.auth, { region: spec.region, env });
-  return createAwsPorts({
-    region: spec.region,
-    ...(spec.auth.endpointUrl ? { endpoint: spec.auth.endpointUrl } : {}),
-    credentials,
-    onRetry: ({ operation, attempt, delayMs, error }) =>
-      io.notify({
-        time: new Date(),
-        level: 'warn',
-        code: 'aws.retry',
-        message: `${operation} failed (${(error as Error).name}); retry ${attempt} in ${delayMs} ms`,
-        data: { operation, attempt, delayMs },
-      }),
-  });
-}
 
 function logFormat(input: ExperimentCommandInput): LogFormat {
   return input.flags.logFormat === 'json' ? 'json' : 'text';

@@ -3,11 +3,10 @@
  * the calls the tool makes and scoped to the given cluster, service and roles where IAM allows.
  */
 import { parseRoleArn } from '../../aws/arn.js';
-import { createCredentialProvider } from '../../aws/credentials.js';
-import { createAwsPorts } from '../../aws/sdk.js';
 import { loadTargetSpec } from '../../config/load.js';
 import { InvalidInputError } from '../../errors.js';
 import { requiredPermissions, runnerPolicyDocument, type RunnerPolicyScope } from '../../iam/runner-policy.js';
+import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import type { ExperimentCommandInput } from './experiment.js';
 
@@ -33,11 +32,7 @@ export async function policyCommand(input: ExperimentCommandInput): Promise<Exit
     };
     if (spec.service) {
       // Read the service to scope iam:PassRole to its roles and the revisions to its family.
-      const ports = createAwsPorts({
-        region: spec.region,
-        ...(spec.auth.endpointUrl ? { endpoint: spec.auth.endpointUrl } : {}),
-        credentials: createCredentialProvider(spec.auth, { region: spec.region, env: input.env }),
-      });
+      const ports = portsFor(spec, input.env);
       try {
         const svc = (await ports.ecs.describeServices({ cluster: spec.cluster, services: [spec.service] }))
           .services?.[0];

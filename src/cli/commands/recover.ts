@@ -2,23 +2,15 @@
  * `ecs-chaos recover` and `ecs-chaos status`: repair or list what experiments left behind, from the
  * recovery markers in AWS alone.
  */
-import { createCredentialProvider } from '../../aws/credentials.js';
-import { createAwsPorts } from '../../aws/sdk.js';
-import { loadTargetSpec, type TargetSpec } from '../../config/load.js';
+import { loadTargetSpec } from '../../config/load.js';
 import { SYSTEM_CLOCK } from '../../engine/clock.js';
 import { describeInspection, inspectCluster, recover, type RecoverReport } from '../../engine/recover.js';
 import type { IoHost } from '../../io/io-host.js';
+import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { streamIoHost } from '../render.js';
 import type { ExperimentCommandInput } from './experiment.js';
 
-function portsFor(spec: TargetSpec, env: ExperimentCommandInput['env']): ReturnType<typeof createAwsPorts> {
-  return createAwsPorts({
-    region: spec.region,
-    ...(spec.auth.endpointUrl ? { endpoint: spec.auth.endpointUrl } : {}),
-    credentials: createCredentialProvider(spec.auth, { region: spec.region, env }),
-  });
-}
 
 function io(input: ExperimentCommandInput): IoHost {
   return streamIoHost(input.stderr, input.flags.logFormat === 'json' ? 'json' : 'text');

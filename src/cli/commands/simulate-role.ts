@@ -12,13 +12,12 @@ import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { parseArn, parseRoleArn } from '../../aws/arn.js';
-import { createCredentialProvider } from '../../aws/credentials.js';
 import type { AwsPorts } from '../../aws/ports.js';
-import { createAwsPorts } from '../../aws/sdk.js';
 import type { AuthSpec } from '../../config/spec.js';
 import { ChaosError, InvalidInputError } from '../../errors.js';
 import { collectRolePermissions } from '../../iam/role-permissions.js';
 import { buildSessionPolicy, checkSessionPolicyLimits, type SessionPolicy } from '../../iam/session-policy.js';
+import { portsFor } from '../aws-ports.js';
 import { EXIT } from '../exit-codes.js';
 import { holdsLongTermKeys, sharedCredentialsPath, writeCredentialsProfile } from '../credentials-profile.js';
 
@@ -361,11 +360,7 @@ export async function simulateRoleCommand(
 
   const built = options.ports
     ? undefined
-    : createAwsPorts({
-        region: spec.region,
-        ...(spec.auth.endpointUrl ? { endpoint: spec.auth.endpointUrl } : {}),
-        credentials: createCredentialProvider(spec.auth, { region: spec.region, env: input.env }),
-      });
+    : portsFor(spec, input.env);
   const ports = options.ports ?? built!;
   const signal = options.signal;
   const fail = (err: ChaosError): number => {

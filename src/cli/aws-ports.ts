@@ -1,0 +1,33 @@
+/** The AWS ports of a CLI command: one credential provider, the endpoint override, retries reported. */
+import { createCredentialProvider } from '../aws/credentials.js';
+import { createAwsPorts } from '../aws/sdk.js';
+import type { AuthSpec } from '../config/spec.js';
+import type { IoHost } from '../io/io-host.js';
+
+/**
+ * AWS ports for a region and an authentication spec, every client sharing one credential provider.
+ * With an IoHost, retries are reported to it.
+ */
+export function portsFor(
+  spec: { readonly region: string; readonly auth: AuthSpec },
+  env: Readonly<Record<string, string | undefined>>,
+  io?: IoHost,
+): ReturnType<typeof createAwsPorts> {
+  return createAwsPorts({
+    region: spec.region,
+    ...(spec.auth.endpointUrl ? { endpoint: spec.auth.endpointUrl } : {}),
+    credentials: createCredentialProvider(spec.auth, { region: spec.region, env }),
+    ...(io
+      ? {
+          onRetry: ({ operation, attempt, delayMs, error }) =>
+            io.notify({
+              time: new Date(),
+              level: 'warn',
+              code: 'aws.retry',
+              message: `${operation} failed (${(error as Error).name}); retry ${attempt} in ${delayMs} ms`,
+              data: { operation, attempt, delayMs },
+            }),
+        }
+      : {}),
+  });
+}
