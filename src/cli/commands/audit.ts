@@ -79,9 +79,7 @@ export async function auditCommand(input: AuditCommandInput, options: AuditComma
     input.stderr.write(`ecs-chaos: ${err.message}\n`);
     return EXIT.invalidInput;
   }
-  const built = options.ports
-    ? undefined
-    : portsFor(spec, input.env);
+  const built = options.ports ? undefined : portsFor(spec, input.env);
   const ports = options.ports ?? built!;
   try {
     let report: AuditReport;

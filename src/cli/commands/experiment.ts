@@ -30,7 +30,6 @@ export interface ExperimentCommandInput {
   readonly pollIntervalMs?: number;
 }
 
-
 function logFormat(input: ExperimentCommandInput): LogFormat {
   return input.flags.logFormat === 'json' ? 'json' : 'text';
 }

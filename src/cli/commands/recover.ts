@@ -11,7 +11,6 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 import { streamIoHost } from '../render.js';
 import type { ExperimentCommandInput } from './experiment.js';
 
-
 function io(input: ExperimentCommandInput): IoHost {
   return streamIoHost(input.stderr, input.flags.logFormat === 'json' ? 'json' : 'text');
 }

@@ -358,9 +358,7 @@ export async function simulateRoleCommand(
     return EXIT.invalidInput;
   }
 
-  const built = options.ports
-    ? undefined
-    : portsFor(spec, input.env);
+  const built = options.ports ? undefined : portsFor(spec, input.env);
   const ports = options.ports ?? built!;
   const signal = options.signal;
   const fail = (err: ChaosError): number => {
