@@ -13,6 +13,8 @@
  * await sandbox.close();
  */
 import type { AddressInfo } from 'node:net';
+import { CloudWatchStore } from './cloudwatch/store.js';
+import { createCloudWatchService } from './cloudwatch/service.js';
 import { createAuthorizer, type AuthorizationMode } from './core/authorize.js';
 import { AwsError } from './core/errors.js';
 import { FaultInjector, faultRulesFromJson, type FaultRule } from './core/faults.js';
@@ -31,6 +33,10 @@ import { demoScenario } from './scenarios/demo.js';
 import { emptyScenario } from './scenarios/empty.js';
 import type { Scenario } from './scenarios/types.js';
 import { createStsService } from './sts/service.js';
+import { createCloudTrailService, recordAnsweredCall } from './cloudtrail/service.js';
+import { TrailStore } from './cloudtrail/store.js';
+import { workloadRoutes } from './workload/routes.js';
+import { WorkloadStore } from './workload/store.js';
 
 export type { AuthorizationMode } from './core/authorize.js';
 export type { PaceOption, PaceTimings } from './core/clock.js';
@@ -97,6 +103,8 @@ export interface SandboxWorld {
   readonly keys: KeyStore;
   readonly iam: IamStore;
   readonly ecs: EcsStore;
+  /** CloudWatch's metrics and alarms (alarms evaluate on the sandbox clock). */
+  readonly cloudwatch: CloudWatchStore;
   readonly oidc: OidcIssuer;
   readonly log: RequestLog;
   readonly pace: PaceTimings;
@@ -104,6 +112,10 @@ export interface SandboxWorld {
   readonly interceptors: Interceptor[];
   /** The fault injector (the same as {@link Sandbox.faults}). */
   readonly faults: FaultInjector;
+  /** CloudTrail's event history: the management calls answered and the workload's calls. */
+  readonly trail: TrailStore;
+  /** The simulated apps of the services that declare a workload, with their counters. */
+  readonly workload: WorkloadStore;
 }
 
 /** A running sandbox. */
@@ -138,7 +150,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const log = new RequestLog();
   const iam = new IamStore({ accountId: ACCOUNT_ID, keys, now: clock });
   const ecs = new EcsStore(ACCOUNT_ID);
+  const cloudwatch = new CloudWatchStore(ACCOUNT_ID);
   const oidc = new OidcIssuer({ now: clock });
+  const trail = new TrailStore();
+  const workload = new WorkloadStore({ iam, ecs, trail, accountId: ACCOUNT_ID, region });
   // The sandbox's OIDC issuer is registered in the account, as an EKS cluster's would be for IRSA.
   iam.addOidcProvider(oidc.issuer, ['sts.amazonaws.com']);
   const scheduler = new Scheduler({
@@ -153,12 +168,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const catchUp = (): void => {
     const now = clock();
     for (const r of ecs.regions()) scheduler.tick(r, now);
+    workload.tick(now);
+    cloudwatch.tick(now);
   };
   const ecsService = createEcsService({ ecs, scheduler, catchUp });
   const services = [
     ecsService,
     createIamService({ iam, keys, now: clock }),
     createStsService({ iam, keys, oidc, now: clock }),
+    createCloudTrailService({ trail }),
+    createCloudWatchService({ cloudwatch, catchUp }),
   ];
   const faults = new FaultInjector({
     ...(options.faultSeed === undefined ? {} : { seed: options.faultSeed }),
@@ -184,6 +203,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     oidcProviderArn: oidc.providerArn(ACCOUNT_ID),
     oidcHostPath: oidc.hostPath,
     now: new Date(start),
+    declareWorkload: (spec) => workload.declare(spec),
     ecsCall: (action, input) => {
       const handler = ecsService.handlers[action];
       if (!handler) throw new Error(`no ECS operation ${action}`);
@@ -220,6 +240,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     ],
     ['GET /oidc/jwks', () => oidc.jwks()],
+    ...workloadRoutes(workload, catchUp),
     ['GET /faults', () => faults.snapshot()],
     ['POST /faults', (body) => ({ ids: faults.addAll(faultRulesFromJson(body)) })],
     ['DELETE /faults', () => ({ removed: faults.clear() })],
@@ -243,6 +264,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     now: clock,
     defaultRegion: region,
     authorize: createAuthorizer({ iam, ecs, mode: options.authorization ?? 'enforce' }),
+    onAnswered: (call) => recordAnsweredCall(trail, ACCOUNT_ID, call),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -258,7 +280,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     region,
     accountId: ACCOUNT_ID,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    world: { accountId: ACCOUNT_ID, keys, iam, ecs, oidc, log, pace, interceptors, faults },
+    world: {
+      accountId: ACCOUNT_ID,
+      keys,
+      iam,
+      ecs,
+      cloudwatch,
+      oidc,
+      log,
+      pace,
+      interceptors,
+      faults,
+      trail,
+      workload,
+    },
     faults,
     issueWebIdentityToken: (o) => oidc.issueToken(o),
     requests: (since = 0) => log.since(since),

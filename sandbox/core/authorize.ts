@@ -355,6 +355,39 @@ export function iamPermissions(
   return [{ action: iamAction, resource, ...(Object.keys(context).length > 0 && { context }) }];
 }
 
+/**
+ * The permissions a CloudWatch operation needs: `cloudwatch:ACTION` on the alarms it names
+ * (`arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME`) for the alarm operations, on `*` for the metric
+ * operations (no resource-level permissions), PutMetricData with the `cloudwatch:namespace` key.
+ */
+export function cloudwatchPermissions(
+  action: string,
+  input: Input,
+  where: { readonly region: string; readonly accountId: string },
+): RequiredPermission[] {
+  const iamAction = `cloudwatch:${action}`;
+  const alarm = (name: string): string => `arn:aws:cloudwatch:${where.region}:${where.accountId}:alarm:${name}`;
+  const each = (names: string[]): RequiredPermission[] =>
+    (names.length > 0 ? names.map(alarm) : [alarm('*')]).map((resource) => ({ action: iamAction, resource }));
+  switch (action) {
+    case 'PutMetricAlarm':
+    case 'SetAlarmState':
+      return [{ action: iamAction, resource: alarm(text(input.AlarmName) ?? '') }];
+    case 'DescribeAlarms':
+    case 'DeleteAlarms':
+      return each(list(input.AlarmNames));
+    case 'PutMetricData': {
+      const ns = text(input.Namespace);
+      return [
+        { action: iamAction, resource: '*', ...(ns !== undefined && { context: { 'cloudwatch:namespace': ns } }) },
+      ];
+    }
+    default:
+      // GetMetricData, GetMetricStatistics, ListMetrics.
+      return [{ action: iamAction, resource: '*' }];
+  }
+}
+
 /** Options of {@link createAuthorizer}. */
 export interface AuthorizerOptions {
   readonly iam: IamStore;
@@ -391,6 +424,16 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       }
     };
     if (call.protocol === 'json') {
+      if (ctx.service === 'cloudtrail') {
+        // LookupEvents has no resource-level permissions.
+        check({ action: `cloudtrail:${ctx.action}`, resource: '*' }, 'json');
+        return;
+      }
+      if (ctx.service === 'monitoring') {
+        const where = { region: ctx.region, accountId: iam.accountId };
+        for (const permission of cloudwatchPermissions(ctx.action, call.input, where)) check(permission, 'json');
+        return;
+      }
       if (ctx.service !== 'ecs') return;
       const needed = ecsPermissions(ctx.action, call.input, {
         region: ctx.region,

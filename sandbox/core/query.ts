@@ -8,6 +8,11 @@ export class QueryParams {
     this.#params = new URLSearchParams(body);
   }
 
+  /** Every parameter, in order (for CloudTrail's `requestParameters`). */
+  entries(): Array<[string, string]> {
+    return [...this.#params.entries()];
+  }
+
   /** A string parameter, or undefined. */
   get(name: string): string | undefined {
     return this.#params.get(name) ?? undefined;

@@ -33,6 +33,32 @@ export type AuthorizeCall =
 export type Authorizer = (call: AuthorizeCall) => void | Promise<void>;
 
 /**
+ * A call the front answered (or failed), once authenticated: what the CloudTrail recorder sees,
+ * after the request log is written.
+ */
+export interface AnsweredCall {
+  readonly ctx: RequestContext;
+  readonly protocol: 'json' | 'query';
+  /** The parsed JSON input, when it was parsed. */
+  readonly input?: Readonly<Record<string, unknown>>;
+  /** The query parameters of a query-protocol call. */
+  readonly params?: QueryParams;
+  /** The HTTP status; 0 when no answer was sent. */
+  readonly status: number;
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+}
+
+/** An admin route's answer other than JSON with status 200 (text, another status). */
+export class AdminReply {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly contentType = 'application/json',
+  ) {}
+}
+
+/**
  * An admin route under `/_sandbox/`: returns a JSON value, or throws (an AwsError for its status,
  * anything else for 400).
  */
@@ -90,13 +116,21 @@ export interface FrontOptions {
   readonly authorize?: Authorizer;
   /**
    * Routes by `METHOD /path` (the path after `/_sandbox`). A route keyed `METHOD /prefix/*` serves
-   * any `/prefix/NAME` without an exact route; it reads NAME from the URL.
+   * any `/prefix/NAME` without an exact route; it reads NAME from the URL; `METHOD /prefix/**` any deeper path.
    */
   readonly adminRoutes: ReadonlyMap<string, AdminRoute>;
   /** The current time in epoch milliseconds. */
   readonly now: () => number;
   /** The default region for unsigned calls. */
   readonly defaultRegion: string;
+  /** Told of every authenticated call once answered (CloudTrail's recorder); must not throw. */
+  readonly onAnswered?: (call: AnsweredCall) => void;
+}
+
+/** What the front learns of a call's input while running it, for {@link FrontOptions.onAnswered}. */
+interface SeenInput {
+  input?: Record<string, unknown>;
+  params?: QueryParams;
 }
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -232,11 +266,14 @@ export function createFront(options: FrontOptions): Server {
     service: ServiceModule,
     action: string,
     run: (ctx: RequestContext) => Promise<unknown>,
+    seen: SeenInput = {},
   ): Promise<void> {
     const id = newRequestId();
     let principal: Principal | undefined;
+    let answeredCtx: RequestContext | undefined;
     let status = 200;
     let errorCode: string | null = null;
+    let errorMessage: string | null = null;
     const faults: RequestFault[] = [];
     const consultFaults = async (when: 'before' | 'after'): Promise<void> => {
       if (!options.faults) return;
@@ -261,6 +298,7 @@ export function createFront(options: FrontOptions): Server {
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: String(req.headers['user-agent'] ?? ''),
       };
+      answeredCtx = ctx;
       await consultFaults('before');
       for (const interceptor of options.interceptors) await interceptor(ctx);
       const result = await run(ctx);
@@ -299,6 +337,7 @@ export function createFront(options: FrontOptions): Server {
             );
       status = error.status;
       errorCode = error.code;
+      errorMessage = error.message;
       writeError(res, protocol, service, error, id);
     } finally {
       options.log.add({
@@ -311,6 +350,21 @@ export function createFront(options: FrontOptions): Server {
         mutating: !isReadOnly(action),
         ...(faults.length > 0 ? { faults } : {}),
       });
+      if (answeredCtx && options.onAnswered) {
+        try {
+          options.onAnswered({
+            ctx: answeredCtx,
+            protocol,
+            ...(seen.input && { input: seen.input }),
+            ...(seen.params && { params: seen.params }),
+            status,
+            errorCode,
+            errorMessage,
+          });
+        } catch {
+          // Recording never changes the answer.
+        }
+      }
     }
   }
 
@@ -334,22 +388,33 @@ export function createFront(options: FrontOptions): Server {
         writeRaw(res, 400, { __type: 'UnknownOperationException', message: `Unknown target ${target}` });
         return;
       }
-      return dispatch(req, res, body, 'json', service, action, async (ctx) => {
-        const handler = service.handlers[action];
-        if (!handler) throw new AwsError('UnknownOperationException', `Unknown operation ${action}`);
-        let input: unknown;
-        try {
-          input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-        } catch {
-          throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
-        }
-        if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-          throw new AwsError('SerializationException', 'Expected a JSON object.');
-        }
-        const fields = input as Record<string, unknown>;
-        if (options.authorize) await options.authorize({ ctx, protocol: 'json', input: fields });
-        return handler(fields, ctx);
-      });
+      const seen: SeenInput = {};
+      return dispatch(
+        req,
+        res,
+        body,
+        'json',
+        service,
+        action,
+        async (ctx) => {
+          const handler = service.handlers[action];
+          if (!handler) throw new AwsError('UnknownOperationException', `Unknown operation ${action}`);
+          let input: unknown;
+          try {
+            input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+          } catch {
+            throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
+          }
+          if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+            throw new AwsError('SerializationException', 'Expected a JSON object.');
+          }
+          const fields = input as Record<string, unknown>;
+          seen.input = fields;
+          if (options.authorize) await options.authorize({ ctx, protocol: 'json', input: fields });
+          return handler(fields, ctx);
+        },
+        seen,
+      );
     }
 
     const text = body.toString('utf8') || url.search.slice(1);
@@ -362,30 +427,52 @@ export function createFront(options: FrontOptions): Server {
         writeRaw(res, 400, { __type: 'InvalidAction', message: `No service for Action=${action}` });
         return;
       }
-      return dispatch(req, res, body, 'query', service, action, async (ctx) => {
-        const handler = service.handlers[action];
-        if (!handler) {
-          throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service.apiVersion}`);
-        }
-        if (options.authorize) await options.authorize({ ctx, protocol: 'query', params });
-        return handler(params, ctx);
-      });
+      return dispatch(
+        req,
+        res,
+        body,
+        'query',
+        service,
+        action,
+        async (ctx) => {
+          const handler = service.handlers[action];
+          if (!handler) {
+            throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${service.apiVersion}`);
+          }
+          if (options.authorize) await options.authorize({ ctx, protocol: 'query', params });
+          return handler(params, ctx);
+        },
+        { params },
+      );
     }
     writeRaw(res, 404, { message: `ecs-chaos sandbox: nothing at ${req.method} ${url.pathname}` });
   }
 
   function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
     const path = url.pathname.slice('/_sandbox'.length);
-    const route =
+    let route =
       options.adminRoutes.get(`${req.method} ${path}`) ??
       options.adminRoutes.get(`${req.method} ${path.slice(0, path.lastIndexOf('/'))}/*`);
+    // `METHOD /prefix/**` serves any deeper path under /prefix.
+    for (let cut = path.lastIndexOf('/'); !route && cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+      route = options.adminRoutes.get(`${req.method} ${path.slice(0, cut)}/**`);
+    }
     if (!route) {
       writeRaw(res, 404, { message: `no admin route ${req.method} ${url.pathname}` });
       return;
     }
     try {
       const input: unknown = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
-      writeRaw(res, 200, route(input, url) ?? {});
+      const answer = route(input, url);
+      if (answer instanceof AdminReply) {
+        res.writeHead(answer.status, {
+          'content-type': answer.contentType,
+          'content-length': Buffer.byteLength(answer.body),
+        });
+        res.end(answer.body);
+        return;
+      }
+      writeRaw(res, 200, answer ?? {});
     } catch (err) {
       const status = err instanceof AwsError ? err.status : 400;
       writeRaw(res, status, { message: (err as Error).message });
@@ -415,9 +502,11 @@ function writeError(
 ): void {
   if (protocol === 'json') {
     const text = JSON.stringify({ __type: error.code, message: error.message });
+    const queryCode = service.protocol === 'json' ? service.queryErrorCode?.(error.code) : undefined;
     res.writeHead(error.status, {
       'content-type': `application/x-amz-json-${service.protocol === 'json' ? service.jsonVersion : '1.1'}`,
       'x-amzn-errortype': error.code,
+      ...(queryCode !== undefined && { 'x-amzn-query-error': `${queryCode};${error.type}` }),
       'x-amzn-requestid': id,
       'content-length': Buffer.byteLength(text),
     });

@@ -40,6 +40,11 @@ export interface JsonService {
   readonly targetPrefix: string;
   readonly jsonVersion: '1.0' | '1.1';
   readonly handlers: Readonly<Record<string, JsonHandler>>;
+  /**
+   * For a query-compatible JSON service (CloudWatch): the query-protocol code of an error code,
+   * sent as `x-amzn-query-error: Code;Sender` (the SDK reads it into the error's `Code`).
+   */
+  readonly queryErrorCode?: (code: string) => string | undefined;
 }
 
 /** A query-protocol handler: the flattened parameters in, the `<Result>` element's content out. */

@@ -2,7 +2,9 @@
  * The demo world: cluster `demo` with a Fargate service `orders` (4 tasks, task role
  * `orders-task-role`, allowed to write an S3 bucket and a DynamoDB table) and an EC2 service
  * `billing` on a container instance with an instance role; the chaos role `orders-chaos-role`
- * (trusts ECS tasks, may not write S3) and `untrusted-role` (does not trust ECS tasks).
+ * (trusts ECS tasks, may not write S3) and `untrusted-role` (does not trust ECS tasks). Both
+ * services run a workload: every second, each `orders` task puts an S3 object and a DynamoDB item,
+ * each `billing` task sends an SQS message.
  */
 import { trustAccount, trustService } from './policies.js';
 import type { Scenario } from './types.js';
@@ -214,5 +216,19 @@ export const demoScenario: Scenario = (ctx) => {
       { key: 'chaos-allowed', value: 'true' },
       { key: 'app', value: 'billing' },
     ],
+  });
+
+  ctx.declareWorkload({
+    cluster: 'demo',
+    service: 'orders',
+    calls: [
+      { action: 's3:PutObject', resource: 'arn:aws:s3:::demo-orders-bucket/orders/{id}.json' },
+      { action: 'dynamodb:PutItem', resource: `arn:aws:dynamodb:${region}:${accountId}:table/orders` },
+    ],
+  });
+  ctx.declareWorkload({
+    cluster: 'demo',
+    service: 'billing',
+    calls: [{ action: 'sqs:SendMessage', resource: `arn:aws:sqs:${region}:${accountId}:billing` }],
   });
 };

@@ -1,6 +1,7 @@
 /** What a scenario builds the sandbox's starting world with. */
 import type { EcsStore } from '../ecs/store.js';
 import type { IamStore } from '../iam/store.js';
+import type { WorkloadSpec } from '../workload/store.js';
 
 export interface ScenarioContext {
   readonly accountId: string;
@@ -15,6 +16,8 @@ export interface ScenarioContext {
   readonly now: Date;
   /** Calls an ECS operation in-process as the administrator, with all of the API's validation. */
   readonly ecsCall: (action: string, input: Record<string, unknown>) => unknown;
+  /** Declares the simulated app a service's RUNNING tasks run (see sandbox/workload). */
+  readonly declareWorkload: (spec: WorkloadSpec) => void;
 }
 
 export type Scenario = (ctx: ScenarioContext) => void;

@@ -1,0 +1,394 @@
+/**
+ * The simulated workload: each RUNNING task of a service that declares one runs a small app making
+ * its AWS calls once a second under the task's credentials (its task role; with none, the container
+ * instance's role on EC2 and no credentials at all on Fargate), authorized by the policy evaluator.
+ * Every call the app gets to send is recorded in CloudTrail as an event of the task's role session;
+ * per service the store keeps request and error counters, a health verdict over the last seconds,
+ * and their Prometheus text.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  accessDeniedMessage,
+  callerPolicies,
+  decide,
+  requestConditionKeys,
+  type RequiredPermission,
+} from '../core/authorize.js';
+import type { Principal } from '../core/identity.js';
+import type { RequestContext } from '../core/service.js';
+import type { TrailResource, TrailStore } from '../cloudtrail/store.js';
+import type { Cluster, Task } from '../ecs/model.js';
+import type { EcsStore } from '../ecs/store.js';
+import type { IamStore } from '../iam/store.js';
+
+/** One AWS call the app makes every second. */
+export interface WorkloadCall {
+  /** `service:Operation`, e.g. `s3:PutObject`. */
+  readonly action: string;
+  /** The resource ARN; `{id}` is replaced by a fresh id on each call. */
+  readonly resource: string;
+}
+
+/** A service's workload, as a scenario declares it. */
+export interface WorkloadSpec {
+  readonly cluster: string;
+  readonly service: string;
+  /** @default the sandbox's region */
+  readonly region?: string;
+  readonly calls: readonly WorkloadCall[];
+}
+
+/** A service's counters, for metrics and for CloudWatch. */
+export interface WorkloadCounters {
+  /** Calls made, by action. */
+  readonly requests: Readonly<Record<string, number>>;
+  /** Failed calls, by action and error code. */
+  readonly errors: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly requestsTotal: number;
+  readonly errorsTotal: number;
+  /** RUNNING tasks by task definition (`family:revision`). */
+  readonly tasksRunning: Readonly<Record<string, number>>;
+}
+
+/** A service's health over the last {@link HEALTH_WINDOW_MS}. */
+export interface WorkloadHealth {
+  readonly healthy: boolean;
+  readonly cluster: string;
+  readonly service: string;
+  readonly tasksRunning: number;
+  /** Calls in the window, and how many failed. */
+  readonly calls: number;
+  readonly failures: number;
+  /** The most recent failing call of the window. */
+  readonly failing?: {
+    readonly action: string;
+    readonly code: string;
+    readonly message: string;
+    readonly taskId: string;
+  };
+  readonly reason?: string;
+}
+
+/** The error code of a call the SDK could not sign (no credentials): it never reaches AWS or CloudTrail. */
+export const NO_CREDENTIALS_CODE = 'CredentialsProviderError';
+/** How far back the health verdict looks. */
+export const HEALTH_WINDOW_MS = 3_000;
+/** The app's period: one round of calls per task per second. */
+export const CALL_PERIOD_MS = 1_000;
+/** Rounds a task may catch up in one tick; older ones are skipped. */
+const MAX_ROUNDS_PER_TICK = 3;
+/** Calls made in one tick, across every service. */
+const MAX_CALLS_PER_TICK = 2_000;
+
+interface Outcome {
+  readonly time: number;
+  readonly action: string;
+  readonly code: string | undefined;
+  readonly message: string;
+  readonly taskId: string;
+}
+
+type Identity =
+  | { readonly principal: Principal; readonly accessKeyId: string }
+  | { readonly error: { readonly code: string; readonly message: string } };
+
+interface TaskState {
+  nextAt: number;
+  identity: Identity;
+}
+
+interface ServiceState {
+  readonly spec: WorkloadSpec;
+  readonly region: string;
+  readonly requests: Map<string, number>;
+  readonly errors: Map<string, Map<string, number>>;
+  recent: Outcome[];
+  readonly tasks: Map<string, TaskState>;
+  tasksRunning: Map<string, number>;
+}
+
+/** The data-plane details CloudTrail records of a workload call. */
+function callDetails(
+  action: string,
+  resource: string,
+  accountId: string,
+): { parameters: Record<string, unknown>; resources: TrailResource[] } {
+  const service = action.slice(0, action.indexOf(':'));
+  if (service === 's3') {
+    const path = resource.replace(/^arn:aws:s3:::/, '');
+    const slash = path.indexOf('/');
+    const bucketName = slash < 0 ? path : path.slice(0, slash);
+    const key = slash < 0 ? undefined : path.slice(slash + 1);
+    return {
+      parameters: { bucketName, Host: `${bucketName}.s3.amazonaws.com`, ...(key !== undefined && { key }) },
+      resources: [
+        { ResourceType: 'AWS::S3::Bucket', ResourceName: bucketName },
+        ...(key !== undefined ? [{ ResourceType: 'AWS::S3::Object', ResourceName: resource }] : []),
+      ],
+    };
+  }
+  if (service === 'dynamodb') {
+    const tableName = resource.slice(resource.indexOf(':table/') + ':table/'.length);
+    return { parameters: { tableName }, resources: [{ ResourceType: 'AWS::DynamoDB::Table', ResourceName: resource }] };
+  }
+  if (service === 'sqs') {
+    const [, , , region, account, name] = resource.split(':');
+    const queueUrl = `https://sqs.${region}.amazonaws.com/${account ?? accountId}/${name}`;
+    return { parameters: { queueUrl }, resources: [{ ResourceType: 'AWS::SQS::Queue', ResourceName: resource }] };
+  }
+  return { parameters: {}, resources: [{ ResourceType: 'AWS::Unknown', ResourceName: resource }] };
+}
+
+function key(cluster: string, service: string): string {
+  return `${cluster}/${service}`;
+}
+
+function bump(map: Map<string, number>, k: string): void {
+  map.set(k, (map.get(k) ?? 0) + 1);
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** A stable fake temporary access key of a session. */
+function sessionKeyId(seed: string): string {
+  let h = 2166136261;
+  for (const ch of seed) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return `ASIA${h.toString(36).toUpperCase().padStart(8, '0')}WORKLOAD`.slice(0, 20).padEnd(20, 'X');
+}
+
+/** The sandbox's simulated apps. */
+export class WorkloadStore {
+  readonly #iam: IamStore;
+  readonly #ecs: EcsStore;
+  readonly #trail: TrailStore | undefined;
+  readonly #accountId: string;
+  readonly #defaultRegion: string;
+  readonly #services = new Map<string, ServiceState>();
+
+  constructor(options: {
+    readonly iam: IamStore;
+    readonly ecs: EcsStore;
+    readonly trail?: TrailStore;
+    readonly accountId: string;
+    readonly region: string;
+  }) {
+    this.#iam = options.iam;
+    this.#ecs = options.ecs;
+    this.#trail = options.trail;
+    this.#accountId = options.accountId;
+    this.#defaultRegion = options.region;
+  }
+
+  /** Declares (or replaces) a service's workload. */
+  declare(spec: WorkloadSpec): void {
+    this.#services.set(key(spec.cluster, spec.service), {
+      spec,
+      region: spec.region ?? this.#defaultRegion,
+      requests: new Map(),
+      errors: new Map(),
+      recent: [],
+      tasks: new Map(),
+      tasksRunning: new Map(),
+    });
+  }
+
+  /** The declared workloads. */
+  specs(): WorkloadSpec[] {
+    return [...this.#services.values()].map((s) => s.spec);
+  }
+
+  /** Runs the apps' calls due up to `nowMs` (at most a few rounds per task). */
+  tick(nowMs: number): void {
+    let budget = MAX_CALLS_PER_TICK;
+    for (const state of this.#services.values()) {
+      const cluster = this.#ecs.region(state.region).clusters.get(state.spec.cluster);
+      const service = cluster?.services.get(state.spec.service);
+      const running =
+        cluster && service
+          ? [...cluster.tasks.values()].filter((t) => t.serviceArn === service.serviceArn && t.lastStatus === 'RUNNING')
+          : [];
+      const alive = new Set(running.map((t) => t.taskArn));
+      for (const arn of state.tasks.keys()) if (!alive.has(arn)) state.tasks.delete(arn);
+      const byDefinition = new Map<string, number>();
+      for (const task of running)
+        bump(byDefinition, task.taskDefinitionArn.slice(task.taskDefinitionArn.lastIndexOf('/') + 1));
+      state.tasksRunning = byDefinition;
+      for (const task of running) {
+        let taskState = state.tasks.get(task.taskArn);
+        if (!taskState) {
+          taskState = { nextAt: nowMs, identity: this.#identity(cluster!, task) };
+          state.tasks.set(task.taskArn, taskState);
+        }
+        for (let round = 0; taskState.nextAt <= nowMs && round < MAX_ROUNDS_PER_TICK && budget > 0; round++) {
+          for (const call of state.spec.calls) {
+            this.#call(state, task, taskState.identity, call, taskState.nextAt);
+            budget--;
+          }
+          taskState.nextAt += CALL_PERIOD_MS;
+        }
+        if (taskState.nextAt <= nowMs - CALL_PERIOD_MS) taskState.nextAt = nowMs + CALL_PERIOD_MS;
+      }
+      state.recent = state.recent.filter((o) => o.time > nowMs - HEALTH_WINDOW_MS);
+    }
+  }
+
+  /** The credentials a task's code finds: its task role, else the instance role on EC2, else none. */
+  #identity(cluster: Cluster, task: Task): Identity {
+    const region = this.#ecs.region(task.taskArn.split(':')[3] ?? this.#defaultRegion);
+    const def = region.findTaskDefinition(task.taskDefinitionArn)?.def;
+    const taskRoleArn = typeof def?.taskRoleArn === 'string' ? def.taskRoleArn : undefined;
+    let roleArn = taskRoleArn;
+    let sessionName = task.id;
+    if (roleArn === undefined && task.launchType === 'EC2' && task.containerInstanceArn !== undefined) {
+      const instance = [...cluster.containerInstances.values()].find(
+        (i) => i.containerInstanceArn === task.containerInstanceArn,
+      );
+      roleArn = instance?.instanceRoleArn;
+      if (instance) sessionName = instance.ec2InstanceId;
+    }
+    const role = roleArn === undefined ? undefined : this.#iam.getRoleByArn(roleArn);
+    if (!role) {
+      return {
+        error: {
+          code: NO_CREDENTIALS_CODE,
+          message: 'Could not load credentials from any providers',
+        },
+      };
+    }
+    return {
+      principal: {
+        type: 'AssumedRole',
+        arn: `arn:aws:sts::${this.#accountId}:assumed-role/${role.roleName}/${sessionName}`,
+        accountId: this.#accountId,
+        userId: `${role.roleId}:${sessionName}`,
+        roleArn: role.arn,
+        sessionName,
+      },
+      accessKeyId: sessionKeyId(`${task.taskArn}/${role.arn}`),
+    };
+  }
+
+  #call(state: ServiceState, task: Task, identity: Identity, call: WorkloadCall, time: number): void {
+    const resource = call.resource.replaceAll('{id}', randomUUID());
+    bump(state.requests, call.action);
+    let code: string | undefined;
+    let message = '';
+    if ('error' in identity) {
+      ({ code, message } = identity.error);
+    } else {
+      const [service = '', operation = ''] = call.action.split(':');
+      const ctx: RequestContext = {
+        requestId: randomUUID(),
+        service,
+        action: operation,
+        region: state.region,
+        principal: identity.principal,
+        accessKeyId: identity.accessKeyId,
+        now: new Date(time),
+        sourceIp: task.eni?.privateIp ?? '10.0.0.10',
+        userAgent: 'aws-sdk-js/3 ecs-chaos-workload',
+      };
+      const permission: RequiredPermission = { action: call.action, resource };
+      const result = decide(callerPolicies(this.#iam, identity.principal), {
+        action: permission.action,
+        resource: permission.resource,
+        context: requestConditionKeys(this.#iam, ctx) as never,
+      });
+      if (result.decision !== 'Allow') {
+        code = 'AccessDenied';
+        message = accessDeniedMessage(identity.principal.arn, permission, result);
+      }
+      const details = callDetails(call.action, resource, this.#accountId);
+      this.#trail?.record({
+        time: ctx.now,
+        service,
+        action: operation,
+        region: state.region,
+        accountId: this.#accountId,
+        principal: identity.principal,
+        accessKeyId: identity.accessKeyId,
+        sourceIp: ctx.sourceIp,
+        userAgent: ctx.userAgent,
+        requestParameters: details.parameters,
+        errorCode: code ?? null,
+        errorMessage: code ? message : null,
+        requestId: ctx.requestId,
+        resources: details.resources,
+        readOnly: false,
+        eventCategory: 'Data',
+      });
+    }
+    if (code !== undefined) {
+      let byCode = state.errors.get(call.action);
+      if (!byCode) state.errors.set(call.action, (byCode = new Map<string, number>()));
+      bump(byCode, code);
+    }
+    state.recent.push({ time, action: call.action, code, message, taskId: task.id });
+  }
+
+  /** A service's counters; undefined when it declares no workload. */
+  counters(cluster: string, service: string): WorkloadCounters | undefined {
+    const state = this.#services.get(key(cluster, service));
+    if (!state) return undefined;
+    const requests = Object.fromEntries(state.requests);
+    const errors = Object.fromEntries([...state.errors].map(([a, m]) => [a, Object.fromEntries(m)]));
+    const sum = (values: Iterable<number>): number => [...values].reduce((a, b) => a + b, 0);
+    return {
+      requests,
+      errors,
+      requestsTotal: sum(state.requests.values()),
+      errorsTotal: sum([...state.errors.values()].flatMap((m) => [...m.values()])),
+      tasksRunning: Object.fromEntries(state.tasksRunning),
+    };
+  }
+
+  /** A service's health: every call of the last seconds succeeded, with tasks running. Undefined when it declares no workload. */
+  health(cluster: string, service: string): WorkloadHealth | undefined {
+    const state = this.#services.get(key(cluster, service));
+    if (!state) return undefined;
+    const tasksRunning = [...state.tasksRunning.values()].reduce((a, b) => a + b, 0);
+    const failed = state.recent.filter((o) => o.code !== undefined);
+    const last = failed[failed.length - 1];
+    const base = { cluster, service, tasksRunning, calls: state.recent.length, failures: failed.length };
+    if (last) {
+      return {
+        healthy: false,
+        ...base,
+        failing: { action: last.action, code: last.code!, message: last.message, taskId: last.taskId },
+        reason: `${last.action} failed with ${last.code}: ${last.message}`,
+      };
+    }
+    if (tasksRunning === 0) return { healthy: false, ...base, reason: 'no task is running' };
+    return { healthy: true, ...base };
+  }
+
+  /** A service's counters in the Prometheus text format. Undefined when it declares no workload. */
+  metrics(cluster: string, service: string): string | undefined {
+    const counters = this.counters(cluster, service);
+    if (!counters) return undefined;
+    const s = escapeLabel(service);
+    const lines = [
+      '# HELP ecs_chaos_app_requests_total AWS calls made by the simulated app.',
+      '# TYPE ecs_chaos_app_requests_total counter',
+      ...Object.entries(counters.requests).map(
+        ([action, n]) => `ecs_chaos_app_requests_total{service="${s}",action="${escapeLabel(action)}"} ${n}`,
+      ),
+      '# HELP ecs_chaos_app_errors_total AWS calls of the simulated app that failed, by error code.',
+      '# TYPE ecs_chaos_app_errors_total counter',
+      ...Object.entries(counters.errors).flatMap(([action, byCode]) =>
+        Object.entries(byCode).map(
+          ([code, n]) =>
+            `ecs_chaos_app_errors_total{service="${s}",action="${escapeLabel(action)}",code="${escapeLabel(code)}"} ${n}`,
+        ),
+      ),
+      '# HELP ecs_chaos_app_tasks_running Tasks of the service running the app, by task definition.',
+      '# TYPE ecs_chaos_app_tasks_running gauge',
+      ...Object.entries(counters.tasksRunning).map(
+        ([td, n]) => `ecs_chaos_app_tasks_running{service="${s}",task_definition="${escapeLabel(td)}"} ${n}`,
+      ),
+    ];
+    return `${lines.join('\n')}\n`;
+  }
+}
