@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runCli, sandboxEnv } from '../support/cli.js';
-import { withSandbox } from '../support/sandbox.js';
+import { waitFor, withSandbox } from '../support/sandbox.js';
 
 describe('the IAM commands of the built program', () => {
   let ctx: Awaited<ReturnType<typeof withSandbox>>;
@@ -55,5 +55,30 @@ describe('the IAM commands of the built program', () => {
     );
     assert.equal(out.code, 7, out.stderr);
     assert.match(out.stderr, /assumed-role\/chaos-runner\/ecs-chaos-simulate-orders-task-role/);
+  });
+
+  test('plan --observed-since marks the calls the tasks made (sandbox CloudTrail) that will fail', async () => {
+    // The demo's orders tasks write S3 and DynamoDB every second under orders-task-role.
+    await waitFor('workload events in CloudTrail', async () =>
+      ctx.sandbox.world.trail.all().some((e) => JSON.stringify(e).includes('PutObject')) ? true : undefined,
+    );
+    const out = await runCli(
+      [
+        'plan',
+        '--cluster',
+        'demo',
+        '--service',
+        'orders',
+        '--task-role',
+        'arn:aws:iam::123456789012:role/orders-chaos-role',
+        '--observed-since',
+        '1h',
+      ],
+      { env },
+    );
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /calls the tasks made since/);
+    assert.match(out.stdout, /WILL FAIL s3:PutObject x\d+/);
+    assert.match(out.stdout, /ok +dynamodb:PutItem x\d+/);
   });
 });
