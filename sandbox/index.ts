@@ -14,6 +14,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { CloudWatchStore } from './cloudwatch/store.js';
+import { WorkloadPublisher } from './workload/publish.js';
 import { createCloudWatchService } from './cloudwatch/service.js';
 import { createAuthorizer, type AuthorizationMode } from './core/authorize.js';
 import { AwsError } from './core/errors.js';
@@ -165,10 +166,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     },
   });
+  const publisher = new WorkloadPublisher({ workload, cloudwatch, region });
   const catchUp = (): void => {
     const now = clock();
     for (const r of ecs.regions()) scheduler.tick(r, now);
     workload.tick(now);
+    publisher.tick(now);
     cloudwatch.tick(now);
   };
   const ecsService = createEcsService({ ecs, scheduler, catchUp });
