@@ -78,6 +78,10 @@ function withExperimentOptions(command: Command, only?: ReadonlySet<string>): Co
   command.addOption(
     new Option('--log-format <format>', 'progress on stderr: text or json lines').choices(['text', 'json']),
   );
+  if (!only) {
+    command.option('--html <path>', 'also write the HTML report here (run)');
+    command.option('--junit <path>', 'also write JUnit XML here (run)');
+  }
   return command;
 }
 
@@ -180,6 +184,19 @@ function buildProgram(): Command {
   });
 
   program
+    .command('report')
+    .description(
+      'Write a self-contained HTML report (timeline, tasks per revision, effect, residue) and/or JUnit XML from a result file',
+    )
+    .argument('<result>', 'a result JSON written by run --result-file')
+    .option('--html <path>', 'write the HTML report here')
+    .option('--junit <path>', 'write JUnit XML here')
+    .action(async (result: string, flags: { html?: string; junit?: string }) => {
+      const { reportCommand } = await import('./commands/report.js');
+      process.exitCode = await reportCommand({ args: [result], flags, stdout: process.stdout, stderr: process.stderr });
+    });
+
+  program
     .command('simulate-role')
     .description(
       "Run code under a task role's permissions: assume a base role with the task role's policies as session policies (iam-sudo), then write a profile or run a command",
@@ -230,6 +247,8 @@ function buildProgram(): Command {
     )
     .addOption(new Option('--output <format>', 'text or json on stdout').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-format <format>', 'progress on stderr: text or json lines').choices(['text', 'json']))
+    .option('--html <path>', 'also write the HTML report here')
+    .option('--junit <path>', 'also write JUnit XML here')
     .action(
       async (opts: {
         duration: string;
@@ -237,6 +256,8 @@ function buildProgram(): Command {
         pace: 'fast' | 'realistic';
         output: string;
         logFormat?: string;
+        html?: string;
+        junit?: string;
       }) => {
         const { demoCommand } = await import('./commands/demo.js');
         const abort = abortOnSignals();

@@ -226,4 +226,41 @@ describe('ecs-chaos run update-task-role (the built program)', () => {
       [],
     );
   });
+
+  test('--html and --junit write the reports of the run; report rewrites them from the result file', async () => {
+    await waitSteady(ctx.ecs, 'demo', 'billing');
+    const html = join(dir, 'run.html');
+    const junit = join(dir, 'run.xml');
+    const resultFile = join(dir, 'for-report.json');
+    const run = await runCli(
+      [
+        'run',
+        'update-task-role',
+        '--cluster',
+        'demo',
+        '--service',
+        'billing',
+        '--region',
+        'us-east-1',
+        '--task-role',
+        CHAOS_ROLE,
+        '--duration',
+        '1',
+        '--html',
+        html,
+        '--junit',
+        junit,
+        '--result-file',
+        resultFile,
+      ],
+      { env },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(readFileSync(html, 'utf8'), /id="verdict"[^>]*>Pass</);
+    assert.match(readFileSync(junit, 'utf8'), /<testsuite [^>]*failures="0"/);
+    const again = join(dir, 'again.html');
+    const report = await runCli(['report', resultFile, '--html', again], { env });
+    assert.equal(report.code, 0, report.stderr);
+    assert.equal(readFileSync(again, 'utf8'), readFileSync(html, 'utf8'));
+  });
 });

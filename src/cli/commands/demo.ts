@@ -13,6 +13,8 @@ export interface DemoOptions {
   readonly pace: 'fast' | 'realistic';
   readonly output: string;
   readonly logFormat?: string;
+  readonly html?: string;
+  readonly junit?: string;
 }
 
 export async function demoCommand(
@@ -42,6 +44,8 @@ export async function demoCommand(
           resultFile: options.resultFile,
           output: options.output,
           ...(options.logFormat ? { logFormat: options.logFormat } : {}),
+          ...(options.html ? { html: options.html } : {}),
+          ...(options.junit ? { junit: options.junit } : {}),
         },
         // The demo's credentials are the sandbox's, whatever the shell has.
         env: {

@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { loadExperimentSpec } from '../../config/load.js';
 import { SYSTEM_CLOCK } from '../../engine/clock.js';
 import { planExperiment } from '../../engine/plan.js';
+import { renderHtmlReport } from '../../report/html.js';
+import { renderJunitReport } from '../../report/junit.js';
 import { catalogForBlastRadius } from '../../iam/blast-radius.js';
 import { loadServicesCatalog } from '../../iam/catalog.js';
 import { runExperiment } from '../../engine/run.js';
@@ -112,6 +114,19 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
     }
     let written: string | undefined;
     if (spec.resultFile) written = await writeResultFile(spec.resultFile, result);
+    for (const [flag, render, what] of [
+      ['html', renderHtmlReport, 'HTML report'],
+      ['junit', renderJunitReport, 'JUnit report'],
+    ] as const) {
+      const path = input.flags[flag];
+      if (typeof path === 'string') {
+        const target = resolve(path);
+        const tmp = `${target}.${process.pid}.tmp`;
+        await writeFile(tmp, render(result), 'utf8');
+        await rename(tmp, target);
+        input.stderr.write(`${what} written to ${target}\n`);
+      }
+    }
     if (spec.output === 'json') input.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else input.stdout.write(renderResult(result, written));
     if (!result.residue.clean) {

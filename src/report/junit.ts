@@ -1,0 +1,129 @@
+/**
+ * The JUnit XML report, for CI systems: one `<testsuite>` per experiment, one `<testcase>` per
+ * check (preflight, swap, chaos tasks ran, restored, residue clean, no conflict).
+ */
+import type { ExperimentResult } from './result.js';
+
+/** Escapes text for XML text and attribute values, dropping characters XML 1.0 cannot carry. */
+export function escapeXml(value: unknown): string {
+  return (
+    String(value)
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
+}
+
+const x = escapeXml;
+
+/** One check of the experiment, as a JUnit test case. */
+export interface JunitCase {
+  readonly name: string;
+  /** `passed`, `failed` (a `<failure>`), or `skipped` (could not be checked). */
+  readonly status: 'passed' | 'failed' | 'skipped';
+  /** Why it failed or was skipped. */
+  readonly message?: string;
+  /** More detail, in the element's body. */
+  readonly detail?: string;
+}
+
+/** The checks of a result, in order. */
+export function junitCases(result: ExperimentResult): JunitCase[] {
+  const effect = result.effect;
+  const pastPreflight = result.timeline.some((t) => t.kind === 'phase' && t.name !== 'preflight');
+  const why = result.error ? `${result.error.code}: ${result.error.message}` : result.verdictReason;
+  const notes = effect.notes.join('\n');
+  const check = (name: string, ok: boolean, message: string, detail?: string): JunitCase =>
+    ok
+      ? { name, status: 'passed' }
+      : { name, status: 'failed', message, ...(detail !== undefined && detail !== '' ? { detail } : {}) };
+  const afterPreflight = (name: string, ok: boolean, message: string): JunitCase =>
+    pastPreflight ? check(name, ok, message, notes) : { name, status: 'skipped', message: 'preflight did not pass' };
+
+  const residueDetail = [
+    ...result.residue.items.map((i) => `${i.kind}: ${i.resource}: ${i.detail}`),
+    ...(result.residue.recoverCommand ? [`recover with: ${result.residue.recoverCommand}`] : []),
+  ].join('\n');
+
+  return [
+    check('preflight', pastPreflight, `preflight did not pass: ${why}`),
+    afterPreflight('swap', effect.swapped, `the task role was not swapped: ${notes || why}`),
+    afterPreflight('chaos tasks ran', effect.chaosTasksRan, `no task of the chaos revision ran: ${notes || why}`),
+    afterPreflight('restored', effect.restored, `the service was not restored: ${notes || why}`),
+    check(
+      'residue clean',
+      result.residue.clean,
+      `something is left behind (${result.residue.items.length} item(s))${
+        result.residue.recoverCommand ? `; recover with: ${result.residue.recoverCommand}` : ''
+      }`,
+      residueDetail,
+    ),
+    check(
+      'no conflict',
+      result.conflicts.length === 0,
+      `someone else changed the service during the run: ${result.conflicts.join('; ')}`,
+      result.conflicts.join('\n'),
+    ),
+  ];
+}
+
+/** Renders the experiment result as a JUnit XML document with one testsuite. */
+export function renderJunitReport(result: ExperimentResult): string {
+  const cases = junitCases(result);
+  const started = Date.parse(result.startedAt);
+  const ended = result.endedAt !== undefined ? Date.parse(result.endedAt) : NaN;
+  const seconds = Number.isFinite(started) && Number.isFinite(ended) ? Math.max(0, (ended - started) / 1000) : 0;
+  const failures = cases.filter((c) => c.status === 'failed').length;
+  const skipped = cases.filter((c) => c.status === 'skipped').length;
+  const errors = result.error ? 1 : 0;
+  const tests = cases.length + errors;
+  const classname = `ecs-chaos.${result.fault}.${result.target.cluster}.${result.target.service}`;
+  const suiteName = `ecs-chaos ${result.fault} ${result.target.cluster}/${result.target.service}`;
+
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="ecs-chaos" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds.toFixed(3)}">`,
+    `  <testsuite name="${x(suiteName)}" id="${x(result.experimentId)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds.toFixed(3)}" timestamp="${x(result.startedAt)}">`,
+    '    <properties>',
+    `      <property name="experimentId" value="${x(result.experimentId)}"/>`,
+    `      <property name="fault" value="${x(result.fault)}"/>`,
+    `      <property name="cluster" value="${x(result.target.cluster)}"/>`,
+    `      <property name="service" value="${x(result.target.service)}"/>`,
+    `      <property name="region" value="${x(result.target.region)}"/>`,
+    `      <property name="verdict" value="${x(result.verdict)}"/>`,
+    `      <property name="verdictReason" value="${x(result.verdictReason)}"/>`,
+    '    </properties>',
+  ];
+  for (const c of cases) {
+    const open = `    <testcase name="${x(c.name)}" classname="${x(classname)}" time="0">`;
+    if (c.status === 'passed') {
+      lines.push(`    <testcase name="${x(c.name)}" classname="${x(classname)}" time="0"/>`);
+    } else if (c.status === 'skipped') {
+      lines.push(open, `      <skipped message="${x(c.message ?? '')}"/>`, '    </testcase>');
+    } else {
+      lines.push(
+        open,
+        `      <failure message="${x(c.message ?? '')}" type="${x(c.name)}">${x(c.detail ?? c.message ?? '')}</failure>`,
+        '    </testcase>',
+      );
+    }
+  }
+  if (result.error) {
+    lines.push(
+      `    <testcase name="run" classname="${x(classname)}" time="${seconds.toFixed(3)}">`,
+      `      <error message="${x(result.error.message)}" type="${x(result.error.code)}">${x(result.error.message)}</error>`,
+      '    </testcase>',
+    );
+  }
+  lines.push(
+    `    <system-out>${x(`verdict: ${result.verdict}: ${result.verdictReason}`)}</system-out>`,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  );
+  return lines.join('\n');
+}
