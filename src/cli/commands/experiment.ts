@@ -7,10 +7,7 @@ import { resolve } from 'node:path';
 import { loadExperimentSpec } from '../../config/load.js';
 import { SYSTEM_CLOCK } from '../../engine/clock.js';
 import { planExperiment } from '../../engine/plan.js';
-import { renderHtmlReport } from '../../report/html.js';
-import { renderJunitReport } from '../../report/junit.js';
-import { catalogForBlastRadius } from '../../iam/blast-radius.js';
-import { loadServicesCatalog } from '../../iam/catalog.js';
+import { catalogForBlastRadius, type ActionLookup } from '../../iam/blast-radius.js';
 import { runExperiment } from '../../engine/run.js';
 import { ChaosError } from '../../errors.js';
 import type { ExperimentResult } from '../../report/result.js';
@@ -34,6 +31,12 @@ export interface ExperimentCommandInput {
 
 function logFormat(input: ExperimentCommandInput): LogFormat {
   return input.flags.logFormat === 'json' ? 'json' : 'text';
+}
+
+/** The action catalog of the services a prediction needs, loaded (with iam-data) only then. */
+async function loadCatalog(services: readonly string[]): Promise<ActionLookup> {
+  const { loadServicesCatalog } = await import('../../iam/catalog.js');
+  return catalogForBlastRadius(await loadServicesCatalog(services));
 }
 
 /** Writes the result file atomically (a crash never leaves half a file). */
@@ -63,7 +66,7 @@ export async function planCommand(input: ExperimentCommandInput): Promise<ExitCo
       cloudtrail: ports.cloudtrail,
       io,
       now: () => new Date(),
-      catalog: (services: readonly string[]) => loadServicesCatalog(services).then(catalogForBlastRadius),
+      catalog: loadCatalog,
     });
     if (spec.output === 'json') input.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     else input.stdout.write(renderPlan(plan));
@@ -95,7 +98,7 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
           cloudtrail: ports.cloudtrail,
           io,
           clock: SYSTEM_CLOCK,
-          catalog: (services: readonly string[]) => loadServicesCatalog(services).then(catalogForBlastRadius),
+          catalog: loadCatalog,
           version: VERSION,
           ...(input.pollIntervalMs ? { pollIntervalMs: input.pollIntervalMs } : {}),
         },
@@ -114,12 +117,15 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
     }
     let written: string | undefined;
     if (spec.resultFile) written = await writeResultFile(spec.resultFile, result);
-    for (const [flag, render, what] of [
-      ['html', renderHtmlReport, 'HTML report'],
-      ['junit', renderJunitReport, 'JUnit report'],
-    ] as const) {
+    // The renderers are loaded only when asked for: a run without reports does not pay for them.
+    const reports = [
+      ['html', 'HTML report', async () => (await import('../../report/html.js')).renderHtmlReport],
+      ['junit', 'JUnit report', async () => (await import('../../report/junit.js')).renderJunitReport],
+    ] as const;
+    for (const [flag, what, load] of reports) {
       const path = input.flags[flag];
       if (typeof path === 'string') {
+        const render = await load();
         const target = resolve(path);
         const tmp = `${target}.${process.pid}.tmp`;
         await writeFile(tmp, render(result), 'utf8');
