@@ -8,6 +8,7 @@ import type { DeploymentConfiguration, Service, Tag, TaskDefinition } from '@aws
 import type { EcsPort } from '../aws/ports.js';
 import { ChaosError } from '../errors.js';
 import { chaosTaskDefinitionInput } from '../faults/update-task-role/chaos-task-definition.js';
+import { sameDeploymentLimits } from '../faults/update-task-role/deployment.js';
 import type { IoHost, IoLevel } from '../io/io-host.js';
 import type { Clock } from './clock.js';
 import { findChaosRevisions, type ChaosRevision } from './find-chaos-revisions.js';
@@ -217,10 +218,6 @@ export function describeInspection(i: ServiceInspection): string {
   return `${i.serviceName}: UNDER CHAOS${exp}: ${parts.join('; ')}; original ${i.originalTaskDefinitionArn ? shortRevision(i.originalTaskDefinitionArn) : 'unknown'}`;
 }
 
-function sameDeployment(a: DeploymentConfiguration | undefined, b: DeploymentConfiguration | undefined): boolean {
-  return a?.maximumPercent === b?.maximumPercent && a?.minimumHealthyPercent === b?.minimumHealthyPercent;
-}
-
 /** `ecs-chaos recover`. */
 export async function recover(options: RecoverOptions, deps: RecoverDeps): Promise<RecoverReport> {
   const dryRun = options.dryRun ?? false;
@@ -338,7 +335,7 @@ async function repairService(
     inspection.serviceMarkers.length > 0 &&
     inspection.originalDeployment &&
     inspection.taskDefinitionArn === inspection.originalTaskDefinitionArn &&
-    !sameDeployment(service.deploymentConfiguration, inspection.originalDeployment)
+    !sameDeploymentLimits(service.deploymentConfiguration, inspection.originalDeployment)
   ) {
     const d = inspection.originalDeployment;
     const line = `UpdateService ${name}: deployment configuration back to maximumPercent ${d.maximumPercent}, minimumHealthyPercent ${d.minimumHealthyPercent}`;

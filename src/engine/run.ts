@@ -19,6 +19,7 @@ import { backoffMs, DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy } from '
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
 import { chaosTaskDefinitionInput } from '../faults/update-task-role/chaos-task-definition.js';
+import { sameDeploymentLimits } from '../faults/update-task-role/deployment.js';
 import type { IoHost, IoLevel } from '../io/io-host.js';
 import type {
   ExperimentResult,
@@ -686,20 +687,7 @@ class Run {
           );
           this.#event('conflict', `the service is ${svc?.status ?? 'gone'}; skipping its restore`, {}, 'warn', index);
         } else if (svc.taskDefinition === state.chaosArn || svc.taskDefinition === pf.original.taskDefinitionArn) {
-          await this.#persist(
-            'UpdateService',
-            () =>
-              this.#deps.ecs.updateService(
-                {
-                  cluster: spec.cluster,
-                  service: spec.service,
-                  taskDefinition: pf.original.taskDefinitionArn!,
-                  deploymentConfiguration: restoreConfiguration(pf.originalDeployment),
-                },
-                opts,
-              ),
-            cleanup,
-          );
+          await this.#restoreService(pf.original.taskDefinitionArn, cleanup);
           this.#undone(state.mutations.update, 'UpdateService');
           this.#event(
             'restore',
@@ -714,26 +702,11 @@ class Run {
           if (!this.#result.conflicts.includes(conflict)) this.#result.conflicts.push(conflict);
           this.#event('conflict', conflict, {}, 'warn', index);
           // Their revision stays; the deployment configuration of the chaos window does not.
-          const cfg = svc.deploymentConfiguration;
           if (
-            cfg?.maximumPercent === pf.chaosDeployment.maximumPercent &&
-            cfg?.minimumHealthyPercent === pf.chaosDeployment.minimumHealthyPercent &&
-            (cfg?.maximumPercent !== pf.originalDeployment?.maximumPercent ||
-              cfg?.minimumHealthyPercent !== pf.originalDeployment?.minimumHealthyPercent)
+            sameDeploymentLimits(svc.deploymentConfiguration, pf.chaosDeployment) &&
+            !sameDeploymentLimits(svc.deploymentConfiguration, pf.originalDeployment)
           ) {
-            await this.#persist(
-              'UpdateService',
-              () =>
-                this.#deps.ecs.updateService(
-                  {
-                    cluster: spec.cluster,
-                    service: spec.service,
-                    deploymentConfiguration: restoreConfiguration(pf.originalDeployment),
-                  },
-                  opts,
-                ),
-              cleanup,
-            );
+            await this.#restoreService(undefined, cleanup);
             this.#event(
               'restore',
               'restored the original deployment configuration, keeping their revision',
@@ -828,6 +801,28 @@ class Run {
     }
   }
 
+  /**
+   * UpdateService back to the original deployment configuration and, when given, the original
+   * revision; retried until the cleanup deadline.
+   */
+  async #restoreService(taskDefinition: string | undefined, cleanup: AbortSignal): Promise<void> {
+    const spec = this.#spec;
+    await this.#persist(
+      'UpdateService',
+      () =>
+        this.#deps.ecs.updateService(
+          {
+            cluster: spec.cluster,
+            service: spec.service,
+            ...(taskDefinition ? { taskDefinition } : {}),
+            deploymentConfiguration: restoreConfiguration(this.#pf.originalDeployment),
+          },
+          { abortSignal: cleanup },
+        ),
+      cleanup,
+    );
+  }
+
   async #untagService(opts: { abortSignal: AbortSignal }): Promise<void> {
     await this.#deps.ecs.untagResource({ resourceArn: this.#pf.service.serviceArn!, tagKeys: [...MARKER_KEYS] }, opts);
   }
@@ -907,10 +902,7 @@ class Run {
         }
         const cfg = svc.deploymentConfiguration;
         const want = this.#pf.originalDeployment;
-        if (
-          svc.taskDefinition === original &&
-          (cfg?.maximumPercent !== want?.maximumPercent || cfg?.minimumHealthyPercent !== want?.minimumHealthyPercent)
-        ) {
+        if (svc.taskDefinition === original && !sameDeploymentLimits(cfg, want)) {
           items.push({
             kind: 'deployment-configuration',
             resource: svc.serviceArn!,

@@ -48,8 +48,12 @@ export async function writeResultFile(path: string, result: ExperimentResult): P
   return target;
 }
 
-/** `ecs-chaos plan`. */
-export async function planCommand(input: ExperimentCommandInput): Promise<ExitCode> {
+/** What plan and run share: the spec (validated before any AWS call), the IoHost and the ports. */
+function prepare(input: ExperimentCommandInput): {
+  spec: ReturnType<typeof loadExperimentSpec>;
+  io: ReturnType<typeof streamIoHost>;
+  ports: ReturnType<typeof portsFor>;
+} {
   const spec = loadExperimentSpec({
     flags: input.flags,
     env: input.env,
@@ -57,7 +61,12 @@ export async function planCommand(input: ExperimentCommandInput): Promise<ExitCo
     fault: input.fault,
   });
   const io = streamIoHost(input.stderr, logFormat(input));
-  const ports = portsFor(spec, input.env, io);
+  return { spec, io, ports: portsFor(spec, input.env, io) };
+}
+
+/** `ecs-chaos plan`. */
+export async function planCommand(input: ExperimentCommandInput): Promise<ExitCode> {
+  const { spec, io, ports } = prepare(input);
   try {
     const plan = await planExperiment(spec, {
       ecs: ports.ecs,
@@ -78,14 +87,7 @@ export async function planCommand(input: ExperimentCommandInput): Promise<ExitCo
 
 /** `ecs-chaos run update-task-role`. */
 export async function runCommand(input: ExperimentCommandInput, signal: AbortSignal): Promise<ExitCode> {
-  const spec = loadExperimentSpec({
-    flags: input.flags,
-    env: input.env,
-    file: input.flags.file as string | undefined,
-    fault: input.fault,
-  });
-  const io = streamIoHost(input.stderr, logFormat(input));
-  const ports = portsFor(spec, input.env, io);
+  const { spec, io, ports } = prepare(input);
   try {
     let result: ExperimentResult;
     try {
