@@ -46,6 +46,12 @@ import type {
 } from '@aws-sdk/client-iam';
 import type { LookupEventsCommandInput, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
 import type {
+  DescribeAlarmsCommandInput,
+  DescribeAlarmsCommandOutput,
+  GetMetricStatisticsCommandInput,
+  GetMetricStatisticsCommandOutput,
+} from '@aws-sdk/client-cloudwatch';
+import type {
   AssumeRoleCommandInput,
   AssumeRoleCommandOutput,
   GetCallerIdentityCommandOutput,
@@ -112,12 +118,22 @@ export interface CloudTrailPort {
   lookupEvents(input: LookupEventsCommandInput, options?: CallOptions): Promise<LookupEventsCommandOutput>;
 }
 
+/** The CloudWatch calls ecs-chaos makes (probes and stop conditions; reads only). */
+export interface CloudWatchPort {
+  describeAlarms(input: DescribeAlarmsCommandInput, options?: CallOptions): Promise<DescribeAlarmsCommandOutput>;
+  getMetricStatistics(
+    input: GetMetricStatisticsCommandInput,
+    options?: CallOptions,
+  ): Promise<GetMetricStatisticsCommandOutput>;
+}
+
 /** All ports. */
 export interface AwsPorts {
   readonly ecs: EcsPort;
   readonly iam: IamPort;
   readonly sts: StsPort;
   readonly cloudtrail: CloudTrailPort;
+  readonly cloudwatch: CloudWatchPort;
 }
 
 /** The IAM action of each port method: the runner policy is derived from this table. */
@@ -147,9 +163,11 @@ export const PORT_ACTIONS = {
   },
   sts: { getCallerIdentity: 'sts:GetCallerIdentity', assumeRole: 'sts:AssumeRole' },
   cloudtrail: { lookupEvents: 'cloudtrail:LookupEvents' },
+  cloudwatch: { describeAlarms: 'cloudwatch:DescribeAlarms', getMetricStatistics: 'cloudwatch:GetMetricStatistics' },
 } as const satisfies {
   ecs: Record<keyof EcsPort, string>;
   iam: Record<keyof IamPort, string>;
   sts: Record<keyof StsPort, string>;
   cloudtrail: Record<keyof CloudTrailPort, string>;
+  cloudwatch: Record<keyof CloudWatchPort, string>;
 };

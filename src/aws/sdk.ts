@@ -30,6 +30,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AwsPorts, CallOptions, EcsPort } from './ports.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
@@ -69,6 +70,7 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
   const iam = new IAMClient(config);
   const sts = new STSClient(config);
   const cloudtrail = new CloudTrailClient(config);
+  const cloudwatch = new CloudWatchClient(config);
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
 
   function call<T>(operation: string, safe: boolean, run: () => Promise<T>, callOptions?: CallOptions): Promise<T> {
@@ -123,8 +125,15 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
     cloudtrail: {
       lookupEvents: (i, o) => call('LookupEvents', true, () => cloudtrail.send(new LookupEventsCommand(i), s(o)), o),
     },
+    cloudwatch: {
+      describeAlarms: (i, o) =>
+        call('DescribeAlarms', true, () => cloudwatch.send(new DescribeAlarmsCommand(i), s(o)), o),
+      getMetricStatistics: (i, o) =>
+        call('GetMetricStatistics', true, () => cloudwatch.send(new GetMetricStatisticsCommand(i), s(o)), o),
+    },
     destroy: () => {
       cloudtrail.destroy();
+      cloudwatch.destroy();
       ecs.destroy();
       iam.destroy();
       sts.destroy();

@@ -79,6 +79,17 @@ function withExperimentOptions(command: Command, only?: ReadonlySet<string>): Co
     new Option('--log-format <format>', 'progress on stderr: text or json lines').choices(['text', 'json']),
   );
   if (!only) {
+    const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+    command.option(
+      '--http-probe <url>',
+      'an http probe (mode Edge: before and after the chaos) expecting a 2xx answer; repeatable',
+      collect,
+    );
+    command.option(
+      '--stop-alarm <name>',
+      'a CloudWatch alarm whose ALARM state stops the chaos and restores the service; repeatable [env STOP_ALARMS, comma-separated]',
+      collect,
+    );
     command.option('--html <path>', 'also write the HTML report here (run)');
     command.option('--junit <path>', 'also write JUnit XML here (run)');
   }

@@ -161,6 +161,10 @@ class Run {
       exposure: { peakChaosTasks: 0, desiredCount: 0, peakShare: 0, tasksThatRanChaos: 0 },
       residue: { clean: true, items: [] },
       conflicts: [],
+      probes: [],
+      probeSuccessPercentage: 100,
+      stopConditions: { alarms: [] },
+      signals: {},
     };
   }
 

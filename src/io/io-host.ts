@@ -5,19 +5,25 @@
 
 /** The closed vocabulary of message codes. */
 export const IO_CODES = {
-  'phase.start': 'a lifecycle phase began',
+  'run.start':
+    'the experiment started; data: experimentId, cluster, service, durationSeconds, intervalSeconds, rampTimeSeconds, iterations, plannedSeconds',
+  'phase.start': 'a lifecycle phase began; data: phase, iteration?, seconds? (the length of a hold or a ramp)',
   'phase.end': 'a lifecycle phase ended',
   'preflight.check': 'a preflight check passed, warned or failed',
   'mutation.done': 'an AWS mutation was made',
   'mutation.undone': 'an AWS mutation was undone',
-  'tasks.observed': 'the tasks of the service, counted per revision and state',
+  'tasks.observed':
+    'the tasks of the service, counted per revision and state; data: counts {arn: {status: n}}, labels {arn: original|chaos}',
   'wait.start': 'waiting for a condition, with its limit',
   'aws.retry': 'an AWS call is retried after a transient error',
   'abort.requested': 'an abort was requested (signal, stop condition, error)',
   'cleanup.running': 'cleanup is running and will not be skipped',
   'conflict.detected': 'someone else changed the service during the experiment',
   warning: 'something worth knowing that does not stop the run',
-  'verdict.reached': 'the experiment ended with a verdict',
+  'probe.evaluated':
+    'a probe was evaluated; data: probe, type, mode, phase, passed, attempts, actual?, expected, evidence, error?',
+  'stop.triggered': 'a stop condition fired: the chaos stops and the service is restored; data: alarmName, state, reason',
+  'verdict.reached': 'the experiment ended with a verdict; data: verdict, probeSuccessPercentage',
   info: 'general information',
 } as const;
 

@@ -4,6 +4,7 @@
  */
 import type { FaultName } from '../config/spec.js';
 import type { Prediction } from '../engine/predict.js';
+import type { ProbeResult } from '../probes/types.js';
 
 /** The result's schema version. Bump on any incompatible change. */
 export const RESULT_SCHEMA_VERSION = 1;
@@ -90,6 +91,39 @@ export interface Residue {
   recoverCommand?: string;
 }
 
+/** What the stop conditions saw. */
+export interface StopConditionsRecord {
+  /** The CloudWatch alarms watched during the chaos. */
+  readonly alarms: readonly string[];
+  /** The alarm whose ALARM state stopped the experiment, if one did. */
+  triggered?: { readonly alarmName: string; readonly state: string; readonly reason: string; readonly at: string };
+}
+
+/** CloudTrail AccessDenied events of the chaos identity during the chaos window. */
+export type AccessDeniedSummary =
+  | {
+      readonly ok: true;
+      /** The identity counted: the chaos role (sessions of it), or the task identity when the role was removed. */
+      readonly principal: string;
+      readonly window: { readonly start: string; readonly end: string };
+      readonly total: number;
+      /** Per action, e.g. `s3:PutObject`: count. */
+      readonly byAction: Readonly<Record<string, number>>;
+      /** Counts per time bucket over the window, for the report's timeline. */
+      readonly buckets: ReadonlyArray<{ readonly start: string; readonly count: number }>;
+      readonly bucketSeconds: number;
+      /** The scan hit its page limit: the counts are a lower bound. */
+      readonly truncated: boolean;
+      /** E.g. that CloudTrail delivers events minutes late on AWS. */
+      readonly note?: string;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+/** The signals gathered around the fault besides probes. */
+export interface SignalsRecord {
+  accessDenied?: AccessDeniedSummary;
+}
+
 export interface ExperimentResult {
   readonly schemaVersion: typeof RESULT_SCHEMA_VERSION;
   readonly experimentId: string;
@@ -113,6 +147,13 @@ export interface ExperimentResult {
   conflicts: string[];
   /** The prediction made before injection: what the chaos role refuses that the original role allows. */
   prediction?: Prediction;
+  /** The probes, in declaration order, with their outcomes and evidence. */
+  probes: ProbeResult[];
+  /** Passed probes / all probes x 100, rounded; 100 with no probes. */
+  probeSuccessPercentage: number;
+  stopConditions: StopConditionsRecord;
+  /** AccessDenied counts and other signals read after the chaos. */
+  signals: SignalsRecord;
   /** The error that ended the run, if any. */
   error?: { code: string; message: string };
 }

@@ -122,6 +122,10 @@ export function sampleResult(
         notes: [],
       },
     },
+    probes: [],
+    probeSuccessPercentage: 100,
+    stopConditions: { alarms: [] },
+    signals: {},
     ...(options.residue ? { error: { code: 'RestoreFailed', message: `restore timed out ${bad}` } } : {}),
   };
 }
