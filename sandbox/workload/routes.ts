@@ -25,7 +25,12 @@ export function workloadRoutes(workload: WorkloadStore, catchUp: () => void): Ar
     if (!health) throw new AwsError('NotFound', `no workload for ${cluster}/${service}`, 404);
     return new AdminReply(
       health.healthy ? 200 : 503,
-      JSON.stringify({ status: health.healthy ? 'ok' : 'unhealthy', ...health }),
+      // The reason first: it is what a probe's evidence should quote.
+      JSON.stringify({
+        status: health.healthy ? 'ok' : 'unhealthy',
+        ...(health.reason ? { reason: health.reason } : {}),
+        ...health,
+      }),
     );
   };
   return [['GET /workload/**', route]];

@@ -11,6 +11,8 @@ import { PARTITIONS, parseArn, parseRoleArn } from '../aws/arn.js';
 import { readCredentialsFile } from '../aws/credentials.js';
 import { InvalidInputError } from '../errors.js';
 import { parseDuration } from './duration.js';
+import { deepFreeze, editDistance } from './shared.js';
+import { parseProbes, parseStopConditions } from '../probes/parse.js';
 import { FIELDS, FIELD_LIST, fieldName, type FieldDefinition, type FieldKey } from './fields.js';
 import { FAULTS, type AuthSpec, type ExperimentSpec, type FaultName, type RequiredTag } from './spec.js';
 
@@ -20,7 +22,7 @@ export interface ConfigSources {
    * The flags the user typed, keyed by camelCase field key (as commander gives them). Keys that are
    * not tunables (e.g. `file`) are ignored; `undefined` means not typed.
    */
-  readonly flags: Readonly<Record<string, string | boolean | undefined>>;
+  readonly flags: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
   /** The environment, e.g. `process.env`. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** An experiment file (`-f experiment.yaml` or `.json`), relative to `cwd`. */
@@ -48,6 +50,10 @@ interface RawValue {
 interface ExperimentFile {
   readonly fault: RawValue | undefined;
   readonly values: ReadonlyMap<FieldKey, RawValue>;
+  /** `probes:` and `stopConditions:` as plain data, and the file line of every key path in them. */
+  readonly probes: unknown;
+  readonly stopConditions: unknown;
+  readonly sourceOf: (path: string) => string | undefined;
 }
 
 /** The field name of errors about the experiment file itself. */
@@ -181,6 +187,18 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
   const observedSinceSeconds = optionalValue(FIELDS.observedSince, raw.observedSince, parseSeconds);
   const output = (optionalValue(FIELDS.output, raw.output, parseChoice) ?? FIELDS.output.default) as 'text' | 'json';
   const force = optionalValue(FIELDS.force, raw.force, parseBoolean) ?? FIELDS.force.default;
+  const list = (v: unknown): string[] | undefined =>
+    Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : undefined;
+  const probeSources = {
+    probes: file?.probes,
+    stopConditions: file?.stopConditions,
+    ...(file ? { sourceOf: file.sourceOf } : {}),
+    httpProbeFlags: list(flags.httpProbe),
+    stopAlarmFlags: list(flags.stopAlarm),
+    stopAlarmsEnv: env.STOP_ALARMS,
+  };
+  const probes = parseProbes(probeSources, sources.file);
+  const stopConditions = parseStopConditions(probeSources, sources.file);
 
   if (assumeRoleArn !== undefined && assumeRoleArn === taskRoleArn) {
     throw new InvalidInputError(
@@ -214,6 +232,8 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
     resultFile,
     observedSinceSeconds,
     output,
+    probes,
+    stopConditions,
   });
 }
 
@@ -643,6 +663,9 @@ function readExperimentFile(path: string, cwd: string): ExperimentFile {
     );
 
   let fault: RawValue | undefined;
+  let probes: unknown;
+  let stopConditions: unknown;
+  const lines = new Map<string, number>();
   const values = new Map<FieldKey, RawValue>();
   const byFileKey = new Map<string, FieldDefinition>();
   for (const field of FIELD_LIST) for (const key of field.fileKeys) byFileKey.set(key, field);
@@ -676,6 +699,13 @@ function readExperimentFile(path: string, cwd: string): ExperimentFile {
       fault = { value: valueOf(pair.value, doc), source: at(line), origin: 'file', baseDir, fileKey: key };
       continue;
     }
+    if (key === 'probes' || key === 'stopConditions') {
+      lines.set(key, line);
+      mapLines(pair.value, key, lines, lineOf, doc);
+      if (key === 'probes') probes = valueOf(pair.value, doc);
+      else stopConditions = valueOf(pair.value, doc);
+      continue;
+    }
     if (key === 'target') {
       const target = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
       if (!isMap(target))
@@ -698,10 +728,52 @@ function readExperimentFile(path: string, cwd: string): ExperimentFile {
       continue;
     }
     const field = byFileKey.get(key);
-    if (!field) throw unknownKey(key, valueOf(pair.value, doc), at(line), ['fault', 'target', ...byFileKey.keys()]);
+    if (!field)
+      throw unknownKey(key, valueOf(pair.value, doc), at(line), [
+        'fault',
+        'target',
+        'probes',
+        'stopConditions',
+        ...byFileKey.keys(),
+      ]);
     take(field, key, pair.value, line);
   }
-  return { fault, values };
+  const sourceOf = (keyPath: string): string | undefined => {
+    // The nearest enclosing path with a known line: `probes[0].http.url`, then `probes[0].http`...
+    for (let p = keyPath; p; p = p.replace(/(\.[^.[\]]+|\[\d+\])$/, '')) {
+      const found = lines.get(p);
+      if (found !== undefined) return at(found);
+      if (!/(\.[^.[\]]+|\[\d+\])$/.test(p)) break;
+    }
+    return undefined;
+  };
+  return { fault, values, probes, stopConditions, sourceOf };
+}
+
+/** Records the line of every key path under a node: `probes[0]`, `probes[0].http`, `probes[0].http.url`... */
+function mapLines(
+  node: unknown,
+  path: string,
+  lines: Map<string, number>,
+  lineOf: (offset: number | undefined) => number,
+  doc: Document,
+): void {
+  const target = isAlias(node) ? node.resolve(doc) : node;
+  if (isMap(target)) {
+    for (const pair of target.items) {
+      const keyNode = pair.key as Node | null;
+      if (!isScalar(keyNode)) continue;
+      const child = `${path}.${String(keyNode.value)}`;
+      lines.set(child, lineOf(keyNode.range?.[0]));
+      mapLines(pair.value, child, lines, lineOf, doc);
+    }
+  } else if (isSeq(target)) {
+    target.items.forEach((item, i) => {
+      const child = `${path}[${i}]`;
+      lines.set(child, lineOf((item as Node | null)?.range?.[0]));
+      mapLines(item, child, lines, lineOf, doc);
+    });
+  }
 }
 
 function unknownKey(
@@ -738,19 +810,6 @@ function closest(key: string, known: readonly string[]): string | undefined {
   return bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
 /** The plain value of a YAML node: scalars as they are, collections as JS, aliases resolved. */
 function valueOf(node: unknown, doc: Document): unknown {
   if (node === null || node === undefined) return null;
@@ -765,14 +824,6 @@ function safeJs(node: unknown, doc: Document): unknown {
   } catch {
     return String(node);
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** What `recover` and `status` need: a cluster, optionally one service, the region and the credentials. */

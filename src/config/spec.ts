@@ -3,6 +3,8 @@
  * vars, an experiment file) is parsed into. Frozen; every field validated.
  */
 
+import type { ProbeSpec, StopCondition } from '../probes/types.js';
+
 /** The faults ecs-chaos knows. */
 export const FAULTS = ['update-task-role'] as const;
 /** The name of a fault ecs-chaos knows, one of {@link FAULTS}. */
@@ -68,4 +70,8 @@ export interface ExperimentSpec {
   readonly observedSinceSeconds: number | undefined;
   /** Output on stdout: a readable timeline, or the result JSON. @default 'text' */
   readonly output: 'text' | 'json';
+  /** Probes: the experiment file's `probes:`, then one per `--http-probe`. @default [] */
+  readonly probes: readonly ProbeSpec[];
+  /** CloudWatch alarms polled during the chaos: the file's, `--stop-alarm` and STOP_ALARMS. @default [] */
+  readonly stopConditions: readonly StopCondition[];
 }

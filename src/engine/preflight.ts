@@ -6,7 +6,8 @@ import type { Cluster, DeploymentConfiguration, Service, Tag, TaskDefinition } f
 import { parseArn, parseRoleArn } from '../aws/arn.js';
 import type { GetRoleCommandOutput } from '@aws-sdk/client-iam';
 import type { GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
-import type { EcsPort, IamPort, StsPort } from '../aws/ports.js';
+import type { CloudWatchPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
+import { alarmStates } from './stop-conditions.js';
 import {
   policySourceArn,
   requiredPermissions,
@@ -48,6 +49,8 @@ export interface PreflightDeps {
   readonly iam: IamPort;
   /** With STS, preflight checks the runner's own permissions by iam:SimulatePrincipalPolicy. */
   readonly sts?: StsPort;
+  /** With CloudWatch, the stop conditions' alarms are checked: they exist, none is in ALARM. */
+  readonly cloudwatch?: CloudWatchPort;
   readonly io: IoHost;
   readonly now: () => Date;
   readonly signal?: AbortSignal;
@@ -147,6 +150,9 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   const roleCall =
     chaosRole?.ok === true ? settle(deps.iam.getRole({ RoleName: chaosRole.arn.roleName }, callOptions)) : undefined;
   const callerCall = deps.sts ? settle(deps.sts.getCallerIdentity(callOptions)) : undefined;
+  const alarmNames = spec.stopConditions.map((c) => c.alarmName);
+  const alarmsCall =
+    deps.cloudwatch && alarmNames.length > 0 ? settle(alarmStates(deps.cloudwatch, alarmNames, signal)) : undefined;
 
   // The cluster.
   const clusters = await read('cluster exists', () => unsettle(clustersCall));
@@ -272,6 +278,32 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   // The chaos role.
   if (spec.taskRoleArn !== null) await checkChaosRole(spec.taskRoleArn, roleCall, record, fail);
 
+  // The stop conditions: a guard on an alarm that does not exist guards nothing, and an alarm
+  // already in ALARM would stop the chaos at once (AWS FIS refuses to start then too).
+  if (alarmsCall) {
+    const name = 'stop conditions ready';
+    const states = await read(name, () => unsettle(alarmsCall));
+    const missing = alarmNames.filter((n) => !states.has(n));
+    if (missing.length > 0)
+      fail(
+        name,
+        `no CloudWatch alarm named ${missing.join(', ')} in ${spec.region}. Fix: check the names in --stop-alarm / STOP_ALARMS / stopConditions (alarm names are case-sensitive)`,
+      );
+    const firing = alarmNames.filter((n) => states.get(n)?.state === 'ALARM');
+    if (firing.length > 0)
+      fail(
+        name,
+        `the alarm ${firing.join(', ')} is already in ALARM (${states.get(firing[0]!)?.reason ?? ''}): the system is not in a steady state. Fix: wait until it is OK, then run again`,
+      );
+    record(
+      name,
+      'pass',
+      `${alarmNames.length} alarm(s) watched during the chaos: ${alarmNames.map((n) => `${n} ${states.get(n)!.state}`).join(', ')}`,
+    );
+  } else if (alarmNames.length > 0) {
+    fail('stop conditions ready', 'stop conditions need a CloudWatch client, and this run has none');
+  }
+
   // The runner's own permissions, all of them, before any change.
   if (callerCall) {
     const serviceArn = parseArn(svc.serviceArn!);
@@ -286,6 +318,12 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
         originalTaskRoleArn: original.taskRoleArn,
         executionRoleArn: original.executionRoleArn,
         chaosRoleArn: spec.taskRoleArn ?? undefined,
+        signals: {
+          alarms:
+            spec.stopConditions.length > 0 || spec.probes.some((p) => p.type === 'cloudwatch' && p.alarm !== undefined),
+          metrics: spec.probes.some((p) => p.type === 'cloudwatch' && p.metric !== undefined),
+          cloudtrail: spec.probes.some((p) => p.type === 'cloudtrail'),
+        },
       },
       { ...deps, callerCall },
       record,
@@ -394,6 +432,8 @@ async function checkRunnerPermissions(
     }),
   );
   const missing: string[] = [];
+  const optionalMissing: RequiredPermission[] = [];
+  const byAction = new Map(permissions.map((p) => [`${p.action} ${p.resource}`, p]));
   for (const { resource, outcome } of outcomes) {
     if (!outcome.ok) {
       record(
@@ -404,7 +444,10 @@ async function checkRunnerPermissions(
       return;
     }
     for (const r of outcome.value.EvaluationResults ?? []) {
-      if (r.EvalDecision !== 'allowed') missing.push(`${r.EvalActionName} on ${resource} (${r.EvalDecision})`);
+      if (r.EvalDecision === 'allowed') continue;
+      const permission = byAction.get(`${r.EvalActionName} ${resource}`);
+      if (permission?.optional) optionalMissing.push(permission);
+      else missing.push(`${r.EvalActionName} on ${resource} (${r.EvalDecision})`);
     }
   }
   if (missing.length > 0) {
@@ -413,7 +456,18 @@ async function checkRunnerPermissions(
       `${policySourceArn(caller)} may not: ${missing.join('; ')}. Fix: grant them ('ecs-chaos policy --cluster ${scope.cluster ?? 'C'} --service ${scope.service ?? 'S'} --task-role ...' prints the whole least-privilege policy)`,
     );
   }
-  record(name, 'pass', `${permissions.length} permissions of ${policySourceArn(caller)} checked by simulation`);
+  if (optionalMissing.length > 0) {
+    record(
+      'optional permissions',
+      'warn',
+      `${policySourceArn(caller)} may not ${optionalMissing.map((p) => p.action).join(', ')}: going on without ${optionalMissing.map((p) => p.optional).join(', ')}`,
+    );
+  }
+  record(
+    name,
+    'pass',
+    `${permissions.length - optionalMissing.length} permissions of ${policySourceArn(caller)} checked by simulation`,
+  );
 }
 
 /** A call's outcome, kept so that calls can start together and be examined in order. */

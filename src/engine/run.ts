@@ -14,7 +14,8 @@ import type {
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { randomBytes } from 'node:crypto';
-import type { CloudTrailPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
+import { setMaxListeners } from 'node:events';
+import type { CloudTrailPort, CloudWatchPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
 import { backoffMs, DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy } from '../aws/retry.js';
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
@@ -37,6 +38,11 @@ import { predictBlastRadius } from './predict.js';
 import { countTasks, describeCounts, serviceTasks, shortRevision } from './observe.js';
 import { preflight, type PreflightResult } from './preflight.js';
 import { recoverCommand } from './recover-command.js';
+import type { ProbeRunFacts } from '../probes/context.js';
+import { ProbeRunner, type Observer } from '../probes/runner.js';
+import type { ProbeResult, ProbeSpec } from '../probes/types.js';
+import { accessDeniedSummary } from './signals.js';
+import { StopConditionWatcher, type StopTrigger } from './stop-conditions.js';
 
 /** What the runner needs; nothing ambient. */
 export interface EngineDeps {
@@ -44,8 +50,17 @@ export interface EngineDeps {
   readonly iam: IamPort;
   /** With STS, preflight checks the runner's permissions by simulation. */
   readonly sts?: StsPort;
-  /** With CloudTrail and OBSERVED_SINCE, the prediction marks the calls the tasks really made. */
+  /**
+   * With CloudTrail and OBSERVED_SINCE, the prediction marks the calls the tasks really made; the
+   * result counts the AccessDenied events of the chaos window; cloudtrail probes read it.
+   */
   readonly cloudtrail?: CloudTrailPort;
+  /** Stop conditions and cloudwatch probes read CloudWatch. */
+  readonly cloudwatch?: CloudWatchPort;
+  /** The environment `cmd` probes inherit. @default {} */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Probe observers by type, replacing the real ones (tests). */
+  readonly probeObservers?: Readonly<Record<ProbeSpec['type'], Observer>>;
   readonly io: IoHost;
   readonly clock: Clock;
   /** The version of ecs-chaos, for the result. */
@@ -106,8 +121,18 @@ export async function runExperiment(
 class Run {
   readonly #spec: ExperimentSpec;
   readonly #deps: EngineDeps;
+  /** The run's signal: the caller's, or a stop condition's, or a stopOnFailure probe's. */
   readonly #signal: AbortSignal;
+  readonly #stop = new AbortController();
+  /** Why the run stopped itself, when it did. */
+  #stopCause: { kind: 'stop-condition'; trigger: StopTrigger } | { kind: 'probe'; probe: ProbeResult } | undefined;
   readonly #result: ExperimentResult;
+  #probes!: ProbeRunner;
+  #watcher: StopConditionWatcher | undefined;
+  #chaosStartedAt: Date | undefined;
+  #chaosEndedAt: Date | undefined;
+  /** SOT probes that failed: the chaos was not started. */
+  #steadyStateFailed: ProbeResult[] = [];
   readonly #pollMs: number;
   #pf!: PreflightResult;
   #mutationId = 0;
@@ -118,7 +143,9 @@ class Run {
   constructor(spec: ExperimentSpec, deps: EngineDeps, signal: AbortSignal) {
     this.#spec = spec;
     this.#deps = deps;
-    this.#signal = signal;
+    this.#signal = AbortSignal.any([signal, this.#stop.signal]);
+    // Every AWS call, sleep and probe in flight listens to the run's signal: dozens at once is normal.
+    setMaxListeners(200, this.#signal);
     this.#pollMs = deps.pollIntervalMs ?? 1000;
     const now = deps.clock.now();
     const experimentId = deps.experimentId ?? newExperimentId(now);
@@ -163,7 +190,7 @@ class Run {
       conflicts: [],
       probes: [],
       probeSuccessPercentage: 100,
-      stopConditions: { alarms: [] },
+      stopConditions: { alarms: spec.stopConditions.map((c) => c.alarmName) },
       signals: {},
     };
   }
@@ -183,9 +210,13 @@ class Run {
     this.#result.timeline.push({ time: this.#deps.clock.now().toISOString(), ...entry });
   }
 
-  #phase(name: string, message: string, iteration?: number): void {
+  #phase(name: string, message: string, iteration?: number, seconds?: number): void {
     this.#timeline({ kind: 'phase', name, message, ...(iteration !== undefined ? { iteration } : {}) });
-    this.#say('info', 'phase.start', message, { phase: name, ...(iteration !== undefined ? { iteration } : {}) });
+    this.#say('info', 'phase.start', message, {
+      phase: name,
+      ...(iteration !== undefined ? { iteration } : {}),
+      ...(seconds !== undefined ? { seconds } : {}),
+    });
   }
 
   #event(
@@ -264,6 +295,7 @@ class Run {
       ecs: this.#deps.ecs,
       iam: this.#deps.iam,
       ...(this.#deps.sts ? { sts: this.#deps.sts } : {}),
+      ...(this.#deps.cloudwatch ? { cloudwatch: this.#deps.cloudwatch } : {}),
       io: this.#deps.io,
       now: () => this.#deps.clock.now(),
       signal: this.#signal,
@@ -290,23 +322,103 @@ class Run {
       result.prediction = p;
     })();
 
+    const iterations = Math.ceil(spec.durationSeconds / spec.intervalSeconds);
+    this.#say(
+      'info',
+      'run.start',
+      `experiment ${result.experimentId}: ${iterations} iteration(s), ${spec.durationSeconds}s of chaos`,
+      {
+        experimentId: result.experimentId,
+        cluster: spec.cluster,
+        service: spec.service,
+        durationSeconds: spec.durationSeconds,
+        intervalSeconds: spec.intervalSeconds,
+        rampTimeSeconds: spec.rampTimeSeconds,
+        iterations,
+        plannedSeconds: spec.durationSeconds + 2 * spec.rampTimeSeconds,
+        probes: spec.probes.length,
+        stopConditions: spec.stopConditions.length,
+      },
+    );
+    this.#probes = new ProbeRunner(spec.probes, {
+      clock: this.#deps.clock,
+      io: this.#deps.io,
+      ecs: this.#deps.ecs,
+      ...(this.#deps.cloudwatch ? { cloudwatch: this.#deps.cloudwatch } : {}),
+      ...(this.#deps.cloudtrail ? { cloudtrail: this.#deps.cloudtrail } : {}),
+      env: this.#deps.env ?? {},
+      facts: () => this.#facts(),
+      onStopOnFailure: (probe, evaluation) => {
+        if (this.#stop.signal.aborted || this.#chaosEndedAt) return;
+        this.#stopCause = { kind: 'probe', probe };
+        this.#event(
+          'probe-stop',
+          `probe ${probe.name} failed (stopOnFailure): stopping the chaos and restoring the service`,
+          { probe: probe.name, evidence: evaluation.evidence },
+          'warn',
+        );
+        this.#stop.abort(abortReason(`probe ${probe.name} failed (stopOnFailure)`));
+      },
+      ...(this.#deps.probeObservers ? { observers: this.#deps.probeObservers } : {}),
+    });
+    if (spec.stopConditions.length > 0 && this.#deps.cloudwatch) {
+      this.#watcher = new StopConditionWatcher({
+        cloudwatch: this.#deps.cloudwatch,
+        conditions: spec.stopConditions,
+        clock: this.#deps.clock,
+        io: this.#deps.io,
+        intervalMs: this.#pollMs,
+        onTrigger: (trigger) => this.#stopConditionFired(trigger),
+      });
+    }
+
     let failure: unknown;
     try {
-      if (spec.rampTimeSeconds > 0) {
-        this.#phase('ramp-up', `ramp time: waiting ${spec.rampTimeSeconds}s before the chaos`);
-        await this.#deps.clock.sleep(spec.rampTimeSeconds * 1000, this.#signal);
+      if (spec.probes.some((p) => p.mode === 'SOT' || p.mode === 'Edge')) {
+        this.#phase('pre-chaos', 'pre-chaos probes: is the steady state met?');
+        this.#steadyStateFailed = await this.#probes.atStart(this.#signal);
       }
-      let chaosElapsed = 0;
-      let index = 0;
-      while (chaosElapsed < spec.durationSeconds) {
-        index++;
-        const hold = Math.min(spec.intervalSeconds, spec.durationSeconds - chaosElapsed);
-        await this.#iteration(index, hold);
-        chaosElapsed += hold;
-      }
-      if (spec.rampTimeSeconds > 0) {
-        this.#phase('ramp-down', `ramp time: waiting ${spec.rampTimeSeconds}s after the chaos`);
-        await this.#deps.clock.sleep(spec.rampTimeSeconds * 1000, this.#signal);
+      if (this.#steadyStateFailed.length > 0) {
+        const names = this.#steadyStateFailed.map((p) => p.name).join(', ');
+        this.#event(
+          'steady-state',
+          `the steady state was not met (probe ${names} failed): no chaos is injected`,
+          {},
+          'warn',
+        );
+        this.#probes.skip(
+          ['EOT', 'Edge', 'Continuous', 'OnChaos'],
+          'the steady state was not met, so the chaos never started',
+        );
+      } else {
+        this.#probes.startLoops('Continuous', this.#signal);
+        if (spec.rampTimeSeconds > 0) {
+          this.#phase(
+            'ramp-up',
+            `ramp time: waiting ${spec.rampTimeSeconds}s before the chaos`,
+            undefined,
+            spec.rampTimeSeconds,
+          );
+          await this.#deps.clock.sleep(spec.rampTimeSeconds * 1000, this.#signal);
+        }
+        let chaosElapsed = 0;
+        let index = 0;
+        while (chaosElapsed < spec.durationSeconds) {
+          index++;
+          const hold = Math.min(spec.intervalSeconds, spec.durationSeconds - chaosElapsed);
+          await this.#iteration(index, hold);
+          chaosElapsed += hold;
+        }
+        await this.#endChaos();
+        if (spec.rampTimeSeconds > 0) {
+          this.#phase(
+            'ramp-down',
+            `ramp time: waiting ${spec.rampTimeSeconds}s after the chaos`,
+            undefined,
+            spec.rampTimeSeconds,
+          );
+          await this.#deps.clock.sleep(spec.rampTimeSeconds * 1000, this.#signal);
+        }
       }
     } catch (error) {
       failure = error;
@@ -317,9 +429,26 @@ class Run {
         this.#event('error', `error: ${(error as Error).message}`, { code: errorCode(error) }, 'error');
       }
     }
+    await this.#endChaos();
+
+    // End-of-test probes: did the system come back? Not after an abort: the user asked to stop.
+    if (this.#aborted) {
+      this.#probes.skip(['EOT', 'Edge'], 'the run was stopped before its end-of-test point');
+    } else if (this.#steadyStateFailed.length === 0 && spec.probes.some((p) => p.mode === 'EOT' || p.mode === 'Edge')) {
+      this.#phase('post-chaos', 'post-chaos probes: did the system recover?');
+      try {
+        await this.#probes.atEnd(this.#signal);
+      } catch (error) {
+        if (!isAbort(error) && !this.#signal.aborted) throw error;
+        this.#aborted = true;
+      }
+    }
 
     await prediction;
     await this.#verify();
+    await this.#readSignals();
+    result.probes = this.#probes.results;
+    result.probeSuccessPercentage = this.#probes.finish();
     this.#decide(failure);
     result.endedAt = this.#deps.clock.now().toISOString();
     this.#say(
@@ -328,9 +457,82 @@ class Run {
       `verdict: ${result.verdict}: ${result.verdictReason}`,
       {
         verdict: result.verdict,
+        probeSuccessPercentage: result.probeSuccessPercentage,
       },
     );
     return result;
+  }
+
+  /** The facts probes see, as they are now. */
+  #facts(): ProbeRunFacts {
+    const spec = this.#spec;
+    return {
+      experimentId: this.#result.experimentId,
+      cluster: spec.cluster,
+      service: spec.service,
+      region: spec.region,
+      chaosRoleArn: spec.taskRoleArn,
+      originalRoleArn: this.#result.effect.originalTaskRoleArn,
+      originalTaskDefinitionArn: this.#result.effect.originalTaskDefinitionArn || undefined,
+      chaosTaskDefinitionArns: [...this.#chaosArns],
+      startedAt: new Date(this.#result.startedAt),
+      chaosStartedAt: this.#chaosStartedAt,
+      chaosEndedAt: this.#chaosEndedAt,
+    };
+  }
+
+  /** The chaos window opens at the first injection: OnChaos probes and stop conditions start. */
+  #beginChaos(): void {
+    if (this.#chaosStartedAt) return;
+    this.#chaosStartedAt = this.#deps.clock.now();
+    this.#probes.startLoops('OnChaos', this.#signal);
+    this.#watcher?.start(this.#signal);
+  }
+
+  /** The chaos window closes after the last revert: the loops and the stop conditions stop. */
+  async #endChaos(): Promise<void> {
+    if (this.#chaosStartedAt && !this.#chaosEndedAt) this.#chaosEndedAt = this.#deps.clock.now();
+    await this.#probes.stopLoops();
+    await this.#watcher?.stop();
+  }
+
+  #stopConditionFired(trigger: StopTrigger): void {
+    if (this.#stop.signal.aborted || this.#chaosEndedAt) return;
+    const at = this.#deps.clock.now().toISOString();
+    this.#result.stopConditions.triggered = { ...trigger, at };
+    this.#stopCause = { kind: 'stop-condition', trigger };
+    const message = `stop condition: alarm ${trigger.alarmName} is ${trigger.state}${trigger.reason ? ` (${trigger.reason})` : ''}: stopping the chaos and restoring the service`;
+    this.#timeline({ kind: 'event', name: 'stop-condition', message, data: { ...trigger } });
+    this.#say('warn', 'stop.triggered', message, { ...trigger });
+    this.#stop.abort(abortReason(`stop condition: alarm ${trigger.alarmName} is ${trigger.state}`));
+  }
+
+  /** The AccessDenied events of the chaos identity in the chaos window, when CloudTrail can be read. */
+  async #readSignals(): Promise<void> {
+    const cloudtrail = this.#deps.cloudtrail;
+    const start = this.#chaosStartedAt;
+    // Skipped when the user stopped the run: they want it over, and the chaos window is partial.
+    if (!cloudtrail || !start || (this.#aborted && !this.#stopCause)) return;
+    this.#result.signals.accessDenied = await accessDeniedSummary(cloudtrail, {
+      principal: this.#spec.taskRoleArn,
+      start,
+      end: this.#chaosEndedAt ?? this.#deps.clock.now(),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const summary = this.#result.signals.accessDenied;
+    this.#say(
+      'info',
+      'info',
+      summary.ok
+        ? `CloudTrail: ${summary.total} AccessDenied events of ${summary.principal} in the chaos window${
+            summary.total > 0
+              ? ` (${Object.entries(summary.byAction)
+                  .map(([a, n]) => `${a} x${n}`)
+                  .join(', ')})`
+              : ''
+          }`
+        : `CloudTrail AccessDenied counts unavailable: ${summary.reason}`,
+    );
   }
 
   async #iteration(index: number, holdSeconds: number): Promise<void> {
@@ -345,6 +547,7 @@ class Run {
       mutations: {},
     };
     try {
+      this.#beginChaos();
       await this.#inject(state);
       await this.#hold(state, holdSeconds);
     } finally {
@@ -620,7 +823,7 @@ class Run {
     const line = describeCounts(counts, labels);
     if (line !== this.#lastCounts) {
       this.#lastCounts = line;
-      this.#event('tasks', `tasks: ${line}`, { counts }, 'info', state.record.index);
+      this.#event('tasks', `tasks: ${line}`, { counts, labels }, 'info', state.record.index);
     }
     return { running: running.length, tasks };
   }
@@ -629,7 +832,7 @@ class Run {
 
   async #hold(state: IterationState, holdSeconds: number): Promise<void> {
     const index = state.record.index;
-    this.#phase('hold', `iteration ${index}: holding the chaos for ${holdSeconds}s`, index);
+    this.#phase('hold', `iteration ${index}: holding the chaos for ${holdSeconds}s`, index, holdSeconds);
     state.record.holdSeconds = holdSeconds;
     const end = this.#deps.clock.now().getTime() + holdSeconds * 1000;
     for (;;) {
@@ -947,11 +1150,28 @@ class Run {
   #decide(failure: unknown): void {
     const result = this.#result;
     const effect = result.effect;
-    if (this.#aborted) {
+    const restored = result.residue.clean ? 'the service was restored' : 'the service was NOT fully restored';
+    const failedProbe = result.probes.find((p) => p.status === 'Failed');
+    const unevaluated = result.probes.find((p) => p.status === 'N/A');
+    if (this.#aborted && this.#stopCause?.kind === 'stop-condition') {
+      const t = this.#stopCause.trigger;
+      result.verdict = 'Stopped';
+      result.verdictReason = `stop condition: alarm ${t.alarmName} was ${t.state}${t.reason ? ` (${t.reason})` : ''}; the chaos was stopped and ${restored}`;
+    } else if (this.#aborted && this.#stopCause?.kind === 'probe') {
+      const p = this.#stopCause.probe;
+      const first = p.evaluations.find((e) => !e.passed);
+      result.verdict = 'Fail';
+      result.verdictReason = `probe ${p.name} failed during the chaos (stopOnFailure): ${first?.error ?? first?.evidence ?? p.statusReason}; the chaos was stopped and ${restored}`;
+    } else if (this.#aborted) {
       result.verdict = 'Stopped';
       const reason: unknown = this.#signal.reason;
       const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'aborted';
       result.verdictReason = `aborted (${why}); ${result.residue.clean ? 'restored' : 'NOT fully restored'}`;
+    } else if (this.#steadyStateFailed.length > 0) {
+      const p = this.#steadyStateFailed[0]!;
+      const first = p.evaluations.find((e) => !e.passed);
+      result.verdict = 'Fail';
+      result.verdictReason = `the steady state was not met before the chaos: probe ${p.name} failed (${first?.error ?? first?.evidence ?? p.statusReason}); nothing was injected`;
     } else if (failure !== undefined) {
       result.verdict =
         failure instanceof ChaosError && (failure.code === 'CHAOS_TASKS_FAILED' || failure.code === 'CONFLICT')
@@ -967,11 +1187,28 @@ class Run {
     } else if (!effect.restored || !result.residue.clean) {
       result.verdict = 'Fail';
       result.verdictReason = 'the service was not fully restored';
+    } else if (failedProbe) {
+      result.verdict = 'Fail';
+      result.verdictReason = `probe ${failedProbe.name} failed: ${failedProbe.statusReason}`;
+    } else if (unevaluated) {
+      result.verdict = 'Fail';
+      result.verdictReason = `probe ${unevaluated.name} was never evaluated (is its initialDelay longer than its window?): the run has no evidence from it`;
     } else {
       result.verdict = 'Pass';
-      result.verdictReason = `the task role was swapped on ${result.exposure.peakChaosTasks} of ${result.exposure.desiredCount} tasks at peak and restored; nothing left behind`;
+      const probes =
+        result.probes.length > 0
+          ? `; ${result.probes.filter((p) => p.status === 'Passed').length} of ${result.probes.length} probes passed`
+          : '';
+      result.verdictReason = `the task role was swapped on ${result.exposure.peakChaosTasks} of ${result.exposure.desiredCount} tasks at peak and restored; nothing left behind${probes}`;
     }
   }
+}
+
+/** An abort reason that reads as an AbortError, as a signal's does. */
+function abortReason(message: string): Error {
+  const reason = new Error(message);
+  reason.name = 'AbortError';
+  return reason;
 }
 
 /** The original deployment configuration to restore (ECS defaults when the service showed none). */

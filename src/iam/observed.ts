@@ -2,6 +2,7 @@
  * The calls a role's sessions actually made, from CloudTrail: what the application of a service
  * really does with its task role, as opposed to what its policies allow.
  */
+import { isAccessDenied, scanTrail } from '../aws/cloudtrail-scan.js';
 import type { CallOptions, CloudTrailPort } from '../aws/ports.js';
 
 /** One action the role's sessions called in the window. */
@@ -38,14 +39,6 @@ export function eventAction(eventSource: string, eventName: string): string {
   return `${prefix}:${eventName}`;
 }
 
-interface TrailEvent {
-  eventSource?: string;
-  eventName?: string;
-  eventTime?: string;
-  errorCode?: string;
-  userIdentity?: { type?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
-}
-
 /**
  * The calls made by sessions of `roleArn` since `since`, counted per action. CloudTrail's
  * LookupEvents has no filter by role, so the window's events are paged through (at most `maxPages`
@@ -60,43 +53,33 @@ export async function observedCalls(
     readonly maxPages?: number;
   } & CallOptions,
 ): Promise<ObservedCalls> {
-  const call = options.abortSignal ? { abortSignal: options.abortSignal } : {};
   const byAction = new Map<string, { count: number; denied: number; lastSeen: string }>();
-  let scanned = 0;
-  let pages = 0;
-  let nextToken: string | undefined;
-  do {
-    const page = await cloudtrail.lookupEvents(
-      { StartTime: options.since, EndTime: options.until ?? new Date(), MaxResults: 50, NextToken: nextToken },
-      call,
-    );
-    pages++;
-    for (const e of page.Events ?? []) {
-      scanned++;
-      let detail: TrailEvent;
-      try {
-        detail = JSON.parse(e.CloudTrailEvent ?? '{}') as TrailEvent;
-      } catch {
-        continue;
-      }
-      if (detail.userIdentity?.sessionContext?.sessionIssuer?.arn !== options.roleArn) continue;
-      if (!detail.eventSource || !detail.eventName) continue;
+  const scan = await scanTrail(
+    cloudtrail,
+    {
+      start: options.since,
+      end: options.until ?? new Date(),
+      ...(options.maxPages !== undefined ? { maxPages: options.maxPages } : {}),
+      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+    },
+    (detail) => {
+      if (detail.userIdentity?.sessionContext?.sessionIssuer?.arn !== options.roleArn) return;
+      if (!detail.eventSource || !detail.eventName) return;
       const action = eventAction(detail.eventSource, detail.eventName);
       const entry = byAction.get(action) ?? { count: 0, denied: 0, lastSeen: '' };
       entry.count++;
-      if (detail.errorCode && /AccessDenied|Unauthorized/i.test(detail.errorCode)) entry.denied++;
-      const at = detail.eventTime ?? e.EventTime?.toISOString() ?? '';
+      if (isAccessDenied(detail)) entry.denied++;
+      const at = detail.eventTime ?? '';
       if (at > entry.lastSeen) entry.lastSeen = at;
       byAction.set(action, entry);
-    }
-    nextToken = page.NextToken;
-  } while (nextToken && pages < (options.maxPages ?? 20));
+    },
+  );
   return {
     since: options.since.toISOString(),
     calls: [...byAction]
       .map(([action, e]) => ({ action, ...e }))
       .sort((a, b) => b.count - a.count || a.action.localeCompare(b.action)),
-    eventsScanned: scanned,
-    truncated: nextToken !== undefined,
+    eventsScanned: scan.scanned,
+    truncated: scan.truncated,
   };
 }

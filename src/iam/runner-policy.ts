@@ -19,6 +19,15 @@ export interface RunnerPolicyScope {
   readonly chaosRoleArn?: string;
   /** The runner's own principal (for iam:SimulatePrincipalPolicy on itself). */
   readonly runnerArn?: string;
+  /** What the experiment's probes and stop conditions read: those permissions become required. */
+  readonly signals?: {
+    /** Stop conditions or cloudwatch alarm probes: cloudwatch:DescribeAlarms. */
+    readonly alarms?: boolean;
+    /** cloudwatch metric probes: cloudwatch:GetMetricStatistics. */
+    readonly metrics?: boolean;
+    /** cloudtrail probes: cloudtrail:LookupEvents. */
+    readonly cloudtrail?: boolean;
+  };
 }
 
 /** One permission the runner needs: an action on a resource, under conditions. */
@@ -29,6 +38,8 @@ export interface RequiredPermission {
   readonly condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Why the tool needs it. */
   readonly why: string;
+  /** Set when a run goes on without it: what is lost then. */
+  readonly optional?: string;
 }
 
 /** A policy document in IAM's JSON shape. */
@@ -74,9 +85,18 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     resources: string[],
     why: string,
     condition?: RequiredPermission['condition'],
+    optional?: string,
   ): void => {
     for (const action of actions)
-      for (const resource of resources) out.push({ sid, action, resource, why, ...(condition ? { condition } : {}) });
+      for (const resource of resources)
+        out.push({
+          sid,
+          action,
+          resource,
+          why,
+          ...(condition ? { condition } : {}),
+          ...(optional ? { optional } : {}),
+        });
   };
   add('ReadCluster', ['ecs:DescribeClusters'], [cluster], 'preflight: the cluster exists');
   add(
@@ -125,6 +145,32 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     ['iam:SimulatePrincipalPolicy'],
     [scope.runnerArn ? policySourceArn(scope.runnerArn) : `arn:${p}:iam::${a}:*`],
     'preflight: check these permissions before any change',
+  );
+  // The signals: required when the experiment's probes or stop conditions read them, optional otherwise.
+  const signals = scope.signals ?? {};
+  add(
+    'ReadSignals',
+    ['cloudtrail:LookupEvents'],
+    ['*'],
+    'count the AccessDenied events of the chaos window; cloudtrail probes (no resource-level permissions in IAM)',
+    undefined,
+    signals.cloudtrail ? undefined : 'the AccessDenied counts of the result',
+  );
+  add(
+    'ReadSignals',
+    ['cloudwatch:DescribeAlarms'],
+    ['*'],
+    'stop conditions and alarm probes read alarm states',
+    undefined,
+    signals.alarms ? undefined : 'stop conditions and alarm probes',
+  );
+  add(
+    'ReadSignals',
+    ['cloudwatch:GetMetricStatistics'],
+    ['*'],
+    'metric probes read statistics (no resource-level permissions in IAM)',
+    undefined,
+    signals.metrics ? undefined : 'cloudwatch metric probes',
   );
   return out;
 }

@@ -1,11 +1,15 @@
 /** Comparing an observed value with a probe's expectation, and saying both in words. */
-import type { Comparator } from './types.js';
+import type { Comparator, ProbeWindow } from './types.js';
 
-/** Whether `actual` satisfies the comparator. Text criteria compare the text; number criteria need a finite number. */
+/**
+ * Whether `actual` satisfies the comparator. Text criteria compare the text. Number criteria need a
+ * number: NaN fails every one of them (even `!=`), ±Infinity compares as a number (a Prometheus
+ * `+Inf` is greater than any bound), and text must read as a finite number (empty text fails).
+ */
 export function compare(comparator: Comparator, actual: number | string): boolean {
   if (comparator.type === 'number') {
     const n = typeof actual === 'number' ? actual : Number(String(actual).trim());
-    if (!Number.isFinite(n) || (typeof actual === 'string' && actual.trim() === '')) return false;
+    if (Number.isNaN(n) || (typeof actual === 'string' && (actual.trim() === '' || !Number.isFinite(n)))) return false;
     const v = comparator.value;
     switch (comparator.criteria) {
       case '==':
@@ -66,4 +70,11 @@ export function describeComparator(comparator: Comparator): string {
     notMatches: 'does not match',
   };
   return `${words[comparator.criteria] ?? comparator.criteria} ${JSON.stringify(v)}`;
+}
+
+/** A window in words: `the chaos window`, `the experiment`, `the last 60s`. */
+export function describeWindow(window: ProbeWindow): string {
+  if (window.kind === 'chaos') return 'the chaos window';
+  if (window.kind === 'experiment') return 'the experiment';
+  return `the last ${window.seconds}s`;
 }

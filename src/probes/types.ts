@@ -47,7 +47,15 @@ export interface RunProperties {
 /** Comparison of numbers. */
 export const NUMBER_CRITERIA = ['==', '!=', '>', '<', '>=', '<=', 'oneOf', 'between'] as const;
 /** Comparison of text. */
-export const TEXT_CRITERIA = ['equal', 'notEqual', 'contains', 'notContains', 'matches', 'notMatches', 'oneOf'] as const;
+export const TEXT_CRITERIA = [
+  'equal',
+  'notEqual',
+  'contains',
+  'notContains',
+  'matches',
+  'notMatches',
+  'oneOf',
+] as const;
 export type NumberCriteria = (typeof NUMBER_CRITERIA)[number];
 export type TextCriteria = (typeof TEXT_CRITERIA)[number];
 
@@ -174,12 +182,7 @@ export interface EcsProbeSpec extends ProbeBase {
 }
 
 export type ProbeSpec =
-  | HttpProbeSpec
-  | CmdProbeSpec
-  | PrometheusProbeSpec
-  | CloudWatchProbeSpec
-  | CloudTrailProbeSpec
-  | EcsProbeSpec;
+  HttpProbeSpec | CmdProbeSpec | PrometheusProbeSpec | CloudWatchProbeSpec | CloudTrailProbeSpec | EcsProbeSpec;
 
 /** A CloudWatch alarm that stops the experiment when it is in ALARM during the chaos (AWS FIS's stop condition). */
 export interface StopCondition {
@@ -190,6 +193,7 @@ export interface StopCondition {
 export interface ProbeEvaluation {
   /** ISO 8601, when the evaluation ended. */
   readonly at: string;
+  /** Where the evaluation started: before the first injection, during the chaos, or after the last revert. */
   readonly phase: ProbePhase;
   readonly passed: boolean;
   /** Attempts made (at most the run property). */

@@ -3,6 +3,7 @@
  * person can open to see how an experiment went. Everything that came from AWS or the user is
  * escaped, in text and in attributes.
  */
+import type { ProbeEvaluation, ProbeResult } from '../probes/types.js';
 import type { ExperimentResult, TimelineEntry } from './result.js';
 
 /** Escapes text for HTML text and double- or single-quoted attribute values. */
@@ -56,7 +57,13 @@ const ms = (iso: string | undefined): number => {
 };
 
 function timeBounds(result: ExperimentResult): { t0: number; t1: number } {
-  const times = result.timeline.map((t) => ms(t.time)).filter((t) => Number.isFinite(t));
+  const times = [
+    ...result.timeline.map((t) => t.time),
+    ...(result.probes ?? []).flatMap((p) => p.evaluations.map((v) => v.at)),
+    result.stopConditions?.triggered?.at,
+  ]
+    .map(ms)
+    .filter((t) => Number.isFinite(t));
   let t0 = ms(result.startedAt);
   if (!Number.isFinite(t0)) t0 = times.length > 0 ? Math.min(...times) : 0;
   let t1 = ms(result.endedAt);
@@ -111,6 +118,28 @@ function revisionRole(result: ExperimentResult, arn: string): 'original' | 'chao
 
 const SERIES_COLORS = { original: '#0969da', chaos: '#cf222e', other: '#6e7781' } as const;
 
+const PROBE_STATUS_COLORS: Readonly<Record<string, string>> = {
+  Passed: '#1a7f37',
+  Failed: '#cf222e',
+  'N/A': '#6e7781',
+};
+const DENIED_COLOR = '#8250df';
+const STOP_COLOR = '#bc4c00';
+
+/** Shortens text for an SVG label (the full text goes in the `<title>`); escape after. */
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}\u2026` : text;
+}
+
+/** An evaluation in one line: when, where, what was seen. */
+function evaluationLine(probe: ProbeResult, v: ProbeEvaluation): string {
+  return (
+    `${probe.name}: ${v.passed ? 'passed' : 'FAILED'} (${v.phase}, ${v.at}): ${v.evidence}` +
+    `; expected ${v.expected}${v.actual !== undefined ? `, actual ${String(v.actual)}` : ''}` +
+    (v.error !== undefined ? `; error: ${v.error}` : '')
+  );
+}
+
 /** The short name of a task definition ARN: `family:revision`. */
 function shortRevision(arn: string): string {
   const slash = arn.lastIndexOf('/');
@@ -127,14 +156,13 @@ function renderTimelineSvg(result: ExperimentResult): string {
   const bandHeight = 34;
   const chartTop = 100;
   const chartHeight = 160;
-  const height = chartTop + chartHeight + 70;
   const x = (t: number): number => left + ((Math.min(Math.max(t, t0), t1) - t0) / (t1 - t0)) * plotWidth;
   const fmt = (n: number): string => n.toFixed(1);
 
-  const parts: string[] = [];
-  parts.push(
-    `<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="experiment timeline">`,
-  );
+  const svgOpen = (height: number): string =>
+    `<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="experiment timeline">`;
+  // The opening tag is replaced at the end, once the height of the lanes is known.
+  const parts: string[] = [''];
   parts.push(`<text x="${left}" y="18" class="svg-title">Phases</text>`);
 
   // Phase bands.
@@ -210,7 +238,122 @@ function renderTimelineSvg(result: ExperimentResult): string {
       `<text x="${left + plotWidth / 2}" y="${chartTop + chartHeight / 2}" text-anchor="middle" class="tick">no task observations</text>`,
     );
   }
-  parts.push('</g></svg>');
+  parts.push('</g>');
+
+  // Lanes under the tasks chart, on the same time axis.
+  let laneTop = chartTop + chartHeight + 66;
+  const tickLabels = (ty: number): void => {
+    for (let s = 0; s <= seconds; s += xStep)
+      parts.push(`<text x="${fmt(x(t0 + s * 1000))}" y="${ty}" text-anchor="middle" class="tick">${s}s</text>`);
+  };
+
+  // Probe evaluations: one row per probe, a marker per evaluation.
+  const probes = result.probes ?? [];
+  if (probes.length > 0) {
+    const rowHeight = 30;
+    parts.push(`<text x="${left}" y="${laneTop}" class="svg-title">Probe evaluations</text>`);
+    const lx = left + 150;
+    parts.push(
+      `<circle cx="${lx}" cy="${laneTop - 4}" r="5" fill="#1a7f37"/>`,
+      `<text x="${lx + 9}" y="${laneTop}" class="legend">passed</text>`,
+      `<path d="M${lx + 61},${laneTop - 9}l10,10m0,-10l-10,10" stroke="#cf222e" stroke-width="3"/>`,
+      `<text x="${lx + 76}" y="${laneTop}" class="legend">failed</text>`,
+    );
+    parts.push('<g id="probe-lane">');
+    probes.forEach((probe, i) => {
+      const rowY = laneTop + 10 + i * rowHeight;
+      const lineY = rowY + 20;
+      const color = PROBE_STATUS_COLORS[probe.status] ?? '#6e7781';
+      parts.push(
+        `<g class="probe-row" data-probe="${e(probe.name)}">`,
+        `<rect class="probe-row-bg" x="${left - 4}" y="${rowY - 4}" width="${plotWidth + 8}" height="${rowHeight - 1}" fill="${i % 2 === 0 ? '#f6f8fa' : '#ffffff'}"/>`,
+        `<text x="${left}" y="${rowY + 9}" class="probe-label"><tspan font-weight="600">${e(clip(probe.name, 60))}</tspan> ` +
+          `(${e(probe.type)}, ${e(probe.mode)}): <tspan fill="${color}" font-weight="600">${e(probe.status)}</tspan>` +
+          (probe.evaluations.length === 0 ? ' <tspan class="muted-svg">not evaluated</tspan>' : '') +
+          `<title>${e(probe.name)}: ${e(probe.status)}: ${e(probe.statusReason)}</title></text>`,
+        `<line class="lane-line" x1="${left}" y1="${lineY}" x2="${left + plotWidth}" y2="${lineY}"/>`,
+      );
+      for (const v of probe.evaluations) {
+        const t = ms(v.at);
+        if (!Number.isFinite(t)) continue;
+        const px = x(t);
+        const title = `<title>${e(evaluationLine(probe, v))}</title>`;
+        parts.push(
+          v.passed
+            ? `<g class="probe-eval probe-eval-passed" data-phase="${e(v.phase)}">${title}<circle cx="${fmt(px)}" cy="${lineY}" r="5.5" fill="#1a7f37" stroke="#fff" stroke-width="1"/></g>`
+            : `<g class="probe-eval probe-eval-failed" data-phase="${e(v.phase)}">${title}<circle cx="${fmt(px)}" cy="${lineY}" r="8" fill="#fff" fill-opacity="0.01"/>` +
+                `<path d="M${fmt(px - 5.5)},${lineY - 5.5}l11,11m0,-11l-11,11" stroke="#cf222e" stroke-width="3" stroke-linecap="round"/></g>`,
+        );
+      }
+      parts.push('</g>');
+    });
+    parts.push('</g>');
+    laneTop += 10 + probes.length * rowHeight + 30;
+  }
+
+  // AccessDenied counts per bucket.
+  const denied = result.signals?.accessDenied;
+  if (denied !== undefined) {
+    if (denied.ok) {
+      const laneHeight = 60;
+      const top = laneTop + 12;
+      const maxCount = Math.max(1, ...denied.buckets.map((b) => b.count));
+      parts.push(
+        `<text x="${left}" y="${laneTop}" class="svg-title">AccessDenied events per ${e(denied.bucketSeconds)}s (${e(denied.total)} in all${denied.truncated ? ', at least' : ''})</text>`,
+        '<g id="denied-lane">',
+        `<line class="axis" x1="${left}" y1="${top + laneHeight}" x2="${left + plotWidth}" y2="${top + laneHeight}"/>`,
+        `<text x="${left - 8}" y="${top + 8}" text-anchor="end" class="tick">${e(maxCount)}</text>`,
+        `<text x="${left - 8}" y="${top + laneHeight + 4}" text-anchor="end" class="tick">0</text>`,
+      );
+      for (const bucket of denied.buckets) {
+        const start = ms(bucket.start);
+        if (!Number.isFinite(start)) continue;
+        const bx = x(start);
+        const bw = Math.max(x(start + denied.bucketSeconds * 1000) - bx - 1, 1);
+        const bh = (bucket.count / maxCount) * laneHeight;
+        parts.push(
+          `<g class="denied-bucket" data-count="${e(bucket.count)}"><title>${e(bucket.count)} AccessDenied from ${e(bucket.start)} (${e(denied.bucketSeconds)}s)</title>` +
+            `<rect class="denied-bar" x="${fmt(bx)}" y="${fmt(top + laneHeight - bh)}" width="${fmt(bw)}" height="${fmt(bh)}" fill="${DENIED_COLOR}"/>` +
+            (bucket.count > 0 && bw >= 12
+              ? `<text x="${fmt(bx + bw / 2)}" y="${fmt(top + laneHeight - bh - 3)}" text-anchor="middle" class="tick">${e(bucket.count)}</text>`
+              : '') +
+            '</g>',
+        );
+      }
+      parts.push('</g>');
+      laneTop = top + laneHeight + 16;
+      tickLabels(laneTop);
+      laneTop += 24;
+    } else {
+      parts.push(
+        `<text x="${left}" y="${laneTop}" class="svg-title">AccessDenied events</text>`,
+        `<text id="denied-lane" x="${left}" y="${laneTop + 18}" class="tick">not counted: ${e(clip(denied.reason, 140))}<title>${e(denied.reason)}</title></text>`,
+      );
+      laneTop += 36;
+    }
+  } else if (probes.length > 0) {
+    tickLabels(laneTop - 14);
+    laneTop += 10;
+  }
+
+  // The stop condition that triggered: a line across every lane.
+  const triggered = result.stopConditions?.triggered;
+  const triggeredAt = ms(triggered?.at);
+  if (triggered !== undefined && Number.isFinite(triggeredAt)) {
+    const sx = x(triggeredAt);
+    const label = `stopped: ${clip(triggered.alarmName, 40)} ${triggered.state}`;
+    const anchorEnd = sx > left + plotWidth - 260;
+    parts.push(
+      `<g id="stop-marker" class="stop-marker"><title>stop condition: ${e(triggered.alarmName)} was ${e(triggered.state)} at ${e(triggered.at)}: ${e(triggered.reason)}</title>` +
+        `<line x1="${fmt(sx)}" y1="${bandTop - 4}" x2="${fmt(sx)}" y2="${laneTop - 20}" stroke="${STOP_COLOR}" stroke-width="2.5" stroke-dasharray="6 3"/>` +
+        `<path d="M${fmt(sx - 6)},${bandTop - 12}h12v8h-12z" fill="${STOP_COLOR}"/>` +
+        `<text x="${fmt(anchorEnd ? sx - 6 : sx + 6)}" y="${bandTop + bandHeight + 14}" text-anchor="${anchorEnd ? 'end' : 'start'}" class="stop-label">${e(label)}</text></g>`,
+    );
+  }
+
+  const height = Math.max(chartTop + chartHeight + 70, laneTop);
+  parts[0] = svgOpen(height);
+  parts.push('</svg>');
   return parts.join('\n');
 }
 
@@ -273,6 +416,120 @@ function renderPrediction(result: ExperimentResult): string {
   return out.join('\n');
 }
 
+const STATUS_CLASS: Readonly<Record<string, string>> = { Passed: 'ok', Failed: 'bad', 'N/A': 'muted' };
+
+const probeStatus = (status: string): string =>
+  `<span class="status ${STATUS_CLASS[status] ?? 'muted'}">${e(status)}</span>`;
+
+function renderProbes(result: ExperimentResult, t0: number): string {
+  const probes = result.probes ?? [];
+  if (probes.length === 0) return '<div id="probes"><p class="muted">no probes were declared</p></div>';
+  const count = (status: string): number => probes.filter((p) => p.status === status).length;
+  const out: string[] = [
+    `<p id="probe-summary-line">${probes.length} probe${probes.length === 1 ? '' : 's'}: ` +
+      `<span class="ok">${count('Passed')} passed</span>, <span class="bad">${count('Failed')} failed</span>, ` +
+      `<span class="muted">${count('N/A')} N/A</span>; probe success ${e(result.probeSuccessPercentage)}%</p>`,
+    table(
+      ['probe', 'type', 'mode', 'status', 'asserts', 'why', 'evaluations'],
+      probes.map((p) => [
+        `<strong>${e(p.name)}</strong>`,
+        e(p.type),
+        e(p.mode),
+        probeStatus(p.status),
+        e(p.description),
+        e(p.statusReason) + (p.stoppedExperiment ? ' <span class="bad">(stopped the experiment)</span>' : ''),
+        `${e(p.evaluationCount)}${p.failedCount > 0 ? ` <span class="bad">(${e(p.failedCount)} failed)</span>` : ' (0 failed)'}`,
+      ]),
+      'probe-table',
+    ),
+  ];
+  for (const p of probes) {
+    out.push(
+      `<div class="probe probe-${e(p.status === 'N/A' ? 'na' : p.status.toLowerCase())}" data-probe="${e(p.name)}">`,
+      `<h3>${e(p.name)} ${probeStatus(p.status)} <span class="muted probe-kind">${e(p.type)} probe, mode ${e(p.mode)}</span></h3>`,
+      `<dl class="probe-detail"><dt>asserts</dt><dd>${e(p.description)}</dd><dt>outcome</dt><dd>${e(p.statusReason)}${
+        p.stoppedExperiment ? ' <span class="bad">(its failure stopped the experiment)</span>' : ''
+      }</dd></dl>`,
+    );
+    if (p.evaluations.length === 0) {
+      out.push('<p class="muted">not evaluated</p>');
+    } else {
+      if (p.evaluations.length < p.evaluationCount)
+        out.push(
+          `<p class="muted">${p.evaluations.length} of ${e(p.evaluationCount)} evaluations kept: the first, the last and every failure</p>`,
+        );
+      out.push(
+        '<table class="probe-evaluations"><thead><tr><th>time</th><th>phase</th><th>result</th><th>attempts</th><th>expected</th><th>actual</th><th>evidence</th><th>error</th></tr></thead><tbody>' +
+          p.evaluations
+            .map((v) => {
+              const t = ms(v.at);
+              const off = Number.isFinite(t) ? `+${((t - t0) / 1000).toFixed(1)}s` : '';
+              return (
+                `<tr class="${v.passed ? 'eval-passed' : 'eval-failed'}">` +
+                `<td><span class="nowrap">${e(off)}</span><br><span class="muted small nowrap">${e(v.at)}</span></td>` +
+                `<td class="nowrap">${e(v.phase)}</td>` +
+                `<td class="nowrap">${v.passed ? '<span class="ok">&#10003; passed</span>' : '<span class="bad">&#10007; failed</span>'}</td>` +
+                `<td>${e(v.attempts)}</td>` +
+                `<td>${e(v.expected)}</td>` +
+                `<td>${v.actual !== undefined ? `<code>${e(v.actual)}</code>` : ''}</td>` +
+                `<td>${e(v.evidence)}</td>` +
+                `<td>${v.error !== undefined ? `<span class="bad">${e(v.error)}</span>` : ''}</td></tr>`
+              );
+            })
+            .join('') +
+          '</tbody></table>',
+      );
+    }
+    out.push('</div>');
+  }
+  return `<div id="probes">${out.join('\n')}</div>`;
+}
+
+function renderStopConditions(result: ExperimentResult): string {
+  const stop = result.stopConditions ?? { alarms: [] };
+  const out: string[] = [];
+  if (stop.alarms.length === 0) out.push('<p class="muted">none: no CloudWatch alarm was watched</p>');
+  else
+    out.push(
+      `<p>CloudWatch alarms watched during the chaos (the experiment stops when one is in ALARM):</p>`,
+      `<ul id="stop-alarms">${stop.alarms.map((a) => `<li><code>${e(a)}</code></li>`).join('')}</ul>`,
+    );
+  if (stop.triggered)
+    out.push(
+      `<p id="stop-triggered" class="error"><strong>stopped by <code>${e(stop.triggered.alarmName)}</code></strong>: ` +
+        `${e(stop.triggered.state)} at ${e(stop.triggered.at)}: ${e(stop.triggered.reason)}</p>`,
+    );
+  else if (stop.alarms.length > 0) out.push('<p class="ok">none of them triggered</p>');
+  return `<div id="stop-conditions">${out.join('\n')}</div>`;
+}
+
+function renderAccessDenied(result: ExperimentResult): string {
+  const denied = result.signals?.accessDenied;
+  if (denied === undefined) return '';
+  if (!denied.ok)
+    return `<h2>AccessDenied</h2><div id="access-denied"><p class="muted">not counted: ${e(denied.reason)}</p></div>`;
+  const actions = Object.entries(denied.byAction).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return [
+    '<h2>AccessDenied</h2>',
+    '<div id="access-denied">',
+    `<p>CloudTrail AccessDenied events of the chaos identity during the chaos window: <strong id="access-denied-total">${e(denied.total)}</strong>${
+      denied.truncated ? ' <span class="bad">(at least: the scan hit its page limit)</span>' : ''
+    }</p>`,
+    '<dl>',
+    `<dt>principal</dt><dd><code>${e(denied.principal)}</code></dd>`,
+    `<dt>window</dt><dd>${e(denied.window.start)} to ${e(denied.window.end)}</dd>`,
+    `<dt>buckets</dt><dd>${e(denied.bucketSeconds)}s each (see the timeline)</dd>`,
+    '</dl>',
+    table(
+      ['action', 'AccessDenied'],
+      actions.map(([action, n]) => [`<code>${e(action)}</code>`, e(n)]),
+      'access-denied-actions',
+    ),
+    denied.note !== undefined ? `<p class="muted">${e(denied.note)}</p>` : '',
+    '</div>',
+  ].join('\n');
+}
+
 const CSS = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:24px 32px;color:#1f2328;background:#fff;max-width:1100px}
 h1{font-size:1.5rem;margin:0 0 8px;display:flex;align-items:center;gap:12px;flex-wrap:wrap}
@@ -300,7 +557,33 @@ svg text{font-family:system-ui,sans-serif}
 .phase-legend span{display:inline-block;margin-right:12px;font-size:.85rem}
 .phase-legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
 .error{background:#ffebe9;border:1px solid #ff8182;padding:8px;border-radius:6px}
+.pill{display:inline-block;border:2px solid currentColor;border-radius:999px;padding:2px 12px;font-size:.95rem;font-weight:600}
+.status{font-weight:600}
+.nowrap{white-space:nowrap}
+.small{font-size:.8em}
+.probe{margin:12px 0 18px}
+.probe h3{margin:8px 0 4px}
+.probe-reason{margin:2px 0 6px}
+tr.eval-failed td{background:#fff5f5}
+#probe-table td,#probe-table th,.probe-evaluations td,.probe-evaluations th,#access-denied-actions td{word-break:normal;overflow-wrap:break-word}
+#probe-table th,.probe-evaluations th{white-space:nowrap}
+.probe-kind{font-weight:400;font-size:.9em}
+.probe-detail{margin:2px 0 6px}
+.probe-label{font-size:12px;fill:#1f2328}
+.muted-svg{fill:#6e7781;font-style:italic}
+.lane-line{stroke:#d0d7de;stroke-width:1}
+.stop-label{font-size:11px;font-weight:600;fill:#bc4c00}
 `;
+
+/** The probe success percentage, as a pill next to the verdict. */
+function probeSuccess(result: ExperimentResult): string {
+  const probes = result.probes ?? [];
+  const pct = result.probeSuccessPercentage ?? 100;
+  if (probes.length === 0) return `<span id="probe-success" class="pill muted">probes: none</span>`;
+  const passed = probes.filter((p) => p.status === 'Passed').length;
+  const color = pct >= 100 ? '#1a7f37' : '#cf222e';
+  return `<span id="probe-success" class="pill" style="color:${color}">probe success ${e(pct)}% (${passed} of ${probes.length} passed)</span>`;
+}
 
 /** Renders the experiment result as one self-contained HTML page (no scripts, no external resources). */
 export function renderHtmlReport(result: ExperimentResult): string {
@@ -314,7 +597,8 @@ export function renderHtmlReport(result: ExperimentResult): string {
 
   body.push(
     `<h1><span>ecs-chaos: <code>${e(result.fault)}</code> on <code>${e(target)}</code></span>` +
-      `<span id="verdict" class="badge verdict-${e(result.verdict)}" style="background:${verdictColor}">${e(result.verdict)}</span></h1>`,
+      `<span id="verdict" class="badge verdict-${e(result.verdict)}" style="background:${verdictColor}">${e(result.verdict)}</span>` +
+      `${probeSuccess(result)}</h1>`,
     `<p id="verdict-reason" class="reason">${e(result.verdictReason)}</p>`,
   );
   if (result.error) {
@@ -340,6 +624,10 @@ export function renderHtmlReport(result: ExperimentResult): string {
       .join('')}</p>`,
     renderTimelineSvg(result),
   );
+
+  body.push('<h2>Probes</h2>', renderProbes(result, t0));
+  body.push('<h2>Stop conditions</h2>', renderStopConditions(result));
+  body.push(renderAccessDenied(result));
 
   body.push(
     '<h2>Effect verification</h2>',

@@ -1,7 +1,8 @@
 /**
  * The JUnit XML report, for CI systems: one `<testsuite>` per experiment, one `<testcase>` per
- * check (preflight, swap, chaos tasks ran, restored, residue clean, no conflict).
+ * check (preflight, swap, chaos tasks ran, restored, residue clean, no conflict) and one per probe.
  */
+import type { ProbeEvaluation } from '../probes/types.js';
 import type { ExperimentResult } from './result.js';
 
 /** Escapes text for XML text and attribute values, dropping characters XML 1.0 cannot carry. */
@@ -29,6 +30,12 @@ export interface JunitCase {
   readonly message?: string;
   /** More detail, in the element's body. */
   readonly detail?: string;
+  /** The failure's `type` attribute. @default the case's name */
+  readonly failureType?: string;
+  /** Appended to the suite's class name: `probes` for the probes. */
+  readonly classSuffix?: string;
+  /** The case's `<system-out>`: e.g. a probe's evaluations. */
+  readonly output?: string;
 }
 
 /** The checks of a result, in order. */
@@ -71,9 +78,48 @@ export function junitCases(result: ExperimentResult): JunitCase[] {
   ];
 }
 
+/** An evaluation in one line, for a failure's body or a probe's output. */
+function evaluationLine(v: ProbeEvaluation): string {
+  return (
+    `${v.at} ${v.phase}: ${v.passed ? 'passed' : 'FAILED'} (${v.attempts} attempt${v.attempts === 1 ? '' : 's'}); ` +
+    `expected ${v.expected}${v.actual !== undefined ? `, actual ${String(v.actual)}` : ''}; ${v.evidence}` +
+    (v.error !== undefined ? `; error: ${v.error}` : '')
+  );
+}
+
+/**
+ * One case per probe, in declaration order, class `<suite class>.probes`: Passed passes, Failed is a
+ * `<failure>` (its reason, and the failing evaluations' evidence), N/A is `<skipped>`.
+ */
+export function probeCases(result: ExperimentResult): JunitCase[] {
+  return (result.probes ?? []).map((probe): JunitCase => {
+    const kept =
+      probe.evaluations.length < probe.evaluationCount
+        ? ` (${probe.evaluations.length} kept: the first, the last and every failure)`
+        : '';
+    const output = [
+      `${probe.type} probe, mode ${probe.mode}: ${probe.description}`,
+      `${probe.status}: ${probe.statusReason}`,
+      `${probe.evaluationCount} evaluation(s), ${probe.failedCount} failed${kept}`,
+      ...probe.evaluations.map(evaluationLine),
+    ].join('\n');
+    const common = { name: probe.name, classSuffix: 'probes', output } as const;
+    if (probe.status === 'Passed') return { ...common, status: 'passed' };
+    if (probe.status === 'N/A') return { ...common, status: 'skipped', message: probe.statusReason };
+    const failing = probe.evaluations.filter((v) => !v.passed).map(evaluationLine);
+    return {
+      ...common,
+      status: 'failed',
+      message: `${probe.statusReason}${probe.stoppedExperiment ? ' (this failure stopped the experiment)' : ''}`,
+      failureType: `${probe.type} probe`,
+      detail: failing.length > 0 ? failing.join('\n') : probe.statusReason,
+    };
+  });
+}
+
 /** Renders the experiment result as a JUnit XML document with one testsuite. */
 export function renderJunitReport(result: ExperimentResult): string {
-  const cases = junitCases(result);
+  const cases = [...junitCases(result), ...probeCases(result)];
   const started = Date.parse(result.startedAt);
   const ended = result.endedAt !== undefined ? Date.parse(result.endedAt) : NaN;
   const seconds = Number.isFinite(started) && Number.isFinite(ended) ? Math.max(0, (ended - started) / 1000) : 0;
@@ -96,21 +142,24 @@ export function renderJunitReport(result: ExperimentResult): string {
     `      <property name="region" value="${x(result.target.region)}"/>`,
     `      <property name="verdict" value="${x(result.verdict)}"/>`,
     `      <property name="verdictReason" value="${x(result.verdictReason)}"/>`,
+    `      <property name="probeSuccessPercentage" value="${x(result.probeSuccessPercentage ?? 100)}"/>`,
+    ...(result.stopConditions?.triggered
+      ? [`      <property name="stoppedBy" value="${x(result.stopConditions.triggered.alarmName)}"/>`]
+      : []),
     '    </properties>',
   ];
   for (const c of cases) {
-    const open = `    <testcase name="${x(c.name)}" classname="${x(classname)}" time="0">`;
-    if (c.status === 'passed') {
-      lines.push(`    <testcase name="${x(c.name)}" classname="${x(classname)}" time="0"/>`);
-    } else if (c.status === 'skipped') {
-      lines.push(open, `      <skipped message="${x(c.message ?? '')}"/>`, '    </testcase>');
-    } else {
-      lines.push(
-        open,
-        `      <failure message="${x(c.message ?? '')}" type="${x(c.name)}">${x(c.detail ?? c.message ?? '')}</failure>`,
-        '    </testcase>',
+    const cls = c.classSuffix !== undefined ? `${classname}.${c.classSuffix}` : classname;
+    const open = `    <testcase name="${x(c.name)}" classname="${x(cls)}" time="0">`;
+    const body: string[] = [];
+    if (c.status === 'skipped') body.push(`      <skipped message="${x(c.message ?? '')}"/>`);
+    if (c.status === 'failed')
+      body.push(
+        `      <failure message="${x(c.message ?? '')}" type="${x(c.failureType ?? c.name)}">${x(c.detail ?? c.message ?? '')}</failure>`,
       );
-    }
+    if (c.output !== undefined) body.push(`      <system-out>${x(c.output)}</system-out>`);
+    if (body.length === 0) lines.push(`    <testcase name="${x(c.name)}" classname="${x(cls)}" time="0"/>`);
+    else lines.push(open, ...body, '    </testcase>');
   }
   if (result.error) {
     lines.push(

@@ -12,21 +12,32 @@ export const ACCOUNT = '123456789012';
 export const roleArn = (name: string): string => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 
 /** A spec for the sandbox from flag-style values (strings, as typed). */
-export function specFor(sandbox: Sandbox, flags: Record<string, string | boolean>): ExperimentSpec {
+export function specFor(
+  sandbox: Sandbox,
+  flags: Record<string, string | boolean | string[]>,
+  file?: string,
+): ExperimentSpec {
   return loadExperimentSpec({
     flags: { region: sandbox.region, endpointUrl: sandbox.endpoint, duration: '1', interval: '1', ...flags },
     env: {},
     fault: 'update-task-role',
+    ...(file ? { file } : {}),
   });
 }
 
 /** Runs the fault through the library with real SDK clients; returns the result and the messages. */
 export async function runFault(
   sandbox: Sandbox,
-  flags: Record<string, string | boolean>,
-  options: { signal?: AbortSignal; pollIntervalMs?: number; ports?: Partial<AwsClientOptions> } = {},
+  flags: Record<string, string | boolean | string[]>,
+  options: {
+    signal?: AbortSignal;
+    pollIntervalMs?: number;
+    ports?: Partial<AwsClientOptions>;
+    /** An experiment file (probes, stop conditions). */
+    file?: string;
+  } = {},
 ): Promise<{ result: ExperimentResult; io: RecordingIoHost }> {
-  const spec = specFor(sandbox, flags);
+  const spec = specFor(sandbox, flags, options.file);
   const ports = createAwsPorts({
     region: sandbox.region,
     endpoint: sandbox.endpoint,
@@ -41,6 +52,8 @@ export async function runFault(
         ecs: ports.ecs,
         sts: ports.sts,
         iam: ports.iam,
+        cloudwatch: ports.cloudwatch,
+        cloudtrail: ports.cloudtrail,
         io,
         clock: SYSTEM_CLOCK,
         version: 'test',

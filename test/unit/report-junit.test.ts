@@ -1,20 +1,49 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { escapeXml, junitCases, renderJunitReport } from '../../src/report/junit.js';
+import { escapeXml, junitCases, probeCases, renderJunitReport } from '../../src/report/junit.js';
 import type { ExperimentResult } from '../../src/report/result.js';
 import { sampleResult } from '../support/result-fixture.js';
 
 const tags = (xml: string): string[] => xml.match(/<[a-zA-Z][^>]*>/g) ?? [];
 
+/** The suite's counts agree with its test cases, and every element opened is closed. */
+function assertConsistent(xml: string): { tests: number; failures: number; errors: number; skipped: number } {
+  const suite = /<testsuite name="[^"]*" id="[^"]*" tests="(\d+)" failures="(\d+)" errors="(\d+)" skipped="(\d+)"/.exec(
+    xml,
+  );
+  assert.ok(suite, 'the testsuite element');
+  const [tests, failures, errors, skipped] = suite.slice(1).map(Number) as [number, number, number, number];
+  assert.equal(xml.match(/<testcase /g)?.length, tests, 'tests = the test cases');
+  assert.equal(xml.match(/<failure /g)?.length ?? 0, failures, 'failures = the <failure> elements');
+  assert.equal(xml.match(/<error /g)?.length ?? 0, errors, 'errors = the <error> elements');
+  assert.equal(xml.match(/<skipped /g)?.length ?? 0, skipped, 'skipped = the <skipped> elements');
+  assert.match(
+    xml,
+    new RegExp(
+      `<testsuites name="ecs-chaos" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}"`,
+    ),
+  );
+  for (const name of ['testsuites', 'testsuite', 'properties', 'testcase', 'failure', 'system-out']) {
+    const opened = (xml.match(new RegExp(`<${name}[ >]`, 'g')) ?? []).length;
+    const selfClosed = (xml.match(new RegExp(`<${name}\\b[^>]*/>`, 'g')) ?? []).length;
+    const closed = (xml.match(new RegExp(`</${name}>`, 'g')) ?? []).length;
+    assert.equal(opened - selfClosed, closed, `every <${name}> is closed`);
+  }
+  return { tests, failures, errors, skipped };
+}
+
+const PROBES = 'ecs-chaos.update-task-role.demo.orders.probes';
+
 describe('renderJunitReport', () => {
-  test('a passing result: one testsuite, six passing testcases', () => {
-    const xml = renderJunitReport(sampleResult());
+  test('a passing result: one testsuite, six passing checks and the passing probe', () => {
+    const xml = renderJunitReport(sampleResult({ probes: 'passing' }));
     assert.ok(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites '));
     assert.equal(xml.match(/<testsuite /g)?.length, 1);
     assert.match(
       xml,
-      /<testsuite name="ecs-chaos update-task-role demo\/orders" id="ecs-chaos-20261121T073550Z-abcdef" tests="6" failures="0" errors="0" skipped="0" time="20.000"/,
+      /<testsuite name="ecs-chaos update-task-role demo\/orders" id="ecs-chaos-20261121T073550Z-abcdef" tests="7" failures="0" errors="0" skipped="0" time="20.000"/,
     );
+    assert.deepEqual(assertConsistent(xml), { tests: 7, failures: 0, errors: 0, skipped: 0 });
     for (const name of ['preflight', 'swap', 'chaos tasks ran', 'restored', 'residue clean', 'no conflict'])
       assert.match(
         xml,
@@ -22,12 +51,87 @@ describe('renderJunitReport', () => {
       );
     assert.ok(!xml.includes('<failure'));
     assert.match(xml, /<property name="verdict" value="Pass"\/>/);
+    assert.match(xml, /<property name="probeSuccessPercentage" value="100"\/>/);
+    // The probe passes, with its evaluations as output.
+    assert.match(
+      xml,
+      new RegExp(
+        `<testcase name="orders-health" classname="${PROBES}" time="0">\\n      <system-out>http probe, mode Edge: GET http://orders.internal:8080/health: status between 200 and 299\\nPassed: both evaluations passed\\n2 evaluation\\(s\\), 0 failed\\n2026-11-21T07:35:51.000Z pre-chaos: passed \\(1 attempt\\); expected status between 200 and 299, actual 200; GET http://orders.internal:8080/health answered 200 OK in 12 ms\\n`,
+      ),
+    );
+  });
+
+  test('probes: Failed is a failure with the failing evidence, N/A is skipped', () => {
+    const xml = renderJunitReport(sampleResult());
+    assert.deepEqual(assertConsistent(xml), { tests: 9, failures: 1, errors: 0, skipped: 1 });
+    assert.match(xml, /<property name="verdict" value="Fail"\/>/);
+    assert.match(xml, /<property name="probeSuccessPercentage" value="33"\/>/);
+    assert.deepEqual(
+      [...xml.matchAll(new RegExp(`<testcase name="([^"]+)" classname="${PROBES}"`, 'g'))].map((m) => m[1]),
+      ['orders-health', 'orders-5xx', 'orders-denied'],
+      'one test case per probe, in order',
+    );
+    const failed = /<testcase name="orders-5xx"[^>]*>([\s\S]*?)<\/testcase>/.exec(xml)![1]!;
+    const failure = /<failure message="([^"]*)" type="([^"]*)">([^<]*)<\/failure>/.exec(failed)!;
+    assert.equal(failure[1], '2 of 5 evaluations failed: the Sum reached 17');
+    assert.equal(failure[2], 'cloudwatch probe');
+    assert.deepEqual(failure[3]!.split('\n'), [
+      '2026-11-21T07:35:59.000Z chaos: FAILED (1 attempt); expected Sum &lt;= 5, actual 11; Sum of HTTPCode_Target_5XX_Count over the last 60s = 11 (3 datapoints)',
+      '2026-11-21T07:36:02.000Z chaos: FAILED (1 attempt); expected Sum &lt;= 5, actual 17; Sum of HTTPCode_Target_5XX_Count over the last 60s = 17 (4 datapoints); error: GetMetricStatistics was throttled once, retried',
+    ]);
+    assert.match(
+      failed,
+      /<system-out>[^<]*5 evaluation\(s\), 2 failed \(3 kept: the first, the last and every failure\)/,
+    );
+    assert.match(
+      xml,
+      /<testcase name="orders-denied"[^>]*>\n\s*<skipped message="never evaluated: the chaos window ended before its initial delay of 30s"\/>/,
+    );
+    // The checks are still there, and pass.
+    for (const name of ['preflight', 'swap', 'chaos tasks ran', 'restored', 'residue clean', 'no conflict'])
+      assert.match(
+        xml,
+        new RegExp(`<testcase name="${name}" classname="ecs-chaos.update-task-role.demo.orders" time="0"/>`),
+      );
+  });
+
+  test('probeCases: one per probe; a failure that stopped the experiment says so', () => {
+    const base = sampleResult();
+    const result: ExperimentResult = {
+      ...base,
+      probes: base.probes.map((p) => (p.status === 'Failed' ? { ...p, stoppedExperiment: true } : p)),
+    };
+    const cases = probeCases(result);
+    assert.deepEqual(
+      cases.map((c) => [c.name, c.status, c.classSuffix]),
+      [
+        ['orders-health', 'passed', 'probes'],
+        ['orders-5xx', 'failed', 'probes'],
+        ['orders-denied', 'skipped', 'probes'],
+      ],
+    );
+    assert.equal(
+      cases[1]!.message,
+      '2 of 5 evaluations failed: the Sum reached 17 (this failure stopped the experiment)',
+    );
+    assert.deepEqual(probeCases(sampleResult({ probes: 'none' })), []);
+    assertConsistent(renderJunitReport(sampleResult({ probes: 'none' })));
+  });
+
+  test('a run stopped by a stop condition names the alarm', () => {
+    const xml = renderJunitReport(sampleResult({ stopped: true }));
+    assert.match(xml, /<property name="verdict" value="Stopped"\/>/);
+    assert.match(xml, /<property name="stoppedBy" value="orders-5xx-alarm"\/>/);
+    assertConsistent(xml);
+    assert.ok(!renderJunitReport(sampleResult()).includes('stoppedBy'));
   });
 
   test('residue, an error and a conflict are failures with messages', () => {
     const result = sampleResult({ residue: true, conflict: true });
     const xml = renderJunitReport(result);
-    assert.match(xml, /tests="7" failures="3" errors="1" skipped="0"/);
+    // 6 checks, 3 probes and the run's error.
+    assert.match(xml, /tests="10" failures="4" errors="1" skipped="1"/);
+    assertConsistent(xml);
     assert.match(
       xml,
       /<testcase name="restored"[^>]*>\s*<failure message="the service was not restored: the chaos revision [^"]*is still ACTIVE" type="restored">/,
@@ -44,9 +148,14 @@ describe('renderJunitReport', () => {
   });
 
   test('escapes everything from AWS or the user', () => {
-    const xml = renderJunitReport(sampleResult({ evil: true, residue: true, conflict: true }));
+    const xml = renderJunitReport(sampleResult({ evil: true, residue: true, conflict: true, stopped: true }));
     assert.ok(!/<script|<img/i.test(xml));
-    assert.ok(xml.includes('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;'));
+    const escaped = '&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;';
+    assert.ok(xml.includes(escaped));
+    assert.ok(xml.includes(`<testcase name="orders-5xx${escaped}"`), 'a probe name');
+    assert.ok(xml.includes(`(4 datapoints)${escaped}`), "a failing evaluation's evidence");
+    assert.ok(xml.includes(`<property name="stoppedBy" value="orders-5xx-alarm${escaped}"/>`), 'the alarm name');
+    assertConsistent(xml);
     for (const tag of tags(xml)) {
       const stripped = tag.replace(/="[^"]*"/g, '');
       assert.ok(!/\son[a-z]+\s*=/i.test(stripped), tag);

@@ -15,7 +15,7 @@ import { VERSION } from '../../version.js';
 import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { exitCodeOf } from '../exit-status.js';
-import { renderPlan, renderResult, streamIoHost, type LogFormat } from '../render.js';
+import { progressOptions, renderPlan, renderResult, streamIoHost } from '../render.js';
 
 /** What the experiment commands read from the command line and the process. */
 export interface ExperimentCommandInput {
@@ -27,10 +27,6 @@ export interface ExperimentCommandInput {
   readonly stderr: NodeJS.WritableStream;
   /** How often tasks are polled, in milliseconds. */
   readonly pollIntervalMs?: number;
-}
-
-function logFormat(input: ExperimentCommandInput): LogFormat {
-  return input.flags.logFormat === 'json' ? 'json' : 'text';
 }
 
 /** The action catalog of the services a prediction needs, loaded (with iam-data) only then. */
@@ -60,7 +56,8 @@ function prepare(input: ExperimentCommandInput): {
     file: input.flags.file as string | undefined,
     fault: input.fault,
   });
-  const io = streamIoHost(input.stderr, logFormat(input));
+  // --log-format (auto: text on a terminal, JSON lines otherwise) and --quiet.
+  const io = streamIoHost(input.stderr, progressOptions(input.flags));
   return { spec, io, ports: portsFor(spec, input.env, io) };
 }
 
@@ -81,6 +78,7 @@ export async function planCommand(input: ExperimentCommandInput): Promise<ExitCo
     else input.stdout.write(renderPlan(plan));
     return EXIT.ok;
   } finally {
+    io.close();
     ports.destroy();
   }
 }
@@ -98,6 +96,8 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
           iam: ports.iam,
           sts: ports.sts,
           cloudtrail: ports.cloudtrail,
+          cloudwatch: ports.cloudwatch,
+          env: input.env,
           io,
           clock: SYSTEM_CLOCK,
           catalog: loadCatalog,
@@ -107,6 +107,8 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
         signal,
       );
     } catch (error) {
+      // The status line goes before the last words.
+      io.close();
       // Nothing was changed: the run ended in preflight.
       if ((error as Error).name === 'AbortError' || signal.aborted) {
         input.stderr.write('ecs-chaos: aborted before any change; nothing to restore\n');
@@ -144,6 +146,7 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
     }
     return exitCodeOf(result);
   } finally {
+    io.close();
     ports.destroy();
   }
 }

@@ -1,0 +1,599 @@
+/**
+ * Parses the `probes:` and `stopConditions:` of an experiment file, and the probe flags, into
+ * frozen specs. Every error names the key path (`probes[1].http.url`), the value, the file line and
+ * the fix, before any AWS call.
+ */
+import { parseDuration } from '../config/duration.js';
+import { deepFreeze, editDistance } from '../config/shared.js';
+import { InvalidInputError } from '../errors.js';
+import { describeComparator, describeWindow } from './comparator.js';
+import {
+  ALARM_STATES,
+  CLOUDWATCH_STATISTICS,
+  NUMBER_CRITERIA,
+  PROBE_MODES,
+  PROBE_TYPES,
+  TEXT_CRITERIA,
+  type AlarmState,
+  type CloudWatchStatistic,
+  type Comparator,
+  type ProbeMode,
+  type ProbeSpec,
+  type ProbeType,
+  type ProbeWindow,
+  type RunProperties,
+  type StopCondition,
+} from './types.js';
+
+/** Where a value came from: a file line for a key path, or a flag. */
+export interface ProbeSources {
+  /** `probes:` of the experiment file, as plain data. */
+  readonly probes?: unknown;
+  /** `stopConditions:` of the experiment file, as plain data. */
+  readonly stopConditions?: unknown;
+  /** The source of a key path, e.g. `experiment.yaml line 12`; undefined when unknown. */
+  readonly sourceOf?: (path: string) => string | undefined;
+  /** `--http-probe` URLs. */
+  readonly httpProbeFlags?: readonly string[];
+  /** `--stop-alarm` names. */
+  readonly stopAlarmFlags?: readonly string[];
+  /** STOP_ALARMS, comma-separated. */
+  readonly stopAlarmsEnv?: string;
+}
+
+/** The defaults of run properties, as Litmus has them where it has them. */
+export const DEFAULT_RUN_PROPERTIES: RunProperties = Object.freeze({
+  timeoutSeconds: 10,
+  intervalSeconds: 2,
+  pollingIntervalSeconds: 2,
+  attempts: 1,
+  initialDelaySeconds: 0,
+  stopOnFailure: false,
+});
+
+/** The run properties of a probe made by `--http-probe`: a few attempts, as a restore takes a moment to show. */
+const FLAG_RUN_PROPERTIES: RunProperties = Object.freeze({ ...DEFAULT_RUN_PROPERTIES, attempts: 5 });
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const ALARM_NAME_MAX = 255;
+
+type Reader = ReturnType<typeof reader>;
+
+/** Helpers bound to one source, raising errors that name the path, the value, the line and the fix. */
+function reader(sourceOf: ProbeSources['sourceOf'], fallbackSource: string) {
+  const fail = (path: string, value: unknown, problem: string, fix: string): never => {
+    throw new InvalidInputError(path, value, problem, fix, { source: sourceOf?.(path) ?? fallbackSource });
+  };
+  const mapping = (path: string, value: unknown, fix: string): Record<string, unknown> => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      fail(path, value, 'must be a mapping of keys to values', fix);
+    return value as Record<string, unknown>;
+  };
+  const onlyKeys = (path: string, value: Record<string, unknown>, known: readonly string[]): void => {
+    for (const key of Object.keys(value)) {
+      if (!known.includes(key)) {
+        const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+        fail(
+          `${path}.${key}`,
+          value[key],
+          `is not a key of ${path}${near ? `; did you mean '${near}'?` : ''}`,
+          near ? `rename it to ${near}` : `use one of ${known.join(', ')}`,
+        );
+      }
+    }
+  };
+  const text = (path: string, value: unknown, fix: string): string => {
+    if (typeof value !== 'string' || value.trim() === '')
+      fail(path, value, value === undefined ? 'is required' : 'must be non-empty text', fix);
+    return (value as string).trim();
+  };
+  const optionalText = (path: string, value: unknown, fix: string): string | undefined =>
+    value === undefined || value === null ? undefined : text(path, value, fix);
+  const choice = <T extends string>(path: string, value: unknown, choices: readonly T[]): T => {
+    if (typeof value !== 'string' || !choices.includes(value as T)) {
+      const near = typeof value === 'string' ? choices.find((c) => c.toLowerCase() === value.toLowerCase()) : undefined;
+      fail(
+        path,
+        value,
+        value === undefined ? 'is required' : `is not one of ${choices.join(', ')}`,
+        near ? `write ${near} (the case matters)` : `use one of ${choices.join(', ')}`,
+      );
+    }
+    return value as T;
+  };
+  const seconds = (path: string, value: unknown, minSeconds: number): number => {
+    const parsed = parseDuration(value as string | number, { minSeconds });
+    if (!parsed.ok) fail(path, value, parsed.reason, 'write whole seconds (5) or a duration such as 5s, 2m');
+    return (parsed as { seconds: number }).seconds;
+  };
+  const boolean = (path: string, value: unknown): boolean => {
+    if (typeof value !== 'boolean') fail(path, value, 'must be true or false', 'write true or false');
+    return value as boolean;
+  };
+  const url = (path: string, value: unknown): string => {
+    const raw = text(path, value, 'write an http:// or https:// URL');
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+      fail(
+        path,
+        value,
+        'is not an http:// or https:// URL',
+        'write a full URL such as http://orders.internal:8080/health',
+      );
+    return raw;
+  };
+  const stringMap = (path: string, value: unknown): Record<string, string> => {
+    if (value === undefined || value === null) return {};
+    const m = mapping(path, value, `write ${path.split('.').pop()}: {NAME: value}`);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m)) {
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+        fail(`${path}.${k}`, v, 'must be text', `write ${k}: "value"`);
+      out[k] = String(v);
+    }
+    return out;
+  };
+  return { fail, mapping, onlyKeys, text, optionalText, choice, seconds, boolean, url, stringMap };
+}
+
+/**
+ * A comparator from its shorthand or full form:
+ * - a number: `200` (== 200);
+ * - text: `">= 1"`, `"between 200 299"`, `"oneOf 200 204"`, `"contains ok"`, `"matches ^ok"`;
+ * - a mapping: `{criteria: '>=', value: 1}` (`type: number|text` when `oneOf` is ambiguous).
+ */
+export function parseComparator(r: Reader, path: string, value: unknown, want: 'number' | 'text' | 'any'): Comparator {
+  const example =
+    want === 'text'
+      ? 'write e.g. "contains ok", or {criteria: matches, value: "^2"}'
+      : 'write e.g. ">= 1", "== 200", "between 200 299", or {criteria: ">=", value: 1}';
+  let criteria: string;
+  let operand: unknown;
+  let type: 'number' | 'text' | undefined;
+  if (typeof value === 'number') {
+    criteria = want === 'text' ? 'equal' : '==';
+    operand = want === 'text' ? String(value) : value;
+  } else if (typeof value === 'string') {
+    const match =
+      /^\s*(==|!=|>=|<=|>|<|between|oneOf|equal|notEqual|contains|notContains|matches|notMatches)\s+(.+?)\s*$/.exec(
+        value,
+      );
+    if (!match) return r.fail(path, value, 'is not a comparison', example);
+    criteria = match[1]!;
+    const rest = match[2]!;
+    operand = criteria === 'between' || criteria === 'oneOf' ? rest.split(/[\s,]+/) : rest;
+  } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const m = value as Record<string, unknown>;
+    r.onlyKeys(path, m, ['criteria', 'value', 'type']);
+    criteria = r.text(`${path}.criteria`, m.criteria, example);
+    operand = m.value;
+    if (m.type !== undefined) type = r.choice(`${path}.type`, m.type, ['number', 'text'] as const);
+    if (operand === undefined) r.fail(`${path}.value`, operand, 'is required', example);
+  } else {
+    return r.fail(path, value, value === undefined ? 'is required' : 'is not a comparison', example);
+  }
+  const isNumberCriteria = (NUMBER_CRITERIA as readonly string[]).includes(criteria);
+  const isTextCriteria = (TEXT_CRITERIA as readonly string[]).includes(criteria);
+  if (!isNumberCriteria && !isTextCriteria)
+    r.fail(path, criteria, `is not a criteria`, `use one of ${[...NUMBER_CRITERIA, ...TEXT_CRITERIA].join(', ')}`);
+  if (criteria === 'oneOf') type ??= want === 'text' ? 'text' : 'number';
+  else type ??= isNumberCriteria ? 'number' : 'text';
+  if (want !== 'any' && type !== want)
+    r.fail(
+      path,
+      value,
+      `compares ${type === 'number' ? 'numbers' : 'text'}, but this value is ${want === 'number' ? 'a number' : 'text'}`,
+      want === 'number' ? `use one of ${NUMBER_CRITERIA.join(', ')}` : `use one of ${TEXT_CRITERIA.join(', ')}`,
+    );
+  if (type === 'number') {
+    if (isTextCriteria && criteria !== 'oneOf')
+      r.fail(path, value, `'${criteria}' compares text`, `use one of ${NUMBER_CRITERIA.join(', ')}`);
+    const toNumber = (v: unknown): number => {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+      if (!Number.isFinite(n)) r.fail(path, value, `${JSON.stringify(v)} is not a number`, example);
+      return n;
+    };
+    const list = Array.isArray(operand) ? operand.map(toNumber) : undefined;
+    if (criteria === 'between') {
+      if (!list || list.length !== 2 || list[0]! > list[1]!)
+        r.fail(path, value, 'between takes two numbers, the lower first', 'write e.g. "between 200 299"');
+      return { type, criteria: 'between', value: list! };
+    }
+    if (criteria === 'oneOf') {
+      if (!list || list.length === 0) r.fail(path, value, 'oneOf takes a list', 'write e.g. "oneOf 200 204"');
+      return { type, criteria: 'oneOf', value: list! };
+    }
+    if (Array.isArray(operand)) r.fail(path, value, `'${criteria}' takes one number`, example);
+    return {
+      type,
+      criteria: criteria as Exclude<(typeof NUMBER_CRITERIA)[number], 'between' | 'oneOf'>,
+      value: toNumber(operand),
+    };
+  }
+  if (isNumberCriteria && criteria !== 'oneOf')
+    r.fail(path, value, `'${criteria}' compares numbers`, `use one of ${TEXT_CRITERIA.join(', ')}`);
+  if (criteria === 'oneOf') {
+    const list = Array.isArray(operand) ? operand.map(String) : undefined;
+    if (!list || list.length === 0)
+      r.fail(path, value, 'oneOf takes a list', 'write e.g. {criteria: oneOf, value: [OK, ALARM]}');
+    return { type: 'text', criteria: 'oneOf', value: list! };
+  }
+  if (typeof operand !== 'string' && typeof operand !== 'number')
+    r.fail(path, value, `'${criteria}' takes one text`, example);
+  const textValue = String(operand);
+  if (criteria === 'matches' || criteria === 'notMatches') {
+    try {
+      new RegExp(textValue);
+    } catch (error) {
+      r.fail(path, textValue, `is not a valid regular expression (${(error as Error).message})`, 'fix the pattern');
+    }
+  }
+  return { type: 'text', criteria: criteria as (typeof TEXT_CRITERIA)[number], value: textValue };
+}
+
+function parseWindow(r: Reader, path: string, value: unknown): ProbeWindow {
+  if (value === undefined || value === null) return { kind: 'chaos' };
+  if (value === 'chaos' || value === 'experiment') return { kind: value };
+  const text = typeof value === 'string' ? value.replace(/^last\s+/, '') : value;
+  const parsed = parseDuration(text as string | number, { minSeconds: 1 });
+  if (!parsed.ok)
+    r.fail(
+      path,
+      value,
+      `is not a window (${parsed.reason})`,
+      'write chaos, experiment, or a duration such as "last 5m"',
+    );
+  return { kind: 'last', seconds: (parsed as { seconds: number }).seconds };
+}
+
+function parseRunProperties(r: Reader, path: string, value: unknown, defaults: RunProperties): RunProperties {
+  if (value === undefined || value === null) return defaults;
+  const m = r.mapping(path, value, 'write runProperties: {timeout: 5s, interval: 2s, attempts: 3}');
+  r.onlyKeys(path, m, ['timeout', 'interval', 'pollingInterval', 'attempts', 'initialDelay', 'stopOnFailure']);
+  const intervalSeconds =
+    m.interval === undefined ? defaults.intervalSeconds : r.seconds(`${path}.interval`, m.interval, 0);
+  let attempts = defaults.attempts;
+  if (m.attempts !== undefined) {
+    if (typeof m.attempts !== 'number' || !Number.isInteger(m.attempts) || m.attempts < 1 || m.attempts > 100)
+      r.fail(`${path}.attempts`, m.attempts, 'must be a whole number from 1 to 100', 'write e.g. attempts: 3');
+    attempts = m.attempts as number;
+  }
+  return Object.freeze({
+    timeoutSeconds: m.timeout === undefined ? defaults.timeoutSeconds : r.seconds(`${path}.timeout`, m.timeout, 1),
+    intervalSeconds,
+    pollingIntervalSeconds:
+      m.pollingInterval === undefined
+        ? m.interval === undefined
+          ? defaults.pollingIntervalSeconds
+          : Math.max(1, intervalSeconds)
+        : r.seconds(`${path}.pollingInterval`, m.pollingInterval, 1),
+    attempts,
+    initialDelaySeconds:
+      m.initialDelay === undefined
+        ? defaults.initialDelaySeconds
+        : r.seconds(`${path}.initialDelay`, m.initialDelay, 0),
+    stopOnFailure:
+      m.stopOnFailure === undefined ? defaults.stopOnFailure : r.boolean(`${path}.stopOnFailure`, m.stopOnFailure),
+  });
+}
+
+const TYPE_KEYS: Record<ProbeType, readonly string[]> = {
+  http: ['url', 'method', 'headers', 'body', 'status', 'responseBody'],
+  cmd: ['command', 'shell', 'env', 'exitCode', 'stdout'],
+  prometheus: ['endpoint', 'query', 'comparator'],
+  cloudwatch: ['alarm', 'metric'],
+  cloudtrail: ['eventName', 'eventSource', 'errorCode', 'principal', 'window', 'comparator'],
+  ecs: ['cluster', 'service', 'rolloutState', 'steady', 'runningCount', 'revision'],
+};
+
+function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
+  const m = r.mapping(path, value, 'write a probe as {name: NAME, type: http, mode: Edge, http: {url: URL}}');
+  const name = r.text(`${path}.name`, m.name, 'give the probe a name such as orders-health');
+  if (!NAME.test(name))
+    r.fail(
+      `${path}.name`,
+      m.name,
+      'must be 1 to 64 letters, digits, . _ or -, starting with a letter or digit',
+      'write e.g. orders-health',
+    );
+  const type = r.choice(`${path}.type`, m.type, PROBE_TYPES);
+  r.onlyKeys(path, m, ['name', 'type', 'mode', 'runProperties', type]);
+  const mode = r.choice<ProbeMode>(`${path}.mode`, m.mode, PROBE_MODES);
+  const runProperties = parseRunProperties(r, `${path}.runProperties`, m.runProperties, DEFAULT_RUN_PROPERTIES);
+  const at = `${path}.${type}`;
+  const inputs = r.mapping(at, m[type], `write the ${type} probe's inputs under ${type}:, e.g. ${exampleInputs(type)}`);
+  r.onlyKeys(at, inputs, TYPE_KEYS[type]);
+  const base = { name, mode, runProperties };
+  switch (type) {
+    case 'http': {
+      const method =
+        inputs.method === undefined
+          ? 'GET'
+          : r.choice(`${at}.method`, inputs.method, ['GET', 'POST', 'PUT', 'HEAD'] as const);
+      return {
+        ...base,
+        type,
+        url: r.url(`${at}.url`, inputs.url),
+        method,
+        headers: r.stringMap(`${at}.headers`, inputs.headers),
+        body: r.optionalText(`${at}.body`, inputs.body, 'write the request body as text'),
+        status:
+          inputs.status === undefined
+            ? { type: 'number', criteria: 'between', value: [200, 299] }
+            : (parseComparator(r, `${at}.status`, inputs.status, 'number') as Comparator & { type: 'number' }),
+        responseBody:
+          inputs.responseBody === undefined
+            ? undefined
+            : (parseComparator(r, `${at}.responseBody`, inputs.responseBody, 'text') as Comparator & { type: 'text' }),
+      };
+    }
+    case 'cmd': {
+      const shell = inputs.shell === undefined ? false : r.boolean(`${at}.shell`, inputs.shell);
+      let command: string[];
+      if (typeof inputs.command === 'string') {
+        if (!shell)
+          r.fail(
+            `${at}.command`,
+            inputs.command,
+            'is one string, which would need a shell to split',
+            'write the argv as a list, e.g. command: [curl, -fsS, http://orders/health], or set shell: true to run it with sh -c',
+          );
+        command = [r.text(`${at}.command`, inputs.command, 'write the command')];
+      } else if (Array.isArray(inputs.command) && inputs.command.length > 0) {
+        command = inputs.command.map((arg, i) => {
+          if (typeof arg !== 'string' && typeof arg !== 'number')
+            r.fail(`${at}.command[${i}]`, arg, 'must be text', 'quote the argument');
+          return String(arg);
+        });
+      } else {
+        return r.fail(
+          `${at}.command`,
+          inputs.command,
+          inputs.command === undefined ? 'is required' : 'must be a non-empty list of arguments',
+          'write e.g. command: [curl, -fsS, http://orders/health]',
+        );
+      }
+      return {
+        ...base,
+        type,
+        command,
+        shell,
+        env: r.stringMap(`${at}.env`, inputs.env),
+        exitCode:
+          inputs.exitCode === undefined
+            ? { type: 'number', criteria: '==', value: 0 }
+            : (parseComparator(r, `${at}.exitCode`, inputs.exitCode, 'number') as Comparator & { type: 'number' }),
+        stdout: inputs.stdout === undefined ? undefined : parseComparator(r, `${at}.stdout`, inputs.stdout, 'any'),
+      };
+    }
+    case 'prometheus':
+      return {
+        ...base,
+        type,
+        endpoint: r.url(`${at}.endpoint`, inputs.endpoint),
+        query: r.text(
+          `${at}.query`,
+          inputs.query,
+          'write a PromQL query such as sum(rate(http_requests_total{code=~"5.."}[1m]))',
+        ),
+        comparator: parseComparator(r, `${at}.comparator`, inputs.comparator, 'number') as Comparator & {
+          type: 'number';
+        },
+      };
+    case 'cloudwatch': {
+      if ((inputs.alarm === undefined) === (inputs.metric === undefined))
+        r.fail(
+          at,
+          inputs,
+          'needs exactly one of alarm and metric',
+          'write alarm: {name: NAME, state: OK} or metric: {namespace: ..., metricName: ..., statistic: Sum, comparator: "> 0"}',
+        );
+      if (inputs.alarm !== undefined) {
+        const a = r.mapping(`${at}.alarm`, inputs.alarm, 'write alarm: {name: NAME, state: OK}');
+        r.onlyKeys(`${at}.alarm`, a, ['name', 'state']);
+        const alarmName = r.text(`${at}.alarm.name`, a.name, 'write the alarm name');
+        const rawStates = a.state === undefined ? ['OK'] : Array.isArray(a.state) ? a.state : [a.state];
+        const states = rawStates.map((s, i) =>
+          r.choice<AlarmState>(`${at}.alarm.state${Array.isArray(a.state) ? `[${i}]` : ''}`, s, ALARM_STATES),
+        );
+        return { ...base, type, alarm: { name: alarmName, states }, metric: undefined };
+      }
+      const mm = r.mapping(
+        `${at}.metric`,
+        inputs.metric,
+        'write metric: {namespace: ..., metricName: ..., statistic: Sum, comparator: "> 0"}',
+      );
+      r.onlyKeys(`${at}.metric`, mm, ['namespace', 'metricName', 'dimensions', 'statistic', 'window', 'comparator']);
+      const dims = r.stringMap(`${at}.metric.dimensions`, mm.dimensions);
+      return {
+        ...base,
+        type,
+        alarm: undefined,
+        metric: {
+          namespace: r.text(`${at}.metric.namespace`, mm.namespace, 'write e.g. namespace: AWS/ApplicationELB'),
+          metricName: r.text(
+            `${at}.metric.metricName`,
+            mm.metricName,
+            'write e.g. metricName: HTTPCode_Target_5XX_Count',
+          ),
+          dimensions: Object.entries(dims).map(([n, v]) => ({ name: n, value: v })),
+          statistic:
+            mm.statistic === undefined
+              ? 'Sum'
+              : r.choice<CloudWatchStatistic>(`${at}.metric.statistic`, mm.statistic, CLOUDWATCH_STATISTICS),
+          window: parseWindow(r, `${at}.metric.window`, mm.window),
+          comparator: parseComparator(r, `${at}.metric.comparator`, mm.comparator, 'number') as Comparator & {
+            type: 'number';
+          },
+        },
+      };
+    }
+    case 'cloudtrail':
+      return {
+        ...base,
+        type,
+        eventName: r.optionalText(`${at}.eventName`, inputs.eventName, 'write e.g. eventName: PutObject'),
+        eventSource: r.optionalText(
+          `${at}.eventSource`,
+          inputs.eventSource,
+          'write e.g. eventSource: s3.amazonaws.com',
+        ),
+        errorCode: r.optionalText(`${at}.errorCode`, inputs.errorCode, 'write e.g. errorCode: AccessDenied'),
+        principal: r.optionalText(`${at}.principal`, inputs.principal, 'write a role ARN or name, or ${CHAOS_ROLE}'),
+        window: parseWindow(r, `${at}.window`, inputs.window),
+        comparator: parseComparator(r, `${at}.comparator`, inputs.comparator, 'number') as Comparator & {
+          type: 'number';
+        },
+      };
+    case 'ecs': {
+      const spec = {
+        ...base,
+        type,
+        cluster: r.optionalText(`${at}.cluster`, inputs.cluster, 'write the cluster name'),
+        service: r.optionalText(`${at}.service`, inputs.service, 'write the service name'),
+        rolloutState:
+          inputs.rolloutState === undefined
+            ? undefined
+            : r.choice(`${at}.rolloutState`, inputs.rolloutState, ['COMPLETED', 'IN_PROGRESS', 'FAILED'] as const),
+        steady: inputs.steady === undefined ? undefined : r.boolean(`${at}.steady`, inputs.steady),
+        runningCount:
+          inputs.runningCount === undefined
+            ? undefined
+            : (parseComparator(r, `${at}.runningCount`, inputs.runningCount, 'number') as Comparator & {
+                type: 'number';
+              }),
+        revision:
+          inputs.revision === undefined
+            ? undefined
+            : r.choice(`${at}.revision`, inputs.revision, ['original', 'chaos'] as const),
+      };
+      if (!spec.rolloutState && spec.steady === undefined && !spec.runningCount && !spec.revision)
+        r.fail(at, inputs, 'checks nothing', 'give at least one of rolloutState, steady, runningCount, revision');
+      return spec;
+    }
+  }
+}
+
+function exampleInputs(type: ProbeType): string {
+  return {
+    http: '{url: http://orders/health}',
+    cmd: '{command: [curl, -fsS, http://orders/health]}',
+    prometheus: '{endpoint: http://prometheus:9090, query: "sum(up)", comparator: ">= 1"}',
+    cloudwatch: '{alarm: {name: orders-5xx, state: OK}}',
+    cloudtrail: '{errorCode: AccessDenied, principal: "${CHAOS_ROLE}", comparator: ">= 1"}',
+    ecs: '{steady: true}',
+  }[type];
+}
+
+/** The probes of an experiment: the file's, then one per `--http-probe`. Names are unique. */
+export function parseProbes(sources: ProbeSources, fileSource = 'the experiment file'): ProbeSpec[] {
+  const r = reader(sources.sourceOf, fileSource);
+  const probes: ProbeSpec[] = [];
+  if (sources.probes !== undefined && sources.probes !== null) {
+    if (!Array.isArray(sources.probes))
+      r.fail(
+        'probes',
+        sources.probes,
+        'must be a list of probes',
+        'write probes: [{name: ..., type: ..., mode: ...}, ...]',
+      );
+    (sources.probes as unknown[]).forEach((p, i) => probes.push(parseProbe(r, `probes[${i}]`, p)));
+  }
+  (sources.httpProbeFlags ?? []).forEach((url, i) => {
+    const flag = reader(() => 'flag --http-probe', 'flag --http-probe');
+    probes.push({
+      name: `http-probe-${i + 1}`,
+      type: 'http',
+      mode: 'Edge',
+      runProperties: FLAG_RUN_PROPERTIES,
+      url: flag.url('--http-probe', url),
+      method: 'GET',
+      headers: {},
+      body: undefined,
+      status: { type: 'number', criteria: 'between', value: [200, 299] },
+      responseBody: undefined,
+    });
+  });
+  const seen = new Map<string, number>();
+  probes.forEach((p, i) => {
+    const before = seen.get(p.name);
+    if (before !== undefined)
+      r.fail(`probes[${i}].name`, p.name, `is also the name of probes[${before}]`, 'give every probe its own name');
+    seen.set(p.name, i);
+  });
+  return deepFreeze(probes);
+}
+
+/** The stop conditions: the file's alarms, `--stop-alarm` and STOP_ALARMS, without duplicates. */
+export function parseStopConditions(sources: ProbeSources, fileSource = 'the experiment file'): StopCondition[] {
+  const r = reader(sources.sourceOf, fileSource);
+  const names: string[] = [];
+  const add = (path: string, value: unknown, source?: string): void => {
+    const rr = source ? reader(() => source, source) : r;
+    const name = rr.text(path, value, 'write the name of a CloudWatch alarm');
+    if (name.length > ALARM_NAME_MAX)
+      rr.fail(
+        path,
+        value,
+        `is longer than ${ALARM_NAME_MAX} characters, the limit of an alarm name`,
+        'write the alarm name',
+      );
+    if (!names.includes(name)) names.push(name);
+  };
+  const file = sources.stopConditions;
+  if (file !== undefined && file !== null) {
+    if (!Array.isArray(file))
+      r.fail('stopConditions', file, 'must be a list', 'write stopConditions: [{alarm: orders-5xx}]');
+    (file as unknown[]).forEach((c, i) => {
+      const path = `stopConditions[${i}]`;
+      if (typeof c === 'string') return add(path, c);
+      const m = r.mapping(path, c, 'write {alarm: ALARM_NAME}');
+      r.onlyKeys(path, m, ['alarm']);
+      add(`${path}.alarm`, m.alarm);
+    });
+  }
+  for (const name of sources.stopAlarmFlags ?? []) add('--stop-alarm', name, 'flag --stop-alarm');
+  if (sources.stopAlarmsEnv !== undefined && sources.stopAlarmsEnv.trim() !== '') {
+    for (const name of sources.stopAlarmsEnv.split(',')) add('STOP_ALARMS', name, 'env STOP_ALARMS');
+  }
+  return deepFreeze(names.map((alarmName) => ({ alarmName })));
+}
+
+/** What a probe asserts, in one line. */
+export function describeProbe(probe: ProbeSpec): string {
+  switch (probe.type) {
+    case 'http':
+      return `${probe.method} ${probe.url}: status ${describeComparator(probe.status)}${probe.responseBody ? `, body ${describeComparator(probe.responseBody)}` : ''}`;
+    case 'cmd':
+      return `${probe.shell ? 'sh -c ' : ''}${probe.command.join(' ')}: exit code ${describeComparator(probe.exitCode)}${probe.stdout ? `, stdout ${describeComparator(probe.stdout)}` : ''}`;
+    case 'prometheus':
+      return `${probe.query} ${describeComparator(probe.comparator)} (${probe.endpoint})`;
+    case 'cloudwatch':
+      return probe.alarm
+        ? `alarm ${probe.alarm.name} is ${probe.alarm.states.join(' or ')}`
+        : `${probe.metric!.statistic} of ${probe.metric!.namespace} ${probe.metric!.metricName} over ${describeWindow(probe.metric!.window)} ${describeComparator(probe.metric!.comparator)}`;
+    case 'cloudtrail': {
+      const filters = [
+        probe.eventName && `eventName ${probe.eventName}`,
+        probe.eventSource && `eventSource ${probe.eventSource}`,
+        probe.errorCode && `errorCode ${probe.errorCode}`,
+        probe.principal && `by ${probe.principal}`,
+      ].filter(Boolean);
+      return `CloudTrail events${filters.length > 0 ? ` (${filters.join(', ')})` : ''} in ${describeWindow(probe.window)} ${describeComparator(probe.comparator)}`;
+    }
+    case 'ecs': {
+      const checks = [
+        probe.rolloutState && `rolloutState ${probe.rolloutState}`,
+        probe.steady !== undefined && (probe.steady ? 'steady' : 'not steady'),
+        probe.runningCount && `runningCount ${describeComparator(probe.runningCount)}`,
+        probe.revision && `on the ${probe.revision} revision`,
+      ].filter(Boolean);
+      return `service ${probe.cluster ?? '(target)'}/${probe.service ?? '(target)'}: ${checks.join(', ')}`;
+    }
+  }
+}
