@@ -196,6 +196,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Build the starting world in the past and let the scheduler settle it up to now.
   const start = clock() - HISTORY_MS;
   const admin = keys.get('test')?.principal;
+  /** Calls a service's operation in-process as the administrator, with all of the API's validation. */
+  const inProcess =
+    (service: (typeof services)[number]) =>
+    (action: string, input: Record<string, unknown>): unknown => {
+      const handler = service.handlers[action];
+      if (!handler) throw new Error(`no ${service.name} operation ${action}`);
+      const ctx: RequestContext = {
+        requestId: 'scenario',
+        service: service.name,
+        action,
+        region,
+        principal: admin,
+        accessKeyId: 'test',
+        now: new Date(start),
+        sourceIp: '127.0.0.1',
+        userAgent: 'ecs-chaos-sandbox/scenario',
+      };
+      // ECS and CloudWatch are JSON protocols: their handlers take the parsed body.
+      return (handler as (body: Record<string, unknown>, context: RequestContext) => unknown)(input, ctx);
+    };
   const scenario = SCENARIOS[options.scenario ?? 'empty'];
   if (!scenario) throw new Error(`unknown scenario '${String(options.scenario)}': use demo or empty`);
   scenario({
@@ -207,22 +227,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     oidcHostPath: oidc.hostPath,
     now: new Date(start),
     declareWorkload: (spec) => workload.declare(spec),
-    ecsCall: (action, input) => {
-      const handler = ecsService.handlers[action];
-      if (!handler) throw new Error(`no ECS operation ${action}`);
-      const ctx: RequestContext = {
-        requestId: 'scenario',
-        service: 'ecs',
-        action,
-        region,
-        principal: admin,
-        accessKeyId: 'test',
-        now: new Date(start),
-        sourceIp: '127.0.0.1',
-        userAgent: 'ecs-chaos-sandbox/scenario',
-      };
-      return handler(input, ctx);
-    },
+    ecsCall: inProcess(ecsService),
+    cloudwatchCall: inProcess(services.find((s) => s.name === 'monitoring')!),
   });
   for (let t = start; t < clock(); t += Math.max(pace.tickMs, 50)) for (const r of ecs.regions()) scheduler.tick(r, t);
   catchUp();

@@ -4,7 +4,8 @@
  * `billing` on a container instance with an instance role; the chaos role `orders-chaos-role`
  * (trusts ECS tasks, may not write S3) and `untrusted-role` (does not trust ECS tasks). Both
  * services run a workload: every second, each `orders` task puts an S3 object and a DynamoDB item,
- * each `billing` task sends an SQS message.
+ * each `billing` task sends an SQS message. The CloudWatch alarm `orders-error-budget` watches the
+ * orders app's errors.
  */
 import { trustAccount, trustService } from './policies.js';
 import type { Scenario } from './types.js';
@@ -230,5 +231,25 @@ export const demoScenario: Scenario = (ctx) => {
     cluster: 'demo',
     service: 'billing',
     calls: [{ action: 'sqs:SendMessage', resource: `arn:aws:sqs:${region}:${accountId}:billing` }],
+  });
+
+  // The error budget of orders: a guard for stop conditions. It goes to ALARM when the app fails more
+  // than 100 calls in 10 seconds, which the demo's chaos (2 tasks, one refused call a second each)
+  // stays well under; a chaos on every task with a stricter threshold trips it.
+  ctx.cloudwatchCall('PutMetricAlarm', {
+    AlarmName: 'orders-error-budget',
+    AlarmDescription: 'The orders app fails more than 100 AWS calls in 10 seconds',
+    Namespace: 'ECSChaos/Workload',
+    MetricName: 'Errors',
+    Dimensions: [
+      { Name: 'ClusterName', Value: 'demo' },
+      { Name: 'ServiceName', Value: 'orders' },
+    ],
+    Statistic: 'Sum',
+    Period: 10,
+    EvaluationPeriods: 1,
+    Threshold: 100,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
   });
 };

@@ -16,6 +16,8 @@ export interface ScenarioContext {
   readonly now: Date;
   /** Calls an ECS operation in-process as the administrator, with all of the API's validation. */
   readonly ecsCall: (action: string, input: Record<string, unknown>) => unknown;
+  /** Calls a CloudWatch operation in-process as the administrator (PutMetricAlarm...). */
+  readonly cloudwatchCall: (action: string, input: Record<string, unknown>) => unknown;
   /** Declares the simulated app a service's RUNNING tasks run (see sandbox/workload). */
   readonly declareWorkload: (spec: WorkloadSpec) => void;
 }

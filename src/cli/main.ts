@@ -62,6 +62,20 @@ const TARGET_FIELDS = new Set([
 /** The fields of `audit`: a target, no timeouts. */
 const AUDIT_FIELDS = new Set([...TARGET_FIELDS].filter((k) => k !== 'restoreTimeout'));
 
+/** `--log-format`: how progress goes to stderr (see progressOptions in render.ts). */
+function logFormatOption(): Option {
+  return new Option(
+    '--log-format <format>',
+    'progress on stderr: text (with a live status line on a terminal), json lines, or auto: text on a terminal, json lines otherwise',
+  )
+    .choices(['auto', 'text', 'json'])
+    .default('auto');
+}
+
+/** `--quiet`: no progress on stderr but warnings and errors. */
+const QUIET_FLAGS = '-q, --quiet';
+const QUIET_HELP = 'no progress on stderr, only warnings and errors (stdout is unchanged)';
+
 /** Adds the tunables' flags, built from the one field table. */
 function withExperimentOptions(command: Command, only?: ReadonlySet<string>): Command {
   if (!only) command.option('-f, --file <path>', 'experiment file (YAML or JSON)');
@@ -75,9 +89,8 @@ function withExperimentOptions(command: Command, only?: ReadonlySet<string>): Co
     );
     command.addOption(option);
   }
-  command.addOption(
-    new Option('--log-format <format>', 'progress on stderr: text or json lines').choices(['text', 'json']),
-  );
+  command.addOption(logFormatOption());
+  command.option(QUIET_FLAGS, QUIET_HELP);
   if (!only) {
     const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
     command.option(
@@ -257,16 +270,20 @@ function buildProgram(): Command {
         .default('realistic'),
     )
     .addOption(new Option('--output <format>', 'text or json on stdout').choices(['text', 'json']).default('text'))
-    .addOption(new Option('--log-format <format>', 'progress on stderr: text or json lines').choices(['text', 'json']))
-    .option('--html <path>', 'also write the HTML report here')
+    .addOption(logFormatOption())
+    .option(QUIET_FLAGS, QUIET_HELP)
+    .option('--html <path>', 'where to write the HTML report', 'ecs-chaos-demo-report.html')
     .option('--junit <path>', 'also write JUnit XML here')
+    .option('--experiment-file <path>', 'where to write the demo experiment file', 'ecs-chaos-demo-experiment.yaml')
     .action(
       async (opts: {
+        experimentFile: string;
         duration: string;
         resultFile: string;
         pace: 'fast' | 'realistic';
         output: string;
         logFormat?: string;
+        quiet?: boolean;
         html?: string;
         junit?: string;
       }) => {

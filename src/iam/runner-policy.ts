@@ -146,13 +146,15 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     [scope.runnerArn ? policySourceArn(scope.runnerArn) : `arn:${p}:iam::${a}:*`],
     'preflight: check these permissions before any change',
   );
+  const SIGNALS_WHY =
+    'the AccessDenied counts of the chaos window, stop conditions and probes (optional unless the experiment uses them; no resource-level permissions in IAM)';
   // The signals: required when the experiment's probes or stop conditions read them, optional otherwise.
   const signals = scope.signals ?? {};
   add(
     'ReadSignals',
     ['cloudtrail:LookupEvents'],
     ['*'],
-    'count the AccessDenied events of the chaos window; cloudtrail probes (no resource-level permissions in IAM)',
+    SIGNALS_WHY,
     undefined,
     signals.cloudtrail ? undefined : 'the AccessDenied counts of the result',
   );
@@ -160,7 +162,7 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     'ReadSignals',
     ['cloudwatch:DescribeAlarms'],
     ['*'],
-    'stop conditions and alarm probes read alarm states',
+    SIGNALS_WHY,
     undefined,
     signals.alarms ? undefined : 'stop conditions and alarm probes',
   );
@@ -168,7 +170,7 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     'ReadSignals',
     ['cloudwatch:GetMetricStatistics'],
     ['*'],
-    'metric probes read statistics (no resource-level permissions in IAM)',
+    SIGNALS_WHY,
     undefined,
     signals.metrics ? undefined : 'cloudwatch metric probes',
   );

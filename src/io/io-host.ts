@@ -22,7 +22,8 @@ export const IO_CODES = {
   warning: 'something worth knowing that does not stop the run',
   'probe.evaluated':
     'a probe was evaluated; data: probe, type, mode, phase, passed, attempts, actual?, expected, evidence, error?',
-  'stop.triggered': 'a stop condition fired: the chaos stops and the service is restored; data: alarmName, state, reason',
+  'stop.triggered':
+    'a stop condition fired: the chaos stops and the service is restored; data: alarmName, state, reason',
   'verdict.reached': 'the experiment ended with a verdict; data: verdict, probeSuccessPercentage',
   info: 'general information',
 } as const;

@@ -387,6 +387,8 @@ describe('experiment files', () => {
     resultFile: undefined,
     observedSinceSeconds: undefined,
     auth: { authSecretFile: undefined, profile: undefined, assumeRoleArn: RUNNER, endpointUrl: undefined },
+    probes: [],
+    stopConditions: [],
   };
 
   test('reads a YAML file with camelCase keys', () => {

@@ -11,6 +11,7 @@ import { InvalidInputError } from '../../errors.js';
 import { auditService, readAuditInput, ServiceNotFoundError, type AuditReport } from '../../iam/audit.js';
 import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { progressOptions, streamIoHost } from '../render.js';
 
 /** What `audit` reads from the command line and the process. */
 export interface AuditCommandInput {
@@ -79,7 +80,9 @@ export async function auditCommand(input: AuditCommandInput, options: AuditComma
     input.stderr.write(`ecs-chaos: ${err.message}\n`);
     return EXIT.invalidInput;
   }
-  const built = options.ports ? undefined : portsFor(spec, input.env);
+  // Its only progress is AWS retries: --log-format and --quiet as for the other commands.
+  const io = streamIoHost(input.stderr, progressOptions(input.flags));
+  const built = options.ports ? undefined : portsFor(spec, input.env, io);
   const ports = options.ports ?? built!;
   try {
     let report: AuditReport;
@@ -108,6 +111,7 @@ export async function auditCommand(input: AuditCommandInput, options: AuditComma
     input.stdout.write(spec.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderAuditReport(report));
     return report.counts.high > 0 ? EXIT.verdictFailed : EXIT.ok;
   } finally {
+    io.close();
     built?.destroy();
   }
 }

@@ -134,15 +134,16 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
         const tmp = `${target}.${process.pid}.tmp`;
         await writeFile(tmp, render(result), 'utf8');
         await rename(tmp, target);
-        input.stderr.write(`${what} written to ${target}\n`);
+        io.note(`${what} written to ${target}`, { data: { report: flag, path: target } });
       }
     }
     if (spec.output === 'json') input.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else input.stdout.write(renderResult(result, written));
     if (!result.residue.clean) {
-      input.stderr.write(
-        `ecs-chaos: something was left behind; repair it with:\n  ${result.residue.recoverCommand ?? ''}\n`,
-      );
+      io.note(`ecs-chaos: something was left behind; repair it with:\n  ${result.residue.recoverCommand ?? ''}`, {
+        level: 'error',
+        data: { recoverCommand: result.residue.recoverCommand },
+      });
     }
     return exitCodeOf(result);
   } finally {

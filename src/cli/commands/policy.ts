@@ -8,6 +8,7 @@ import { InvalidInputError } from '../../errors.js';
 import { requiredPermissions, runnerPolicyDocument, type RunnerPolicyScope } from '../../iam/runner-policy.js';
 import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { progressOptions, streamIoHost } from '../render.js';
 import type { ExperimentCommandInput } from './experiment.js';
 
 export async function policyCommand(input: ExperimentCommandInput): Promise<ExitCode> {
@@ -20,6 +21,8 @@ export async function policyCommand(input: ExperimentCommandInput): Promise<Exit
       });
     }
   }
+  // stderr: --log-format (auto: text on a terminal, JSON lines otherwise) and --quiet.
+  const io = streamIoHost(input.stderr, progressOptions(input.flags));
   let scope: RunnerPolicyScope = { ...(taskRole ? { chaosRoleArn: taskRole } : {}) };
   const cluster = input.flags.cluster ?? input.env.CLUSTER_NAME;
   if (cluster !== undefined) {
@@ -32,7 +35,7 @@ export async function policyCommand(input: ExperimentCommandInput): Promise<Exit
     };
     if (spec.service) {
       // Read the service to scope iam:PassRole to its roles and the revisions to its family.
-      const ports = portsFor(spec, input.env);
+      const ports = portsFor(spec, input.env, io);
       try {
         const svc = (await ports.ecs.describeServices({ cluster: spec.cluster, services: [spec.service] }))
           .services?.[0];
@@ -48,8 +51,9 @@ export async function policyCommand(input: ExperimentCommandInput): Promise<Exit
           ...(td.executionRoleArn ? { executionRoleArn: td.executionRoleArn } : {}),
         };
       } catch (error) {
-        input.stderr.write(
-          `ecs-chaos: could not read the service to scope the policy (${(error as Error).message}); roles and the family stay wildcards\n`,
+        io.note(
+          `ecs-chaos: could not read the service to scope the policy (${(error as Error).message}); roles and the family stay wildcards`,
+          { level: 'warn' },
         );
       } finally {
         ports.destroy();
@@ -59,8 +63,9 @@ export async function policyCommand(input: ExperimentCommandInput): Promise<Exit
   const permissions = requiredPermissions(scope);
   input.stdout.write(`${JSON.stringify(runnerPolicyDocument(permissions), null, 2)}\n`);
   const whys = new Map(permissions.map((p) => [p.sid, p.why]));
-  input.stderr.write(
-    `# what each statement is for:\n${[...whys].map(([sid, why]) => `#   ${sid}: ${why}`).join('\n')}\n`,
-  );
+  // A comment on the policy, not part of it (dropped by --quiet): shell comments, or one JSON line.
+  if (io.format === 'json') io.note('what each statement is for', { data: { statements: Object.fromEntries(whys) } });
+  else io.note(`# what each statement is for:\n${[...whys].map(([sid, why]) => `#   ${sid}: ${why}`).join('\n')}`);
+  io.close();
   return EXIT.ok;
 }

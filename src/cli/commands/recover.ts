@@ -5,14 +5,14 @@
 import { loadTargetSpec } from '../../config/load.js';
 import { SYSTEM_CLOCK } from '../../engine/clock.js';
 import { describeInspection, inspectCluster, recover, type RecoverReport } from '../../engine/recover.js';
-import type { IoHost } from '../../io/io-host.js';
 import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { streamIoHost } from '../render.js';
+import { progressOptions, streamIoHost, type ProgressHost } from '../render.js';
 import type { ExperimentCommandInput } from './experiment.js';
 
-function io(input: ExperimentCommandInput): IoHost {
-  return streamIoHost(input.stderr, input.flags.logFormat === 'json' ? 'json' : 'text');
+/** Progress on stderr: --log-format (auto: text on a terminal, JSON lines otherwise) and --quiet. */
+function progress(input: ExperimentCommandInput): ProgressHost {
+  return streamIoHost(input.stderr, progressOptions(input.flags));
 }
 
 /** The readable recover report. */
@@ -43,7 +43,8 @@ export function renderRecoverReport(report: RecoverReport): string {
 /** `ecs-chaos recover`: exit 0 when everything is clean at the end, 4 otherwise (also for a dry run that finds something). */
 export async function recoverCommand(input: ExperimentCommandInput, signal: AbortSignal): Promise<ExitCode> {
   const spec = loadTargetSpec({ flags: input.flags, env: input.env });
-  const ports = portsFor(spec, input.env);
+  const io = progress(input);
+  const ports = portsFor(spec, input.env, io);
   try {
     const report = await recover(
       {
@@ -55,7 +56,7 @@ export async function recoverCommand(input: ExperimentCommandInput, signal: Abor
       },
       {
         ecs: ports.ecs,
-        io: io(input),
+        io,
         clock: SYSTEM_CLOCK,
         signal,
         ...(input.pollIntervalMs ? { pollIntervalMs: input.pollIntervalMs } : {}),
@@ -64,6 +65,7 @@ export async function recoverCommand(input: ExperimentCommandInput, signal: Abor
     input.stdout.write(spec.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderRecoverReport(report));
     return report.clean ? EXIT.ok : EXIT.needsRecovery;
   } finally {
+    io.close();
     ports.destroy();
   }
 }
@@ -71,7 +73,9 @@ export async function recoverCommand(input: ExperimentCommandInput, signal: Abor
 /** `ecs-chaos status`: exit 0 when nothing is under chaos, 4 when something is. Read-only. */
 export async function statusCommand(input: ExperimentCommandInput, signal: AbortSignal): Promise<ExitCode> {
   const spec = loadTargetSpec({ flags: input.flags, env: input.env });
-  const ports = portsFor(spec, input.env);
+  // Read-only and quick: its only progress is AWS retries.
+  const io = progress(input);
+  const ports = portsFor(spec, input.env, io);
   try {
     const found = await inspectCluster(
       ports.ecs,
@@ -99,6 +103,7 @@ export async function statusCommand(input: ExperimentCommandInput, signal: Abort
     }
     return dirty === 0 ? EXIT.ok : EXIT.needsRecovery;
   } finally {
+    io.close();
     ports.destroy();
   }
 }
