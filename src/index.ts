@@ -24,6 +24,8 @@ export {
   type EcsPort,
   type IamPort,
   type StsPort,
+  type CloudTrailPort,
+  type CloudWatchPort,
   type CallOptions,
 } from './aws/ports.js';
 export { createAwsPorts, type AwsClientOptions } from './aws/sdk.js';
@@ -101,6 +103,9 @@ export {
   type Exposure,
   type Residue,
   type ResidueItem,
+  type StopConditionsRecord,
+  type AccessDeniedSummary,
+  type SignalsRecord,
 } from './report/result.js';
 
 // IAM policies.
@@ -112,3 +117,34 @@ export {
   type RequestPrincipal,
   type Decision,
 } from './iam/evaluate.js';
+
+// Probes and stop conditions.
+export {
+  PROBE_TYPES,
+  PROBE_MODES,
+  PROBE_STATUSES,
+  PROBE_PHASES,
+  NUMBER_CRITERIA,
+  TEXT_CRITERIA,
+  CLOUDWATCH_STATISTICS,
+  ALARM_STATES,
+  type ProbeType,
+  type ProbeMode,
+  type ProbeStatus,
+  type ProbePhase,
+  type ProbeSpec,
+  type HttpProbeSpec,
+  type CmdProbeSpec,
+  type PrometheusProbeSpec,
+  type CloudWatchProbeSpec,
+  type CloudTrailProbeSpec,
+  type EcsProbeSpec,
+  type RunProperties,
+  type Comparator,
+  type ProbeWindow,
+  type StopCondition,
+  type ProbeEvaluation,
+  type ProbeResult,
+} from './probes/types.js';
+export { parseProbes, parseStopConditions, describeProbe, DEFAULT_RUN_PROPERTIES } from './probes/parse.js';
+export { compare, describeComparator } from './probes/comparator.js';

@@ -19,7 +19,9 @@ function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
   const onSignal = (name: NodeJS.Signals): void => {
     count++;
     if (count === 1) {
-      process.stderr.write(`\necs-chaos: received ${name}: stopping the chaos and restoring the service...\n`);
+      // On a terminal, the live status line is cleared first so the message is not drawn over it.
+      const clear = process.stderr.isTTY ? '\r\x1b[K' : '\n';
+      process.stderr.write(`${clear}ecs-chaos: received ${name}: stopping the chaos and restoring the service...\n`);
       const reason = new Error(`${name} received`);
       reason.name = 'AbortError';
       controller.abort(reason);

@@ -6,7 +6,6 @@
  * {@link ProbeRunner.finish} last.
  */
 import type { CloudTrailPort, CloudWatchPort, EcsPort } from '../aws/ports.js';
-import type { Clock } from '../engine/clock.js';
 import type { IoHost } from '../io/io-host.js';
 import { observeCloudTrail } from './cloudtrail.js';
 import { observeCloudWatch } from './cloudwatch.js';
@@ -34,8 +33,15 @@ export const OBSERVERS: Readonly<Record<ProbeSpec['type'], Observer>> = {
 /** Evaluations kept per probe; beyond, only failures are kept (the counts stay exact). */
 const KEEP_EVALUATIONS = 300;
 
+/** The time a runner reads and waits on (the engine's clock fits). */
+export interface ProbeClock {
+  now(): Date;
+  /** Rejects with an AbortError when the signal fires. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
 export interface ProbeRunnerDeps {
-  readonly clock: Clock;
+  readonly clock: ProbeClock;
   readonly io: IoHost;
   readonly ecs: EcsPort;
   readonly cloudwatch?: CloudWatchPort;

@@ -3,6 +3,9 @@
  * orders app every second: instant queries, their one value compared, and the answers it refuses.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   DescribeTaskDefinitionCommand,
@@ -13,9 +16,11 @@ import { createAwsPorts } from '../../src/aws/sdk.js';
 import type { ProbeContext } from '../../src/probes/context.js';
 import { observePrometheus } from '../../src/probes/prometheus.js';
 import type { Comparator, PrometheusProbeSpec } from '../../src/probes/types.js';
+import { stringify } from 'yaml';
 import type { Sandbox } from '../../sandbox/index.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
-import { waitFor, withSandbox, type Clients } from '../support/sandbox.js';
+import { runFault } from '../support/experiment.js';
+import { waitFor, waitSteady, withSandbox, type Clients } from '../support/sandbox.js';
 
 const ORDERS_REQUESTS = 'sum by (service) (ecs_chaos_app_requests_total{service="orders"})';
 const ORDERS_ERRORS = 'sum(ecs_chaos_app_errors_total{service="orders"})';
@@ -215,12 +220,72 @@ describe('the prometheus probe against a real Prometheus scraping the sandbox', 
     );
   });
 
-  test('errors of the orders app show through Prometheus once its tasks run under a role that may not write S3', async () => {
-    const noErrors = await observePrometheus(
-      spec(`${ORDERS_ERRORS} or vector(0)`, { type: 'number', criteria: '==', value: 0 }),
-      context(),
+  test('in a run: no app errors before the chaos (SOT), errors counted after it (EOT), read through Prometheus', async () => {
+    await waitSteady(clients.ecs, 'demo', 'orders');
+    const dir = mkdtempSync(join(tmpdir(), 'ecs-chaos-prometheus-run-'));
+    const file = join(dir, 'experiment.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        probes: [
+          {
+            name: 'no-errors-before',
+            type: 'prometheus',
+            mode: 'SOT',
+            prometheus: { endpoint: prometheus!.url, query: `${ORDERS_ERRORS} or vector(0)`, comparator: '== 0' },
+          },
+          {
+            name: 'errors-after',
+            type: 'prometheus',
+            mode: 'EOT',
+            prometheus: { endpoint: prometheus!.url, query: `${ORDERS_ERRORS} or vector(0)`, comparator: '> 0' },
+            // Prometheus scrapes every second: the last errors of the chaos arrive a moment later.
+            runProperties: { attempts: 10, interval: '1s' },
+          },
+        ],
+      }),
     );
-    assert.equal(noErrors.passed, true, noErrors.evidence);
+    try {
+      const { result } = await runFault(
+        sandbox,
+        {
+          cluster: 'demo',
+          service: 'orders',
+          taskRole: 'arn:aws:iam::123456789012:role/orders-chaos-role',
+          duration: '3',
+          interval: '3',
+        },
+        { file },
+      );
+      assert.equal(result.verdict, 'Pass', result.verdictReason);
+      const [before, after] = result.probes;
+      assert.deepEqual(
+        [before!.status, before!.evaluations[0]!.phase, before!.evaluations[0]!.actual],
+        ['Passed', 'pre-chaos', 0],
+      );
+      assert.equal(after!.status, 'Passed');
+      assert.equal(after!.evaluations[0]!.phase, 'post-chaos');
+      assert.ok(Number(after!.evaluations[0]!.actual) > 0);
+      assert.match(
+        after!.evaluations[0]!.evidence,
+        /^prometheus http:\/\/127\.0\.0\.1:\d+: sum\(ecs_chaos_app_errors_total/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('errors of the orders app show through Prometheus once its tasks run under a role that may not write S3', async () => {
+    // The run of the test before made errors already: this one counts from where they are.
+    const baseline = Number(
+      (
+        await observePrometheus(
+          spec(`${ORDERS_ERRORS} or vector(0)`, { type: 'number', criteria: '>=', value: 0 }),
+          context(),
+        )
+      ).actual,
+    );
+    await waitSteady(clients.ecs, 'demo', 'orders');
 
     const original = (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'orders:1' })))
       .taskDefinition!;
@@ -244,7 +309,7 @@ describe('the prometheus probe against a real Prometheus scraping the sandbox', 
       }),
     );
 
-    const errors = spec(`${ORDERS_ERRORS} or vector(0)`, { type: 'number', criteria: '>', value: 0 });
+    const errors = spec(`${ORDERS_ERRORS} or vector(0)`, { type: 'number', criteria: '>', value: baseline });
     const seen = await waitFor(
       'errors of the orders app in Prometheus',
       async () => {
@@ -253,7 +318,7 @@ describe('the prometheus probe against a real Prometheus scraping the sandbox', 
       },
       { timeoutMs: 20_000, everyMs: 250 },
     );
-    assert.ok((seen.actual as number) > 0);
+    assert.ok((seen.actual as number) > baseline);
     assert.match(seen.evidence, / = \d+ \(vector, 1 series \{\}\)$/);
 
     const denied = await observePrometheus(
