@@ -9,6 +9,7 @@
 import type { IoCode, IoHost, IoLevel, IoMessage } from '../io/io-host.js';
 import type { ExperimentPlan } from '../engine/plan.js';
 import type { ExperimentResult } from '../report/result.js';
+import { describeAccessDenied } from '../engine/signals.js';
 
 /** `--log-format`: `auto` is `text` when stderr is a terminal, `json` otherwise. */
 export type LogFormat = 'auto' | 'text' | 'json';
@@ -551,17 +552,7 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
   }
   const denied = result.signals?.accessDenied;
   if (denied) {
-    lines.push(
-      denied.ok
-        ? `cloudtrail: ${denied.total} AccessDenied events of ${denied.principal} in the chaos window${
-            denied.total > 0
-              ? ` (${Object.entries(denied.byAction)
-                  .map(([a, n]) => `${a} x${n}`)
-                  .join(', ')})`
-              : ''
-          }`
-        : `cloudtrail: AccessDenied counts unavailable: ${denied.reason}`,
-    );
+    lines.push(`cloudtrail: ${describeAccessDenied(denied)}`);
   }
   lines.push('');
   lines.push(`verdict:   ${result.verdict}: ${result.verdictReason}`);

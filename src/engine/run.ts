@@ -41,7 +41,7 @@ import { recoverCommand } from './recover-command.js';
 import type { ProbeRunFacts } from '../probes/context.js';
 import { ProbeRunner, type Observer } from '../probes/runner.js';
 import type { ProbeResult, ProbeSpec } from '../probes/types.js';
-import { accessDeniedSummary } from './signals.js';
+import { accessDeniedSummary, describeAccessDenied } from './signals.js';
 import { StopConditionWatcher, type StopTrigger } from './stop-conditions.js';
 
 /** What the runner needs; nothing ambient. */
@@ -520,19 +520,7 @@ class Run {
       signal: AbortSignal.timeout(30_000),
     });
     const summary = this.#result.signals.accessDenied;
-    this.#say(
-      'info',
-      'info',
-      summary.ok
-        ? `CloudTrail: ${summary.total} AccessDenied events of ${summary.principal} in the chaos window${
-            summary.total > 0
-              ? ` (${Object.entries(summary.byAction)
-                  .map(([a, n]) => `${a} x${n}`)
-                  .join(', ')})`
-              : ''
-          }`
-        : `CloudTrail AccessDenied counts unavailable: ${summary.reason}`,
-    );
+    this.#say('info', 'info', `CloudTrail: ${describeAccessDenied(summary)}`);
   }
 
   async #iteration(index: number, holdSeconds: number): Promise<void> {
@@ -1159,9 +1147,8 @@ class Run {
       result.verdictReason = `stop condition: alarm ${t.alarmName} was ${t.state}${t.reason ? ` (${t.reason})` : ''}; the chaos was stopped and ${restored}`;
     } else if (this.#aborted && this.#stopCause?.kind === 'probe') {
       const p = this.#stopCause.probe;
-      const first = p.evaluations.find((e) => !e.passed);
       result.verdict = 'Fail';
-      result.verdictReason = `probe ${p.name} failed during the chaos (stopOnFailure): ${first?.error ?? first?.evidence ?? p.statusReason}; the chaos was stopped and ${restored}`;
+      result.verdictReason = `probe ${p.name} failed during the chaos (stopOnFailure): ${firstFailure(p)}; the chaos was stopped and ${restored}`;
     } else if (this.#aborted) {
       result.verdict = 'Stopped';
       const reason: unknown = this.#signal.reason;
@@ -1169,9 +1156,8 @@ class Run {
       result.verdictReason = `aborted (${why}); ${result.residue.clean ? 'restored' : 'NOT fully restored'}`;
     } else if (this.#steadyStateFailed.length > 0) {
       const p = this.#steadyStateFailed[0]!;
-      const first = p.evaluations.find((e) => !e.passed);
       result.verdict = 'Fail';
-      result.verdictReason = `the steady state was not met before the chaos: probe ${p.name} failed (${first?.error ?? first?.evidence ?? p.statusReason}); nothing was injected`;
+      result.verdictReason = `the steady state was not met before the chaos: probe ${p.name} failed (${firstFailure(p)}); nothing was injected`;
     } else if (failure !== undefined) {
       result.verdict =
         failure instanceof ChaosError && (failure.code === 'CHAOS_TASKS_FAILED' || failure.code === 'CONFLICT')
@@ -1202,6 +1188,12 @@ class Run {
       result.verdictReason = `the task role was swapped on ${result.exposure.peakChaosTasks} of ${result.exposure.desiredCount} tasks at peak and restored; nothing left behind${probes}`;
     }
   }
+}
+
+/** What a probe's first failed evaluation saw. */
+function firstFailure(probe: ProbeResult): string {
+  const first = probe.evaluations.find((e) => !e.passed);
+  return first?.error ?? first?.evidence ?? probe.statusReason;
 }
 
 /** An abort reason that reads as an AbortError, as a signal's does. */

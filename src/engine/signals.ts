@@ -82,3 +82,13 @@ export async function accessDeniedSummary(
     };
   }
 }
+
+/** The summary in one line, for progress and the readable report. */
+export function describeAccessDenied(summary: AccessDeniedSummary): string {
+  if (!summary.ok) return `AccessDenied counts unavailable: ${summary.reason}`;
+  const actions = Object.entries(summary.byAction)
+    .sort((a, b) => b[1] - a[1])
+    .map(([action, n]) => `${action} x${n}`)
+    .join(', ');
+  return `${summary.truncated ? 'at least ' : ''}${summary.total} AccessDenied events of ${summary.principal} in the chaos window${actions ? ` (${actions})` : ''}`;
+}

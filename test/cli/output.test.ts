@@ -8,29 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IO_CODES } from '../../src/io/io-host.js';
-import { runCli, sandboxEnv } from '../support/cli.js';
+import { demoRunArgs, runCli, sandboxEnv } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
-const CHAOS_ROLE = 'arn:aws:iam::123456789012:role/orders-chaos-role';
-
 function runArgs(service: string, ...extra: string[]): string[] {
-  return [
-    'run',
-    'update-task-role',
-    '--cluster',
-    'demo',
-    '--service',
-    service,
-    '--region',
-    'us-east-1',
-    '--task-role',
-    CHAOS_ROLE,
-    '--duration',
-    '1',
-    '--interval',
-    '1',
-    ...extra,
-  ];
+  return demoRunArgs(service, '--duration', '1', '--interval', '1', ...extra);
 }
 
 /**

@@ -11,10 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { parse } from 'yaml';
 import type { ExperimentResult } from '../../src/report/result.js';
-import { runCli, sandboxEnv, startCli } from '../support/cli.js';
+import { DEMO_CHAOS_ROLE as CHAOS_ROLE, demoRunArgs, runCli, sandboxEnv, startCli } from '../support/cli.js';
 import { waitFor, waitSteady, withSandbox } from '../support/sandbox.js';
-
-const CHAOS_ROLE = 'arn:aws:iam::123456789012:role/orders-chaos-role';
 
 describe('ecs-chaos demo: a verdict backed by probe evidence, and an HTML report', () => {
   let dir: string;
@@ -83,19 +81,7 @@ describe('ecs-chaos run with --http-probe and --stop-alarm', () => {
     await ctx.sandbox.close();
   });
 
-  const args = (...extra: string[]): string[] => [
-    'run',
-    'update-task-role',
-    '--cluster',
-    'demo',
-    '--service',
-    'orders',
-    '--region',
-    'us-east-1',
-    '--task-role',
-    CHAOS_ROLE,
-    ...extra,
-  ];
+  const args = (...extra: string[]): string[] => demoRunArgs('orders', ...extra);
 
   test('an alarm going to ALARM mid-chaos stops it: exit 3, verdict Stopped, the service restored', async () => {
     await waitSteady(ctx.ecs, 'demo', 'orders');

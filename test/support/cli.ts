@@ -113,3 +113,23 @@ export function sandboxEnv(sandbox: { readonly endpoint: string }, extra: NodeJS
     ...extra,
   };
 }
+
+/** The demo's chaos role. */
+export const DEMO_CHAOS_ROLE = 'arn:aws:iam::123456789012:role/orders-chaos-role';
+
+/** `run update-task-role` on a service of the demo cluster with the demo's chaos role, then `extra`. */
+export function demoRunArgs(service: string, ...extra: string[]): string[] {
+  return [
+    'run',
+    'update-task-role',
+    '--cluster',
+    'demo',
+    '--service',
+    service,
+    '--region',
+    'us-east-1',
+    '--task-role',
+    DEMO_CHAOS_ROLE,
+    ...extra,
+  ];
+}
