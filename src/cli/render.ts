@@ -596,6 +596,16 @@ export function renderPlan(plan: ExperimentPlan): string {
       }
     }
   }
+  if (plan.probes.length > 0) {
+    lines.push('', 'probes:');
+    for (const p of plan.probes) lines.push(`  ${p.name} (${p.type}, ${p.mode}, ${p.when}): ${p.description}`);
+  }
+  if (plan.stopConditions.length > 0) {
+    lines.push(
+      '',
+      `stop conditions: alarm ${plan.stopConditions.join(', ')}: ALARM during the chaos stops it and restores the service`,
+    );
+  }
   const o = plan.deploymentConfiguration.original;
   const c = plan.deploymentConfiguration.chaos;
   lines.push('', 'deployment configuration during the chaos window:');

@@ -10,11 +10,12 @@ import {
   type FieldChange,
 } from '../faults/update-task-role/chaos-task-definition.js';
 import type { IoHost } from '../io/io-host.js';
-import type { CloudTrailPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
+import type { CloudWatchPort, CloudTrailPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
 import { predictBlastRadius, type Prediction } from './predict.js';
 import { preflight, type PreflightCheck } from './preflight.js';
 import type { ActionLookup } from '../iam/blast-radius.js';
 import { shortRevision } from './observe.js';
+import { describeProbe } from '../probes/parse.js';
 
 /** One API call `run` would make. */
 export interface PlannedCall {
@@ -40,6 +41,10 @@ export interface ExperimentPlan {
   readonly iterations: readonly number[];
   /** What the chaos role will refuse that the original role allows (or why it is unknown). */
   readonly prediction: Prediction;
+  /** The probes and when each runs. */
+  readonly probes: ReadonlyArray<{ name: string; type: string; mode: string; description: string; when: string }>;
+  /** The stop-condition alarms, checked in preflight and polled during the chaos. */
+  readonly stopConditions: readonly string[];
   readonly calls: readonly PlannedCall[];
 }
 
@@ -61,6 +66,7 @@ export async function planExperiment(
     iam: IamPort;
     sts?: StsPort;
     cloudtrail?: CloudTrailPort;
+    cloudwatch?: CloudWatchPort;
     io: IoHost;
     now: () => Date;
     signal?: AbortSignal;
@@ -83,6 +89,16 @@ export async function planExperiment(
   ];
   if (spec.taskRoleArn)
     calls.push({ operation: 'GetRole', detail: `${spec.taskRoleArn} (trust policy)`, mutating: false });
+  const alarms = spec.stopConditions.map((c) => c.alarmName);
+  if (alarms.length > 0)
+    calls.push({ operation: 'DescribeAlarms', detail: `${alarms.join(', ')} (exist, none in ALARM)`, mutating: false });
+  const sot = spec.probes.filter((p) => p.mode === 'SOT' || p.mode === 'Edge').map((p) => p.name);
+  if (sot.length > 0)
+    calls.push({
+      operation: 'probes',
+      detail: `before the chaos: ${sot.join(', ')} (a failure injects nothing)`,
+      mutating: false,
+    });
   const cfg = pf.chaosDeployment;
   holds.forEach((hold, i) => {
     const label = `iteration ${i + 1}:`;
@@ -100,7 +116,7 @@ export async function planExperiment(
       },
       {
         operation: 'ListTasks/DescribeTasks',
-        detail: `${label} poll until a task of the new revision is RUNNING (at most ${spec.rolloutTimeoutSeconds}s), then hold ${hold}s`,
+        detail: `${label} poll until a task of the new revision is RUNNING (at most ${spec.rolloutTimeoutSeconds}s), then hold ${hold}s${alarms.length > 0 ? ', polling the stop-condition alarms (DescribeAlarms)' : ''}`,
         mutating: false,
       },
       {
@@ -117,6 +133,9 @@ export async function planExperiment(
       { operation: 'UntagResource', detail: `${label} ${service} (markers removed)`, mutating: true },
     );
   });
+  const eot = spec.probes.filter((p) => p.mode === 'EOT' || p.mode === 'Edge').map((p) => p.name);
+  if (eot.length > 0)
+    calls.push({ operation: 'probes', detail: `after the chaos: ${eot.join(', ')}`, mutating: false });
   calls.push({
     operation: 'DescribeServices/DescribeTaskDefinition',
     detail: 'verify: restored, nothing left behind',
@@ -131,8 +150,23 @@ export async function planExperiment(
       : {}),
     ...(deps.signal ? { abortSignal: deps.signal } : {}),
   });
+  const when: Record<string, string> = {
+    SOT: 'once before the chaos',
+    EOT: 'once after the chaos',
+    Edge: 'before and after the chaos',
+    Continuous: 'repeatedly, from before the chaos until it is reverted',
+    OnChaos: 'repeatedly, during the chaos window',
+  };
   return {
     prediction,
+    probes: spec.probes.map((p) => ({
+      name: p.name,
+      type: p.type,
+      mode: p.mode,
+      description: describeProbe(p),
+      when: `${when[p.mode]}${p.runProperties.stopOnFailure && p.mode !== 'EOT' ? '; a failure stops the chaos' : ''}`,
+    })),
+    stopConditions: alarms,
     checks: pf.checks,
     serviceArn: pf.service.serviceArn!,
     originalTaskDefinitionArn: originalArn,

@@ -558,6 +558,8 @@ class Run {
     // Mutations are not cut short by an abort: a call in flight completes, so the run knows what it
     // changed, and the abort is honoured right after it.
     const mutate = {};
+    // A stop between iterations (a signal, a stop condition, a failed probe) starts no new injection.
+    this.#signal.throwIfAborted();
     this.#phase(
       'inject',
       `iteration ${index}: inject (task role ${pf.original.taskRoleArn ?? '(none)'} -> ${spec.taskRoleArn ?? '(removed)'})`,

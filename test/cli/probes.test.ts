@@ -135,6 +135,43 @@ describe('ecs-chaos run with --http-probe and --stop-alarm', () => {
     );
   });
 
+  test('plan shows the probes, when each runs, and the stop conditions, checks the alarms, and changes nothing', async () => {
+    await waitSteady(ctx.ecs, 'demo', 'orders');
+    const file = join(dir, 'plan.yaml');
+    writeFileSync(
+      file,
+      [
+        'probes:',
+        '  - { name: health, type: http, mode: Edge, http: { url: "http://127.0.0.1:9/health" } }',
+        '  - name: guard',
+        '    type: ecs',
+        '    mode: OnChaos',
+        '    ecs: { runningCount: ">= 2" }',
+        '    runProperties: { stopOnFailure: true }',
+        '',
+      ].join('\n'),
+    );
+    const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
+    const plan = await runCli(['plan', ...args('-f', file, '--stop-alarm', 'orders-error-budget').slice(2)], {
+      env: sandboxEnv(ctx.sandbox),
+    });
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /health \(http, Edge, before and after the chaos\): GET http:\/\/127\.0\.0\.1:9\/health/);
+    assert.match(plan.stdout, /guard \(ecs, OnChaos, repeatedly, during the chaos window; a failure stops the chaos\)/);
+    assert.match(plan.stdout, /stop conditions: alarm orders-error-budget/);
+    assert.match(plan.stdout, /DescribeAlarms orders-error-budget \(exist, none in ALARM\)/);
+    assert.match(plan.stderr, /stop conditions ready/);
+    assert.deepEqual(
+      ctx.sandbox.requests(since).filter((r) => r.mutating),
+      [],
+    );
+    const missing = await runCli(['plan', ...args('--stop-alarm', 'no-such-alarm').slice(2)], {
+      env: sandboxEnv(ctx.sandbox),
+    });
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /no CloudWatch alarm named no-such-alarm/);
+  });
+
   test('a bad probe in the experiment file is refused before any AWS call, naming its key and line', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(

@@ -70,6 +70,7 @@ export async function planCommand(input: ExperimentCommandInput): Promise<ExitCo
       iam: ports.iam,
       sts: ports.sts,
       cloudtrail: ports.cloudtrail,
+      cloudwatch: ports.cloudwatch,
       io,
       now: () => new Date(),
       catalog: loadCatalog,
