@@ -392,15 +392,7 @@ class Run {
         );
       } else {
         this.#probes.startLoops('Continuous', this.#signal);
-        if (spec.rampTimeSeconds > 0) {
-          this.#phase(
-            'ramp-up',
-            `ramp time: waiting ${spec.rampTimeSeconds}s before the chaos`,
-            undefined,
-            spec.rampTimeSeconds,
-          );
-          await this.#deps.clock.sleep(spec.rampTimeSeconds * 1000, this.#signal);
-        }
+        await this.#ramp('ramp-up', 'before');
         let chaosElapsed = 0;
         let index = 0;
         while (chaosElapsed < spec.durationSeconds) {
@@ -410,15 +402,7 @@ class Run {
           chaosElapsed += hold;
         }
         await this.#endChaos();
-        if (spec.rampTimeSeconds > 0) {
-          this.#phase(
-            'ramp-down',
-            `ramp time: waiting ${spec.rampTimeSeconds}s after the chaos`,
-            undefined,
-            spec.rampTimeSeconds,
-          );
-          await this.#deps.clock.sleep(spec.rampTimeSeconds * 1000, this.#signal);
-        }
+        await this.#ramp('ramp-down', 'after');
       }
     } catch (error) {
       failure = error;
@@ -461,6 +445,14 @@ class Run {
       },
     );
     return result;
+  }
+
+  /** RAMP_TIME, waited before the first change and after the last restore. */
+  async #ramp(phase: 'ramp-up' | 'ramp-down', when: 'before' | 'after'): Promise<void> {
+    const seconds = this.#spec.rampTimeSeconds;
+    if (seconds <= 0) return;
+    this.#phase(phase, `ramp time: waiting ${seconds}s ${when} the chaos`, undefined, seconds);
+    await this.#deps.clock.sleep(seconds * 1000, this.#signal);
   }
 
   /** The facts probes see, as they are now. */
