@@ -65,3 +65,8 @@ export function parseRoleArn(text: string): { ok: true; arn: RoleArn } | { ok: f
   const path = segments.length > 0 ? `/${segments.join('/')}/` : '/';
   return { ok: true, arn: { ...arn, path, roleName } };
 }
+
+/** `orders:1` from a task definition ARN (its last path segment). */
+export function shortRevision(arn: string): string {
+  return arn.split('/').pop() ?? arn;
+}

@@ -10,6 +10,8 @@ import type { IoCode, IoHost, IoLevel, IoMessage } from '../io/io-host.js';
 import type { ExperimentPlan } from '../engine/plan.js';
 import type { ExperimentResult } from '../report/result.js';
 import { describeAccessDenied } from '../engine/signals.js';
+import { shortRevision } from '../aws/arn.js';
+import { iterationHolds } from '../engine/holds.js';
 
 /** `--log-format`: `auto` is `text` when stderr is a terminal, `json` otherwise. */
 export type LogFormat = 'auto' | 'text' | 'json';
@@ -101,17 +103,8 @@ export function plannedHolds(plan: RunPlan): number[] | undefined {
   const duration = plan.durationSeconds;
   const interval = plan.intervalSeconds;
   if (duration === undefined) return undefined;
-  if (interval === undefined || interval <= 0) {
-    if (plan.iterations && plan.iterations > 0) return Array<number>(plan.iterations).fill(duration / plan.iterations);
-    return [duration];
-  }
-  const holds: number[] = [];
-  for (let done = 0; done < duration && holds.length < 100_000;) {
-    const hold = Math.min(interval, duration - done);
-    holds.push(hold);
-    done += hold;
-  }
-  return holds;
+  // Without an interval, the whole duration is one hold.
+  return iterationHolds(duration, interval !== undefined && interval > 0 ? interval : duration);
 }
 
 /**
@@ -158,11 +151,6 @@ export function clock(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-/** `orders:1` from a task definition ARN. */
-function revision(arn: string): string {
-  return arn.split('/').pop() ?? arn;
-}
-
 const STATUS_ORDER = ['RUNNING', 'PROVISIONING', 'PENDING', 'ACTIVATING', 'DEACTIVATING', 'STOPPING', 'DEPROVISIONING'];
 
 /** `orders:1 (original) 2 RUNNING | orders:2 (chaos) 1 RUNNING, 1 PENDING`, from a `tasks.observed` message's data. */
@@ -185,7 +173,7 @@ export function describeRevisions(data: Readonly<Record<string, unknown>> | unde
         })
         .map((status) => `${num(byStatus[status])} ${status}`);
       const label = str(labels[arn]);
-      return `${revision(arn)}${label ? ` (${label})` : ''} ${states.length > 0 ? states.join(', ') : 'no tasks'}`;
+      return `${shortRevision(arn)}${label ? ` (${label})` : ''} ${states.length > 0 ? states.join(', ') : 'no tasks'}`;
     });
   return parts.length > 0 ? parts.join(' | ') : 'no tasks';
 }

@@ -1,6 +1,9 @@
 /** Reading the service's tasks and counting them per revision and state. */
 import type { Task } from '@aws-sdk/client-ecs';
+import { shortRevision } from '../aws/arn.js';
 import type { CallOptions, EcsPort } from '../aws/ports.js';
+
+export { shortRevision };
 
 /** Tasks of a service that ECS still lists as wanted (desiredStatus RUNNING). */
 export async function serviceTasks(
@@ -36,11 +39,6 @@ export function countTasks(tasks: readonly Task[]): TaskCounts {
     counts[td][status] = (counts[td][status] ?? 0) + 1;
   }
   return counts;
-}
-
-/** `orders:1` from a task definition ARN. */
-export function shortRevision(arn: string): string {
-  return arn.split('/').pop() ?? arn;
 }
 
 /** One line: `orders:1 4 RUNNING; orders:2 2 PENDING`. */

@@ -15,6 +15,9 @@ import { predictBlastRadius, type Prediction } from './predict.js';
 import { preflight, type PreflightCheck } from './preflight.js';
 import type { ActionLookup } from '../iam/blast-radius.js';
 import { shortRevision } from './observe.js';
+import { iterationHolds } from './holds.js';
+
+export { iterationHolds };
 import { describeProbe } from '../probes/parse.js';
 
 /** One API call `run` would make. */
@@ -46,17 +49,6 @@ export interface ExperimentPlan {
   /** The stop-condition alarms, checked in preflight and polled during the chaos. */
   readonly stopConditions: readonly string[];
   readonly calls: readonly PlannedCall[];
-}
-
-/** Hold seconds per iteration: CHAOS_INTERVAL each, the last one capped by what is left. */
-export function iterationHolds(durationSeconds: number, intervalSeconds: number): number[] {
-  const holds: number[] = [];
-  for (let elapsed = 0; elapsed < durationSeconds;) {
-    const hold = Math.min(intervalSeconds, durationSeconds - elapsed);
-    holds.push(hold);
-    elapsed += hold;
-  }
-  return holds;
 }
 
 export async function planExperiment(

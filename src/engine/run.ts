@@ -42,6 +42,7 @@ import type { ProbeRunFacts } from '../probes/context.js';
 import { ProbeRunner, type Observer } from '../probes/runner.js';
 import type { ProbeResult, ProbeSpec } from '../probes/types.js';
 import { accessDeniedSummary, describeAccessDenied } from './signals.js';
+import { iterationHolds } from './holds.js';
 import { StopConditionWatcher, type StopTrigger } from './stop-conditions.js';
 
 /** What the runner needs; nothing ambient. */
@@ -322,7 +323,8 @@ class Run {
       result.prediction = p;
     })();
 
-    const iterations = Math.ceil(spec.durationSeconds / spec.intervalSeconds);
+    const holds = iterationHolds(spec.durationSeconds, spec.intervalSeconds);
+    const iterations = holds.length;
     this.#say(
       'info',
       'run.start',
@@ -393,14 +395,7 @@ class Run {
       } else {
         this.#probes.startLoops('Continuous', this.#signal);
         await this.#ramp('ramp-up', 'before');
-        let chaosElapsed = 0;
-        let index = 0;
-        while (chaosElapsed < spec.durationSeconds) {
-          index++;
-          const hold = Math.min(spec.intervalSeconds, spec.durationSeconds - chaosElapsed);
-          await this.#iteration(index, hold);
-          chaosElapsed += hold;
-        }
+        for (const [i, hold] of holds.entries()) await this.#iteration(i + 1, hold);
         await this.#endChaos();
         await this.#ramp('ramp-down', 'after');
       }

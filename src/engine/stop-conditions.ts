@@ -3,13 +3,14 @@
  * ALARM stops the chaos, the service is restored, and the verdict is Stopped. Alarms that cannot be
  * read several times in a row stop it too: a guard that cannot see is no guard.
  */
+import { alarmStates } from '../aws/alarms.js';
 import type { CloudWatchPort } from '../aws/ports.js';
+
+export { alarmStates };
 import type { IoHost } from '../io/io-host.js';
 import type { StopCondition } from '../probes/types.js';
 import type { Clock } from './clock.js';
 
-/** DescribeAlarms takes at most 100 names a call. */
-const NAMES_PER_CALL = 100;
 /** Consecutive failed reads after which the chaos is stopped. */
 export const MAX_UNREADABLE_POLLS = 3;
 
@@ -18,33 +19,6 @@ export interface StopTrigger {
   readonly alarmName: string;
   readonly state: string;
   readonly reason: string;
-}
-
-/** The states of the alarms, by name; a name missing from the map does not exist. */
-export async function alarmStates(
-  cloudwatch: CloudWatchPort,
-  names: readonly string[],
-  signal?: AbortSignal,
-): Promise<Map<string, { state: string; reason: string }>> {
-  const states = new Map<string, { state: string; reason: string }>();
-  for (let i = 0; i < names.length; i += NAMES_PER_CALL) {
-    let nextToken: string | undefined;
-    do {
-      const out = await cloudwatch.describeAlarms(
-        {
-          AlarmNames: names.slice(i, i + NAMES_PER_CALL),
-          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-          NextToken: nextToken,
-        },
-        signal ? { abortSignal: signal } : {},
-      );
-      for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-        if (a.AlarmName) states.set(a.AlarmName, { state: a.StateValue ?? 'UNKNOWN', reason: a.StateReason ?? '' });
-      }
-      nextToken = out.NextToken;
-    } while (nextToken);
-  }
-  return states;
 }
 
 /** Polls the alarms until stopped; calls `onTrigger` once, at the first alarm in ALARM. */

@@ -1,5 +1,6 @@
 /** The `cloudwatch` probe: a metric's statistic over a window, or an alarm's state. */
 import type { Datapoint } from '@aws-sdk/client-cloudwatch';
+import { alarmStates } from '../aws/alarms.js';
 import { callOptions, type Observation, type ProbeContext } from './context.js';
 import { compare, describeComparator, describeWindow } from './comparator.js';
 import type { CloudWatchProbeSpec, CloudWatchStatistic } from './types.js';
@@ -25,15 +26,14 @@ export async function observeCloudWatch(spec: CloudWatchProbeSpec, ctx: ProbeCon
   if (!cloudwatch) throw new Error('no CloudWatch client is configured for this run');
   if (spec.alarm) {
     const alarm = spec.alarm;
-    const out = await cloudwatch.describeAlarms({ AlarmNames: [alarm.name] }, callOptions(ctx));
-    const found = out.MetricAlarms?.[0] ?? out.CompositeAlarms?.[0];
+    const found = (await alarmStates(cloudwatch, [alarm.name], ctx.signal)).get(alarm.name);
     if (!found) throw new Error(`the alarm ${alarm.name} does not exist in ${ctx.facts.region}`);
-    const state = found.StateValue ?? 'UNKNOWN';
+    const state = found.state;
     return {
       passed: (alarm.states as readonly string[]).includes(state),
       actual: state,
       expected: `alarm ${alarm.name} ${alarm.states.length === 1 ? 'is' : 'is one of'} ${alarm.states.join(', ')}`,
-      evidence: `alarm ${alarm.name} is ${state}${found.StateReason ? `: ${found.StateReason}` : ''}`,
+      evidence: `alarm ${alarm.name} is ${state}${found.reason ? `: ${found.reason}` : ''}`,
     };
   }
   const metric = spec.metric!;

@@ -1,10 +1,8 @@
 /** The `ecs` probe: the service's deployments and running count, as `describe-services` shows them. */
+import { shortRevision } from '../aws/arn.js';
 import { callOptions, type Observation, type ProbeContext } from './context.js';
 import { compare, describeComparator } from './comparator.js';
 import type { EcsProbeSpec } from './types.js';
-
-/** `orders:3` from a task definition ARN. */
-const shortRevision = (arn: string): string => arn.split('/').pop() ?? arn;
 
 /** Reads the service and checks every condition the probe names; throws when the service cannot be read. */
 export async function observeEcs(spec: EcsProbeSpec, ctx: ProbeContext): Promise<Observation> {

@@ -2,8 +2,6 @@
  * `ecs-chaos run update-task-role` and `ecs-chaos plan`: the same configuration, the same preflight;
  * `run` injects and restores, `plan` only says what `run` would do.
  */
-import { rename, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { loadExperimentSpec } from '../../config/load.js';
 import { SYSTEM_CLOCK } from '../../engine/clock.js';
 import { planExperiment } from '../../engine/plan.js';
@@ -15,6 +13,7 @@ import { VERSION } from '../../version.js';
 import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { exitCodeOf } from '../exit-status.js';
+import { writeAtomically } from '../write-atomically.js';
 import { progressOptions, renderPlan, renderResult, streamIoHost } from '../render.js';
 
 /** What the experiment commands read from the command line and the process. */
@@ -37,11 +36,7 @@ async function loadCatalog(services: readonly string[]): Promise<ActionLookup> {
 
 /** Writes the result file atomically (a crash never leaves half a file). */
 export async function writeResultFile(path: string, result: ExperimentResult): Promise<string> {
-  const target = resolve(path);
-  const tmp = `${target}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(result, null, 2)}\n`, 'utf8');
-  await rename(tmp, target);
-  return target;
+  return writeAtomically(path, `${JSON.stringify(result, null, 2)}\n`);
 }
 
 /** What plan and run share: the spec (validated before any AWS call), the IoHost and the ports. */
@@ -131,10 +126,7 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
       const path = input.flags[flag];
       if (typeof path === 'string') {
         const render = await load();
-        const target = resolve(path);
-        const tmp = `${target}.${process.pid}.tmp`;
-        await writeFile(tmp, render(result), 'utf8');
-        await rename(tmp, target);
+        const target = await writeAtomically(path, render(result));
         io.note(`${what} written to ${target}`, { data: { report: flag, path: target } });
       }
     }

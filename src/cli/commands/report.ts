@@ -2,12 +2,12 @@
  * `ecs-chaos report RESULT.json --html OUT.html --junit OUT.xml`: renders a result file (written by
  * `--result-file`) as a self-contained HTML page and/or JUnit XML. Reads files only; no AWS call.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { renderHtmlReport } from '../../report/html.js';
 import { renderJunitReport } from '../../report/junit.js';
 import { RESULT_SCHEMA_VERSION, type ExperimentResult } from '../../report/result.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { writeAtomically } from '../write-atomically.js';
 
 /** What `ecs-chaos report` reads from the command line. */
 export interface ReportCommandInput {
@@ -69,21 +69,6 @@ export async function readResultFile(path: string): Promise<ExperimentResult> {
   if (missing.length > 0)
     throw new ResultFileError(`${path}: not an ecs-chaos result: missing or malformed ${missing.join(', ')}`);
   return parsed as unknown as ExperimentResult;
-}
-
-/** Writes a file atomically (a temporary file renamed into place), creating its folder. */
-async function writeAtomically(path: string, content: string): Promise<string> {
-  const target = resolve(path);
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, content, 'utf8');
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  return target;
 }
 
 /**
