@@ -190,6 +190,28 @@ export function createStsService(deps: {
 }): QueryService {
   const { iam, keys, oidc } = deps;
 
+  /** A session of `role` for an AssumeRole* request, in the answer's shape. */
+  const roleSession = (request: SessionRequest, role: Role, chained: boolean, now: Date) => {
+    // Validated before any session is issued: a refused request leaves no credential behind.
+    const durationSeconds = sessionDuration(request, role, chained);
+    const packed = packedPolicySize(request);
+    const credential = issueRoleSession({
+      keys,
+      role,
+      accountId: iam.accountId,
+      sessionName: request.sessionName,
+      durationSeconds,
+      now: now.getTime(),
+      ...(request.policy !== undefined && { sessionPolicy: request.policy }),
+      sessionPolicyArns: request.policyArns,
+    });
+    return {
+      Credentials: credentialsXml(credential),
+      AssumedRoleUser: assumedRoleUserXml(credential),
+      PackedPolicySize: packed,
+    };
+  };
+
   function requestKeys(ctx: RequestContext, caller: Principal | undefined, sessionName: string): ConditionContext {
     return {
       ...globalConditionKeys({
@@ -256,22 +278,11 @@ export function createStsService(deps: {
             403,
           );
         }
-        const durationSeconds = sessionDuration(request, role, caller.type === 'AssumedRole');
-        const packed = packedPolicySize(request);
-        const credential = issueRoleSession({
-          keys,
-          role,
-          accountId: iam.accountId,
-          sessionName: request.sessionName,
-          durationSeconds,
-          now: ctx.now.getTime(),
-          ...(request.policy !== undefined && { sessionPolicy: request.policy }),
-          sessionPolicyArns: request.policyArns,
-        });
+        const session = roleSession(request, role, caller.type === 'AssumedRole', ctx.now);
         return {
-          Credentials: credentialsXml(credential),
-          AssumedRoleUser: assumedRoleUserXml(credential),
-          PackedPolicySize: packed,
+          Credentials: session.Credentials,
+          AssumedRoleUser: session.AssumedRoleUser,
+          PackedPolicySize: session.PackedPolicySize,
         };
       },
 
@@ -311,23 +322,12 @@ export function createStsService(deps: {
         if (!role || !trusted) {
           throw new AwsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
         }
-        const durationSeconds = sessionDuration(request, role, false);
-        const packed = packedPolicySize(request);
-        const credential = issueRoleSession({
-          keys,
-          role,
-          accountId: iam.accountId,
-          sessionName: request.sessionName,
-          durationSeconds,
-          now: ctx.now.getTime(),
-          ...(request.policy !== undefined && { sessionPolicy: request.policy }),
-          sessionPolicyArns: request.policyArns,
-        });
+        const session = roleSession(request, role, false, ctx.now);
         return {
-          Credentials: credentialsXml(credential),
+          Credentials: session.Credentials,
           SubjectFromWebIdentityToken: claims.sub,
-          AssumedRoleUser: assumedRoleUserXml(credential),
-          PackedPolicySize: packed,
+          AssumedRoleUser: session.AssumedRoleUser,
+          PackedPolicySize: session.PackedPolicySize,
           Provider: provider.arn,
           Audience: audience,
         };
