@@ -3,6 +3,10 @@
  * makes: they are its API surface on AWS and the source of the least-privilege runner policy.
  */
 import type {
+  CreateServiceCommandInput,
+  CreateServiceCommandOutput,
+  DeleteServiceCommandInput,
+  DeleteServiceCommandOutput,
   DeregisterTaskDefinitionCommandInput,
   DeregisterTaskDefinitionCommandOutput,
   DescribeClustersCommandInput,
@@ -84,6 +88,9 @@ export interface EcsPort {
     options?: CallOptions,
   ): Promise<DeregisterTaskDefinitionCommandOutput>;
   updateService(input: UpdateServiceCommandInput, options?: CallOptions): Promise<UpdateServiceCommandOutput>;
+  /** Exact mode: the temporary sibling service that runs the chaos revision on k tasks. */
+  createService(input: CreateServiceCommandInput, options?: CallOptions): Promise<CreateServiceCommandOutput>;
+  deleteService(input: DeleteServiceCommandInput, options?: CallOptions): Promise<DeleteServiceCommandOutput>;
   listTasks(input: ListTasksCommandInput, options?: CallOptions): Promise<ListTasksCommandOutput>;
   describeTasks(input: DescribeTasksCommandInput, options?: CallOptions): Promise<DescribeTasksCommandOutput>;
   tagResource(input: TagResourceCommandInput, options?: CallOptions): Promise<TagResourceCommandOutput>;
@@ -147,6 +154,8 @@ export const PORT_ACTIONS = {
     registerTaskDefinition: 'ecs:RegisterTaskDefinition',
     deregisterTaskDefinition: 'ecs:DeregisterTaskDefinition',
     updateService: 'ecs:UpdateService',
+    createService: 'ecs:CreateService',
+    deleteService: 'ecs:DeleteService',
     listTasks: 'ecs:ListTasks',
     describeTasks: 'ecs:DescribeTasks',
     tagResource: 'ecs:TagResource',

@@ -4,6 +4,8 @@
  * and mutations that are safe to repeat only.
  */
 import {
+  CreateServiceCommand,
+  DeleteServiceCommand,
   DeregisterTaskDefinitionCommand,
   DescribeClustersCommand,
   DescribeServicesCommand,
@@ -96,6 +98,10 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
     deregisterTaskDefinition: (i, o) =>
       call('DeregisterTaskDefinition', true, () => ecs.send(new DeregisterTaskDefinitionCommand(i), s(o)), o),
     updateService: (i, o) => call('UpdateService', true, () => ecs.send(new UpdateServiceCommand(i), s(o)), o),
+    // Safe to repeat: the engine always passes a clientToken, so a retried CreateService is idempotent.
+    createService: (i, o) =>
+      call('CreateService', i.clientToken !== undefined, () => ecs.send(new CreateServiceCommand(i), s(o)), o),
+    deleteService: (i, o) => call('DeleteService', true, () => ecs.send(new DeleteServiceCommand(i), s(o)), o),
     listTasks: (i, o) => call('ListTasks', true, () => ecs.send(new ListTasksCommand(i), s(o)), o),
     describeTasks: (i, o) => call('DescribeTasks', true, () => ecs.send(new DescribeTasksCommand(i), s(o)), o),
     tagResource: (i, o) => call('TagResource', true, () => ecs.send(new TagResourceCommand(i), s(o)), o),

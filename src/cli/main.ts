@@ -166,9 +166,10 @@ function buildProgram(): Command {
     program
       .command('recover')
       .description(
-        'Repair what an experiment left behind (a killed run), from the markers in AWS: original revision and deployment configuration restored, chaos revisions deregistered, markers removed',
+        'Repair what an experiment left behind (a killed run), from the markers in AWS: sibling services deleted, original revision and deployment configuration restored, chaos revisions deregistered, markers and abandoned leases removed; a LIVE experiment is refused',
       )
-      .option('--dry-run', 'say what would be done, change nothing'),
+      .option('--dry-run', 'say what would be done, change nothing')
+      .option('--force', 'also repair a service whose experiment is LIVE (its run then reports a conflict)'),
     TARGET_FIELDS,
   ).action(async (flags: Record<string, string | boolean>) => {
     const { recoverCommand } = await import('./commands/recover.js');

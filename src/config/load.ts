@@ -14,7 +14,14 @@ import { parseDuration } from './duration.js';
 import { deepFreeze, editDistance } from './shared.js';
 import { parseProbes, parseStopConditions } from '../probes/parse.js';
 import { FIELDS, FIELD_LIST, fieldName, type FieldDefinition, type FieldKey } from './fields.js';
-import { FAULTS, type AuthSpec, type ExperimentSpec, type FaultName, type RequiredTag } from './spec.js';
+import {
+  FAULTS,
+  type AuthSpec,
+  type ExperimentSpec,
+  type ExposureMode,
+  type FaultName,
+  type RequiredTag,
+} from './spec.js';
 
 /** Where an experiment's configuration comes from. */
 export interface ConfigSources {
@@ -88,6 +95,9 @@ const GUIDANCE: Record<FieldKey, { readonly fix: string; readonly example: strin
     example: 'arn:aws:iam::123456789012:role/orders-chaos-role',
   },
   affectedPercent: { fix: 'pass a whole number from 1 to 100', example: '50' },
+  exposure: { fix: 'pass auto, exact or rolling', example: 'exact' },
+  restoreWait: { fix: 'pass complete or first-task', example: 'complete' },
+  leaseHeartbeat: { fix: 'pass whole seconds or a duration like 15s or 1m, from 1 s to 24h', example: '15s' },
   duration: { fix: 'pass whole seconds or a duration like 90s, 5m or 1h, from 1 s to 24h', example: '60' },
   interval: { fix: 'pass whole seconds or a duration like 90s, 5m or 1h, from 1 s to 24h', example: '30' },
   rampTime: { fix: 'pass whole seconds or a duration like 90s, 5m or 1h, at most 24h; 0 for no ramp', example: '0' },
@@ -179,6 +189,23 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
     optionalValue(FIELDS.restoreTimeout, raw.restoreTimeout, parseSeconds) ?? FIELDS.restoreTimeout.default;
   const rolloutTimeoutSeconds =
     optionalValue(FIELDS.rolloutTimeout, raw.rolloutTimeout, parseSeconds) ?? FIELDS.rolloutTimeout.default;
+  const exposureChoice = (optionalValue(FIELDS.exposure, raw.exposure, parseChoice) ?? FIELDS.exposure.default) as
+    'auto' | 'exact' | 'rolling';
+  const exposureMode: ExposureMode =
+    exposureChoice === 'auto' ? (affectedPercent < 100 ? 'exact' : 'rolling') : exposureChoice;
+  if (exposureMode === 'exact' && affectedPercent >= 100) {
+    throw new InvalidInputError(
+      fieldName(FIELDS.exposure),
+      raw.exposure!.value,
+      `is exact with ${fieldName(FIELDS.affectedPercent)} ${affectedPercent}: exact mode adds chaos tasks beside the untouched ones, so it cannot put every task under chaos`,
+      `lower ${fieldName(FIELDS.affectedPercent)} below 100, or use --exposure rolling to put every task under chaos`,
+      { source: raw.exposure!.source },
+    );
+  }
+  const restoreWait = (optionalValue(FIELDS.restoreWait, raw.restoreWait, parseChoice) ??
+    FIELDS.restoreWait.default) as 'complete' | 'first-task';
+  const leaseHeartbeatSeconds =
+    optionalValue(FIELDS.leaseHeartbeat, raw.leaseHeartbeat, parseSeconds) ?? FIELDS.leaseHeartbeat.default;
   const assumeRoleArn = optionalValue(FIELDS.assumeRoleArn, raw.assumeRoleArn, (f, r) => parseRole(f, r, region));
   const authSecretFile = optionalValue(FIELDS.authSecretFile, raw.authSecretFile, parsePath);
   const profile = optionalValue(FIELDS.profile, raw.profile, parseText);
@@ -227,6 +254,9 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
     rampTimeSeconds,
     restoreTimeoutSeconds,
     rolloutTimeoutSeconds,
+    exposureMode,
+    restoreWait,
+    leaseHeartbeatSeconds,
     force,
     auth: { authSecretFile, profile, assumeRoleArn, endpointUrl },
     resultFile,

@@ -10,6 +10,9 @@ export const FAULTS = ['update-task-role'] as const;
 /** The name of a fault ecs-chaos knows, one of {@link FAULTS}. */
 export type FaultName = (typeof FAULTS)[number];
 
+/** How the chaos reaches the tasks: a sibling service of k tasks (exact) or the service's own rollout. */
+export type ExposureMode = 'exact' | 'rolling';
+
 /** How the runner authenticates to AWS. Secrets never appear here: only where to find them. */
 export interface AuthSpec {
   /** A credentials file in `~/.aws/credentials` format (AWS_AUTHENTICATION_SECRET). */
@@ -57,8 +60,20 @@ export interface ExperimentSpec {
   readonly intervalSeconds: number;
   /** RAMP_TIME in seconds. @default 0 */
   readonly rampTimeSeconds: number;
-  /** How long a restore may wait for a task of the original revision to run. @default 300 */
+  /**
+   * How long a revert may wait until no chaos task is left and the service is steady on the original
+   * revision (health grace, target-group health and deregistration delay included). @default 900
+   */
   readonly restoreTimeoutSeconds: number;
+  /**
+   * EXPOSURE_MODE, resolved: `exact` runs k chaos tasks in a temporary sibling service (the service is
+   * untouched); `rolling` rolls the service itself (the seed's way). Auto: exact below 100%.
+   */
+  readonly exposureMode: ExposureMode;
+  /** RESTORE_WAIT: `complete` (the default) or the seed's weaker `first-task`. */
+  readonly restoreWait: 'complete' | 'first-task';
+  /** LEASE_HEARTBEAT in seconds: how often the lease is refreshed; stale after 4 times this. @default 15 */
+  readonly leaseHeartbeatSeconds: number;
   /** How long injection may wait for a task of the chaos revision to run. @default 300 */
   readonly rolloutTimeoutSeconds: number;
   /** Skip the "no deployment in progress" preflight check. @default false */

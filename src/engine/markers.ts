@@ -16,6 +16,10 @@ export const MARKER = {
   service: 'ecs-chaos:service',
   startedAt: 'ecs-chaos:started-at',
   iteration: 'ecs-chaos:iteration',
+  /** On exact mode's sibling service: the ARN of the service it stands beside. */
+  siblingOf: 'ecs-chaos:sibling-of',
+  /** On the service in exact mode: the sibling's name. */
+  sibling: 'ecs-chaos:sibling',
 } as const;
 
 /** Every marker key; none of them may stay after a clean run. */
@@ -86,16 +90,19 @@ export function serviceMarkers(options: {
   originalTaskDefinitionArn: string;
   originalDeployment: DeploymentConfiguration | undefined;
   chaosTaskDefinitionArn: string;
+  /** Exact mode: the sibling service's name. */
+  sibling?: string;
 }): Tag[] {
   return [
     { key: MARKER.underChaos, value: options.experimentId },
     { key: MARKER.originalTaskDefinition, value: options.originalTaskDefinitionArn },
     { key: MARKER.originalDeployment, value: encodeDeploymentConfiguration(options.originalDeployment) },
     { key: MARKER.chaosTaskDefinition, value: options.chaosTaskDefinitionArn },
+    ...(options.sibling ? [{ key: MARKER.sibling, value: options.sibling }] : []),
   ];
 }
 
-/** Whether a set of tags carries any ecs-chaos marker. */
+/** Whether a set of tags carries any ecs-chaos marker (leases are not markers: see lease.ts). */
 export function hasMarkers(tags: readonly Tag[] | undefined): boolean {
   return (tags ?? []).some((t) => t.key !== undefined && MARKER_KEYS.includes(t.key));
 }

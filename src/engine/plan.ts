@@ -16,6 +16,9 @@ import { preflight, type PreflightCheck } from './preflight.js';
 import type { ActionLookup } from '../iam/blast-radius.js';
 import { shortRevision } from './observe.js';
 import { iterationHolds } from './holds.js';
+import type { PredictedExposure } from './exposure.js';
+import { settleMs } from './lease.js';
+import { notCopied, siblingName } from './sibling.js';
 
 export { iterationHolds };
 import { describeProbe } from '../probes/parse.js';
@@ -42,6 +45,10 @@ export interface ExperimentPlan {
   };
   /** Hold seconds of each iteration. */
   readonly iterations: readonly number[];
+  /** The exposure the mode gives: chaos tasks, of how many, the rounding; rolling mode's warning. */
+  readonly exposure: PredictedExposure;
+  /** Exact mode: the service's settings the sibling does not copy. */
+  readonly notCopied: readonly string[];
   /** What the chaos role will refuse that the original role allows (or why it is unknown). */
   readonly prediction: Prediction;
   /** The probes and when each runs. */
@@ -91,9 +98,20 @@ export async function planExperiment(
       detail: `before the chaos: ${sot.join(', ')} (a failure injects nothing)`,
       mutating: false,
     });
+  calls.push({
+    operation: 'TagResource',
+    detail: `${service}: the lease ecs-chaos:lease:<experiment id> (candidate), then DescribeServices after ${settleMs(spec.leaseHeartbeatSeconds) / 1000}s: another experiment's lease refuses the run, exit 2; then held, refreshed every ${spec.leaseHeartbeatSeconds}s`,
+    mutating: true,
+  });
   const cfg = pf.chaosDeployment;
+  const exact = spec.exposureMode === 'exact';
+  const restoreWait =
+    spec.restoreWait === 'first-task'
+      ? `until a task of ${shortRevision(originalArn)} is RUNNING (--restore-wait first-task: chaos tasks may still serve)`
+      : `until no chaos task is left and ${spec.service} is steady on ${shortRevision(originalArn)}`;
   holds.forEach((hold, i) => {
     const label = `iteration ${i + 1}:`;
+    const sibling = siblingName(spec.service, 'xxxxxx', i + 1).replace(/-xxxxxx-/, '-<experiment>-');
     calls.push(
       {
         operation: 'RegisterTaskDefinition',
@@ -101,24 +119,32 @@ export async function planExperiment(
         mutating: true,
       },
       { operation: 'TagResource', detail: `${label} ${service} (marked as under chaos)`, mutating: true },
-      {
-        operation: 'UpdateService',
-        detail: `${label} ${service} -> the new ${family} revision, maximumPercent ${cfg.maximumPercent}, minimumHealthyPercent ${cfg.minimumHealthyPercent}`,
-        mutating: true,
-      },
+      exact
+        ? {
+            operation: 'CreateService',
+            detail: `${label} sibling ${sibling}: ${pf.exposure.chaosTasks} task(s) of the new ${family} revision beside the untouched ${spec.service}`,
+            mutating: true,
+          }
+        : {
+            operation: 'UpdateService',
+            detail: `${label} ${service} -> the new ${family} revision, maximumPercent ${cfg.maximumPercent}, minimumHealthyPercent ${cfg.minimumHealthyPercent}`,
+            mutating: true,
+          },
       {
         operation: 'ListTasks/DescribeTasks',
         detail: `${label} poll until a task of the new revision is RUNNING (at most ${spec.rolloutTimeoutSeconds}s), then hold ${hold}s${alarms.length > 0 ? ', polling the stop-condition alarms (DescribeAlarms)' : ''}`,
         mutating: false,
       },
-      {
-        operation: 'UpdateService',
-        detail: `${label} ${service} -> ${shortRevision(originalArn)}, original deployment configuration`,
-        mutating: true,
-      },
+      exact
+        ? { operation: 'DeleteService', detail: `${label} the sibling ${sibling} (force)`, mutating: true }
+        : {
+            operation: 'UpdateService',
+            detail: `${label} ${service} -> ${shortRevision(originalArn)}, original deployment configuration`,
+            mutating: true,
+          },
       {
         operation: 'ListTasks/DescribeTasks',
-        detail: `${label} poll until a task of ${shortRevision(originalArn)} is RUNNING (at most ${spec.restoreTimeoutSeconds}s)`,
+        detail: `${label} poll ${restoreWait} (at most ${spec.restoreTimeoutSeconds}s)`,
         mutating: false,
       },
       { operation: 'DeregisterTaskDefinition', detail: `${label} the chaos revision`, mutating: true },
@@ -128,11 +154,14 @@ export async function planExperiment(
   const eot = spec.probes.filter((p) => p.mode === 'EOT' || p.mode === 'Edge').map((p) => p.name);
   if (eot.length > 0)
     calls.push({ operation: 'probes', detail: `after the chaos: ${eot.join(', ')}`, mutating: false });
-  calls.push({
-    operation: 'DescribeServices/DescribeTaskDefinition',
-    detail: 'verify: restored, nothing left behind',
-    mutating: false,
-  });
+  calls.push(
+    {
+      operation: 'DescribeServices/DescribeTaskDefinition',
+      detail: 'verify: restored, nothing left behind',
+      mutating: false,
+    },
+    { operation: 'UntagResource', detail: `${service}: the lease released`, mutating: true },
+  );
   const prediction = await predictBlastRadius(deps.iam, {
     originalRoleArn: original.taskRoleArn ?? null,
     chaosRoleArn: spec.taskRoleArn,
@@ -166,6 +195,8 @@ export async function planExperiment(
     taskDefinitionDiff: diff,
     deploymentConfiguration: { original: pf.originalDeployment, chaos: pf.chaosDeployment },
     iterations: holds,
+    exposure: pf.exposure,
+    notCopied: exact ? notCopied(pf.service) : [],
     calls,
   };
 }

@@ -21,6 +21,9 @@ import { trustAllows } from '../iam/evaluate.js';
 import { parsePolicyDocument } from '../iam/policy.js';
 import type { IoHost } from '../io/io-host.js';
 import { hasMarkers, MARKER, tagValue } from './markers.js';
+import { exactChaosTasks, predictExposure, type PredictedExposure } from './exposure.js';
+import { describeLease, leasesOf, leaseStatus } from './lease.js';
+import { notCopied } from './sibling.js';
 import { recoverCommand } from './recover-command.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -41,6 +44,8 @@ export interface PreflightResult {
   readonly originalTags: readonly Tag[];
   readonly originalDeployment: DeploymentConfiguration | undefined;
   readonly chaosDeployment: DeploymentConfiguration;
+  /** The predicted exposure of the chosen mode. */
+  readonly exposure: PredictedExposure;
   readonly checks: readonly PreflightCheck[];
 }
 
@@ -201,10 +206,26 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   record('deployment controller is ECS', 'pass', 'rolling updates through UpdateService');
 
   const recover = recoverCommand(spec);
+  // One experiment per service: a lease on the service names the experiment that holds it.
+  const now = deps.now();
+  const leases = leasesOf(serviceTags);
+  const live = leases.find((l) => leaseStatus(l, now) === 'LIVE');
+  if (live) {
+    fail(
+      ONE_EXPERIMENT_CHECK,
+      `another experiment is live on this service: ${describeLease(live, now)}. Fix: wait for it to end, or stop it (SIGINT or SIGTERM to its runner); do not run 'recover' on a live experiment`,
+    );
+  }
+  if (leases.length > 0) {
+    fail(
+      ONE_EXPERIMENT_CHECK,
+      `an earlier experiment on this service did not finish: ${leases.map((l) => describeLease(l, now)).join('; ')}. Fix: run '${recover}'`,
+    );
+  }
   if (hasMarkers(serviceTags)) {
     fail(
-      'service not already under chaos',
-      `the service carries ecs-chaos markers (experiment ${tagValue(serviceTags, MARKER.underChaos) ?? 'unknown'}): an earlier run did not finish. Fix: run '${recover}'`,
+      ONE_EXPERIMENT_CHECK,
+      `the service carries ecs-chaos markers (experiment ${tagValue(serviceTags, MARKER.underChaos) ?? 'unknown'}) and no live lease: an earlier run did not finish. Fix: run '${recover}'`,
     );
   }
 
@@ -224,24 +245,38 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
     );
   }
   record('service has tasks', 'pass', `${svc.desiredCount} desired`);
-
-  // ECS rounds maximumPercent down: too small a share leaves no room to start a single chaos task,
-  // and with minimumHealthyPercent 100 none can be stopped either; the deployment would never move.
   const desired = svc.desiredCount ?? 0;
-  const chaosMax = Math.min(200, 100 + spec.affectedPercent);
-  const room = Math.floor((desired * chaosMax) / 100) - desired;
-  if (room < 1) {
-    const least = Math.ceil(100 / desired);
-    fail(
+  const exposure = predictExposure(spec.exposureMode, desired, spec.affectedPercent);
+
+  if (spec.exposureMode === 'exact') {
+    const exact = exactChaosTasks(desired, spec.affectedPercent);
+    if (!exact.ok) {
+      fail(
+        EXPOSURE_CHECK,
+        `exact mode: ${exact.reason}. Fix: set --affected-percent / TASK_REPLICA_AFFECTED_PERC to at least ${exact.leastPercent}, or use --exposure rolling`,
+      );
+    }
+    record(EXPOSURE_CHECK, 'pass', `exact mode: ${exposure.note}`);
+    for (const line of notCopied(svc)) record('the sibling service can stand in', 'warn', `not copied: ${line}`);
+  } else {
+    // ECS rounds maximumPercent down: too small a share leaves no room to start a single chaos task,
+    // and with minimumHealthyPercent 100 none can be stopped either; the deployment would never move.
+    const chaosMax = Math.min(200, 100 + spec.affectedPercent);
+    const room = Math.floor((desired * chaosMax) / 100) - desired;
+    if (room < 1) {
+      const least = Math.ceil(100 / desired);
+      fail(
+        'the chaos can roll out',
+        `with ${desired} desired tasks, TASK_REPLICA_AFFECTED_PERC ${spec.affectedPercent} gives maximumPercent ${chaosMax}, which ECS rounds down to ${Math.floor((desired * chaosMax) / 100)} tasks: no room to start one task of the chaos revision, so the deployment would never move. Fix: set --affected-percent / TASK_REPLICA_AFFECTED_PERC to at least ${least}`,
+      );
+    }
+    record(
       'the chaos can roll out',
-      `with ${desired} desired tasks, TASK_REPLICA_AFFECTED_PERC ${spec.affectedPercent} gives maximumPercent ${chaosMax}, which ECS rounds down to ${Math.floor((desired * chaosMax) / 100)} tasks: no room to start one task of the chaos revision, so the deployment would never move. Fix: set --affected-percent / TASK_REPLICA_AFFECTED_PERC to at least ${least}`,
+      'pass',
+      `up to ${room} of ${desired} tasks replaced per batch (maximumPercent ${chaosMax})`,
     );
+    record(EXPOSURE_CHECK, exposure.warning ? 'warn' : 'pass', exposure.warning ?? `rolling mode: ${exposure.note}`);
   }
-  record(
-    'the chaos can roll out',
-    'pass',
-    `up to ${room} of ${desired} tasks replaced per batch (maximumPercent ${chaosMax})`,
-  );
 
   // The original task definition.
   const described = await read('task definition readable', () =>
@@ -251,11 +286,11 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   const originalTags = described.tags ?? [];
   if (tagValue(originalTags, MARKER.experimentId) !== undefined) {
     fail(
-      'service not already under chaos',
+      ONE_EXPERIMENT_CHECK,
       `the service runs ${original.taskDefinitionArn}, a chaos revision of experiment ${tagValue(originalTags, MARKER.experimentId)}. Fix: run '${recover}'`,
     );
   }
-  record('service not already under chaos', 'pass', 'no ecs-chaos markers on the service or its revision');
+  record(ONE_EXPERIMENT_CHECK, 'pass', 'no lease or ecs-chaos marker on the service or its revision');
   const originalRole = original.taskRoleArn ?? null;
   if (originalRole === null && spec.taskRoleArn === null) {
     fail(
@@ -318,6 +353,7 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
         originalTaskRoleArn: original.taskRoleArn,
         executionRoleArn: original.executionRoleArn,
         chaosRoleArn: spec.taskRoleArn ?? undefined,
+        exposureMode: spec.exposureMode,
         signals: {
           alarms:
             spec.stopConditions.length > 0 || spec.probes.some((p) => p.type === 'cloudwatch' && p.alarm !== undefined),
@@ -341,9 +377,15 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
     originalTags,
     originalDeployment,
     chaosDeployment,
+    exposure,
     checks,
   };
 }
+
+/** The name of the lease check: a second experiment on a service fails it. */
+export const ONE_EXPERIMENT_CHECK = 'one experiment per service';
+/** The name of the exposure check. */
+export const EXPOSURE_CHECK = 'exposure';
 
 /** The name of the target guard's check (CHAOS_REQUIRE_TAG). */
 const REQUIRED_TAG_CHECK = 'service carries the required tag';

@@ -1,34 +1,52 @@
 /**
- * `status` and `recover`: find and repair what an experiment left behind, from AWS state alone (the
- * recovery markers on services and chaos revisions), on any machine. Recover restores the original
- * revision and deployment configuration, waits for a task of it to run, deregisters every ACTIVE chaos
- * revision of the service and removes the markers. It is idempotent: a second run finds nothing.
+ * `recover`: repair what an experiment left behind, from AWS state alone (inspect.ts), on any
+ * machine. It refuses a service whose lease is LIVE (an experiment runs there now) unless forced.
+ * It deletes exact mode's sibling services, restores the original revision and deployment
+ * configuration, waits for the restore condition (no chaos task left, the service steady on the
+ * original), deregisters every ACTIVE chaos revision and removes the markers and the leases. It is
+ * idempotent: a second run finds nothing.
  */
-import type { DeploymentConfiguration, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { EcsPort } from '../aws/ports.js';
 import { ChaosError } from '../errors.js';
 import { chaosTaskDefinitionInput } from '../faults/update-task-role/chaos-task-definition.js';
 import { sameDeploymentLimits } from '../faults/update-task-role/deployment.js';
 import type { IoHost, IoLevel } from '../io/io-host.js';
 import type { Clock } from './clock.js';
-import { findChaosRevisions, type ChaosRevision } from './find-chaos-revisions.js';
-import { decodeDeploymentConfiguration, MARKER, MARKER_KEYS, tagValue } from './markers.js';
-import { serviceTasks, shortRevision } from './observe.js';
+import {
+  describeInspection,
+  findOrphanRevisions,
+  inspectService,
+  listTargetServices,
+  RUNNING_STATES,
+  type OrphanRevision,
+  type RecoverTarget,
+  type ServiceInspection,
+} from './inspect.js';
+import { describeLease, leaseKey } from './lease.js';
+import { MARKER_KEYS } from './markers.js';
+import { shortRevision } from './observe.js';
+import { familyTasks, restoreState } from './restore-state.js';
 
-/** What to look at. */
-export interface RecoverTarget {
-  readonly cluster: string;
-  /** One service; all the cluster's services when absent. */
-  readonly service?: string;
-  readonly region: string;
-}
+export {
+  describeInspection,
+  findOrphanRevisions,
+  inspectCluster,
+  inspectService,
+  type ClusterInspection,
+  type OrphanRevision,
+  type RecoverTarget,
+  type ServiceInspection,
+} from './inspect.js';
 
 /** Options of {@link recover}. */
 export interface RecoverOptions extends RecoverTarget {
   /** Say what would be done, change nothing. @default false */
   readonly dryRun?: boolean;
-  /** How long to wait for a task of the original revision to run, per service. @default 300 */
+  /** How long to wait for the restore condition, per service. @default 900 */
   readonly restoreTimeoutSeconds?: number;
+  /** Repair a service whose lease is LIVE (its experiment runs now: it will see a conflict). @default false */
+  readonly force?: boolean;
 }
 
 export interface RecoverDeps {
@@ -40,36 +58,11 @@ export interface RecoverDeps {
   readonly signal?: AbortSignal;
 }
 
-/** What ecs-chaos left on one service, as found in AWS. */
-export interface ServiceInspection {
-  readonly serviceName: string;
-  readonly serviceArn: string;
-  readonly serviceStatus: string;
-  /** The revision the service runs. */
-  readonly taskDefinitionArn: string;
-  /** The service runs a chaos revision. */
-  readonly onChaosRevision: boolean;
-  /** ecs-chaos tags on the service. */
-  readonly serviceMarkers: readonly Tag[];
-  /** ACTIVE revisions ecs-chaos registered for this service, newest first. */
-  readonly chaosRevisions: readonly string[];
-  /** The experiments these leftovers belong to. */
-  readonly experimentIds: readonly string[];
-  /** The revision to restore, from the markers (undefined when no marker names one). */
-  readonly originalTaskDefinitionArn: string | undefined;
-  /** The deployment configuration to restore, from the markers. */
-  readonly originalDeployment: DeploymentConfiguration | undefined;
-  /** When the newest experiment started (ISO 8601), from the markers. */
-  readonly startedAt: string | undefined;
-  /** Anything to repair. */
-  readonly underChaos: boolean;
-}
-
 /** What recover found and did for one service. */
 export interface ServiceRecovery {
   readonly inspection: ServiceInspection;
-  /** `clean`: nothing to do; `repaired`; `would-repair` (dry run); `failed`. */
-  status: 'clean' | 'repaired' | 'would-repair' | 'failed';
+  /** `clean`; `repaired`; `would-repair` (dry run); `live` (refused: an experiment runs); `failed`. */
+  status: 'clean' | 'repaired' | 'would-repair' | 'live' | 'failed';
   /** The actions, done or (dry run) planned, one line each. */
   readonly actions: string[];
   error?: string;
@@ -87,143 +80,12 @@ export interface RecoverReport {
   clean: boolean;
 }
 
-/** Only ACTIVE services are repaired in place; a DRAINING one is on its way out, like a deleted one. */
-const RUNNING_STATES = new Set(['ACTIVE']);
-
-/** The services to look at: one, or every ACTIVE/DRAINING service of the cluster. */
-async function listTargetServices(ecs: EcsPort, target: RecoverTarget, signal?: AbortSignal): Promise<Service[]> {
-  const call = signal ? { abortSignal: signal } : {};
-  let names: string[];
-  if (target.service) {
-    names = [target.service];
-  } else {
-    names = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await ecs.listServices({ cluster: target.cluster, nextToken, maxResults: 100 }, call);
-      names.push(...(page.serviceArns ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-  }
-  const services: Service[] = [];
-  for (let i = 0; i < names.length; i += 10) {
-    const out = await ecs.describeServices(
-      { cluster: target.cluster, services: names.slice(i, i + 10), include: ['TAGS'] },
-      call,
-    );
-    services.push(...(out.services ?? []));
-    if (target.service && (out.failures ?? []).length > 0) {
-      throw new ChaosError(
-        'SERVICE_NOT_FOUND',
-        `service '${target.service}' was not found in cluster '${target.cluster}'`,
-        { fault: 'user' },
-      );
-    }
-  }
-  return services;
-}
-
-function familyOf(arn: string | undefined): string | undefined {
-  return arn ? shortRevision(arn).split(':')[0] : undefined;
-}
-
-/** Inspects one service: its markers, its revision, its ACTIVE chaos revisions. */
-export async function inspectService(ecs: EcsPort, service: Service, signal?: AbortSignal): Promise<ServiceInspection> {
-  const call = signal ? { abortSignal: signal } : {};
-  const serviceArn = service.serviceArn!;
-  const tags = service.tags ?? [];
-  const serviceMarkers = tags.filter((t) => MARKER_KEYS.includes(t.key ?? ''));
-  const current = service.taskDefinition!;
-  const described = await ecs.describeTaskDefinition({ taskDefinition: current, include: ['TAGS'] }, call);
-  const currentTags = described.tags ?? [];
-  const onChaosRevision = tagValue(currentTags, MARKER.experimentId) !== undefined;
-  const originalFromMarkers =
-    tagValue(serviceMarkers, MARKER.originalTaskDefinition) ?? tagValue(currentTags, MARKER.originalTaskDefinition);
-  const families = new Set(
-    [familyOf(current), familyOf(originalFromMarkers)].filter((f): f is string => f !== undefined),
-  );
-  const revisions: ChaosRevision[] = [];
-  for (const family of families) {
-    revisions.push(...(await findChaosRevisions(ecs, family, { serviceArn, ...call })));
-  }
-  const newest = revisions[0];
-  const originalTaskDefinitionArn =
-    originalFromMarkers ?? (newest ? tagValue(newest.tags, MARKER.originalTaskDefinition) : undefined);
-  const deploymentText =
-    tagValue(serviceMarkers, MARKER.originalDeployment) ??
-    tagValue(currentTags, MARKER.originalDeployment) ??
-    (newest ? tagValue(newest.tags, MARKER.originalDeployment) : undefined);
-  const experimentIds = [
-    ...new Set(
-      [
-        tagValue(serviceMarkers, MARKER.underChaos),
-        tagValue(currentTags, MARKER.experimentId),
-        ...revisions.map((r) => r.experimentId),
-      ].filter((id): id is string => id !== undefined),
-    ),
-  ];
-  const startedAt =
-    tagValue(currentTags, MARKER.startedAt) ?? (newest ? tagValue(newest.tags, MARKER.startedAt) : undefined);
-  return {
-    serviceName: service.serviceName!,
-    serviceArn,
-    serviceStatus: service.status ?? 'UNKNOWN',
-    taskDefinitionArn: current,
-    onChaosRevision,
-    serviceMarkers,
-    chaosRevisions: revisions.map((r) => r.taskDefinition.taskDefinitionArn!),
-    experimentIds,
-    originalTaskDefinitionArn,
-    originalDeployment: decodeDeploymentConfiguration(deploymentText),
-    startedAt,
-    underChaos: onChaosRevision || serviceMarkers.length > 0 || revisions.length > 0,
-  };
-}
-
-/** `ecs-chaos status`: the services under chaos and the leftover chaos revisions of a cluster. Read-only. */
-export async function inspectCluster(
-  ecs: EcsPort,
-  target: RecoverTarget,
-  signal?: AbortSignal,
-): Promise<ClusterInspection> {
-  const services = await listTargetServices(ecs, target, signal);
-  const inspections: ServiceInspection[] = [];
-  for (const service of services) {
-    if (!RUNNING_STATES.has(service.status ?? '')) continue;
-    inspections.push(await inspectService(ecs, service, signal));
-  }
-  const orphanRevisions = target.service ? [] : await findOrphanRevisions(ecs, target.cluster, services, signal);
-  return { services: inspections, orphanRevisions };
-}
-
-/** What `status` reports: each ACTIVE service, and (cluster-wide) the orphan chaos revisions. */
-export interface ClusterInspection {
-  readonly services: ServiceInspection[];
-  readonly orphanRevisions: OrphanRevision[];
-}
-
-/** One line describing what was found on a service. */
-export function describeInspection(i: ServiceInspection): string {
-  if (!i.underChaos) return `${i.serviceName}: clean (runs ${shortRevision(i.taskDefinitionArn)})`;
-  const parts: string[] = [];
-  if (i.onChaosRevision) parts.push(`runs the chaos revision ${shortRevision(i.taskDefinitionArn)}`);
-  else parts.push(`runs ${shortRevision(i.taskDefinitionArn)}`);
-  if (i.serviceMarkers.length > 0) parts.push(`${i.serviceMarkers.length} ecs-chaos tags on the service`);
-  if (i.chaosRevisions.length > 0)
-    parts.push(`ACTIVE chaos revisions ${i.chaosRevisions.map(shortRevision).join(', ')}`);
-  const exp =
-    i.experimentIds.length > 0
-      ? ` (experiment ${i.experimentIds.join(', ')}${i.startedAt ? `, started ${i.startedAt}` : ''})`
-      : '';
-  return `${i.serviceName}: UNDER CHAOS${exp}: ${parts.join('; ')}; original ${i.originalTaskDefinitionArn ? shortRevision(i.originalTaskDefinitionArn) : 'unknown'}`;
-}
-
 /** `ecs-chaos recover`. */
 export async function recover(options: RecoverOptions, deps: RecoverDeps): Promise<RecoverReport> {
   const dryRun = options.dryRun ?? false;
   const say = (level: IoLevel, message: string, data?: Record<string, unknown>): void =>
     deps.io.notify({ time: deps.clock.now(), level, code: 'info', message, ...(data ? { data } : {}) });
-  const services = await listTargetServices(deps.ecs, options, deps.signal);
+  const { services, siblings } = await listTargetServices(deps.ecs, options, deps.signal);
   const report: RecoverReport = {
     cluster: options.cluster,
     region: options.region,
@@ -234,18 +96,32 @@ export async function recover(options: RecoverOptions, deps: RecoverDeps): Promi
   };
   for (const service of services) {
     if (!RUNNING_STATES.has(service.status ?? '')) continue;
-    const inspection = await inspectService(deps.ecs, service, deps.signal);
+    const mine = siblings.get(service.serviceArn!) ?? [];
+    const inspection = await inspectService(deps.ecs, service, mine, deps.clock.now(), deps.signal);
     const entry: ServiceRecovery = { inspection, status: 'clean', actions: [] };
     report.services.push(entry);
-    say(inspection.underChaos ? 'warn' : 'info', describeInspection(inspection));
+    say(inspection.underChaos ? 'warn' : 'info', describeInspection(inspection, deps.clock.now()));
     if (!inspection.underChaos) continue;
+    if (inspection.live && !options.force) {
+      const live = inspection.leases.find((l) => l.status === 'LIVE')!;
+      entry.status = 'live';
+      entry.error = `an experiment runs on ${inspection.serviceName} now: ${describeLease(live, deps.clock.now())}; its own restore will clean up. Stop its runner (SIGINT/SIGTERM) or wait; 'recover --force' repairs it anyway and the run will report a conflict`;
+      say('warn', `${inspection.serviceName}: ${entry.error}`);
+      continue;
+    }
     try {
-      await repairService(service, inspection, entry, { ...options, dryRun }, deps);
+      await repairService(service, mine, inspection, entry, { ...options, dryRun }, deps);
       entry.status = dryRun ? 'would-repair' : 'repaired';
       if (!dryRun) {
         // Check the work from AWS's side.
         const again = await listTargetServices(deps.ecs, { ...options, service: inspection.serviceName }, deps.signal);
-        const after = await inspectService(deps.ecs, again[0]!, deps.signal);
+        const after = await inspectService(
+          deps.ecs,
+          again.services[0]!,
+          again.siblings.get(service.serviceArn!) ?? [],
+          deps.clock.now(),
+          deps.signal,
+        );
         if (after.underChaos)
           throw new ChaosError('RECOVER_INCOMPLETE', `still not clean: ${describeInspection(after)}`, { fault: 'aws' });
       }
@@ -265,6 +141,7 @@ export async function recover(options: RecoverOptions, deps: RecoverDeps): Promi
 /** Repairs one service per its inspection. */
 async function repairService(
   service: Service,
+  siblings: readonly Service[],
   inspection: ServiceInspection,
   entry: ServiceRecovery,
   options: RecoverOptions & { dryRun: boolean },
@@ -284,7 +161,16 @@ async function repairService(
   const name = inspection.serviceName;
   let restoredTo: string | undefined;
 
-  // 1. The revision and the deployment configuration.
+  // 1. Exact mode's siblings: deleted (their tasks are the chaos tasks).
+  for (const sibling of siblings) {
+    if (sibling.status !== 'ACTIVE') continue;
+    if (!options.dryRun) {
+      await ecs.deleteService({ cluster: options.cluster, service: sibling.serviceName!, force: true }, call);
+    }
+    act(`DeleteService ${sibling.serviceName} (exact mode's sibling, ${sibling.runningCount ?? 0} running)`);
+  }
+
+  // 2. The revision and the deployment configuration.
   if (inspection.onChaosRevision) {
     const originalArn = inspection.originalTaskDefinitionArn;
     if (!originalArn) {
@@ -350,26 +236,15 @@ async function repairService(
     act(`left ${shortRevision(inspection.taskDefinitionArn)} in place: someone deployed it after the experiment`);
   }
 
-  // 2. Wait for the original revision to run.
-  if (restoredTo) {
-    const limitMs = (options.restoreTimeoutSeconds ?? 300) * 1000;
-    const deadline = deps.clock.now().getTime() + limitMs;
-    for (;;) {
-      const tasks = await serviceTasks(ecs, options.cluster, name, call);
-      if (tasks.some((t) => t.taskDefinitionArn === restoredTo && t.lastStatus === 'RUNNING')) break;
-      if (deps.clock.now().getTime() >= deadline) {
-        throw new ChaosError(
-          'RESTORE_TIMEOUT',
-          `no task of ${shortRevision(restoredTo)} was RUNNING within ${options.restoreTimeoutSeconds ?? 300}s (--restore-timeout); run recover again once the service is healthy`,
-          { fault: 'aws' },
-        );
-      }
-      await deps.clock.sleep(deps.pollIntervalMs ?? 1000, deps.signal);
-    }
-    act(`a task of ${shortRevision(restoredTo)} is RUNNING`);
+  // 3. The restore condition: no chaos task left, the service steady on its revision.
+  const chaos = new Set([...inspection.chaosRevisions, ...inspection.chaosTaskRevisions]);
+  if (inspection.onChaosRevision) chaos.add(inspection.taskDefinitionArn);
+  if (!options.dryRun && (restoredTo || inspection.chaosTasks > 0 || siblings.length > 0)) {
+    await waitRestored(service, restoredTo ?? inspection.taskDefinitionArn, chaos, options, deps);
+    act(`no chaos task left; ${name} steady on ${shortRevision(restoredTo ?? inspection.taskDefinitionArn)}`);
   }
 
-  // 3. The chaos revisions (the one the service still runs stays, when it could not be restored).
+  // 4. The chaos revisions (the one the service still runs stays, when it could not be restored).
   const keep = inspection.onChaosRevision && !restoredTo && !options.dryRun ? inspection.taskDefinitionArn : undefined;
   const toDeregister = inspection.chaosRevisions.filter((arn) => arn !== keep);
   if (
@@ -385,53 +260,44 @@ async function repairService(
     act(`DeregisterTaskDefinition ${shortRevision(arn)}`);
   }
 
-  // 4. The markers.
-  if (inspection.serviceMarkers.length > 0) {
-    if (!options.dryRun) {
-      await ecs.untagResource(
-        { resourceArn: inspection.serviceArn, tagKeys: inspection.serviceMarkers.map((t) => t.key!) },
-        call,
+  // 5. The markers and the leases.
+  const keys = [
+    ...inspection.serviceMarkers.map((t) => t.key!),
+    ...inspection.leases.map((l) => leaseKey(l.experimentId)),
+  ];
+  if (keys.length > 0) {
+    if (!options.dryRun) await ecs.untagResource({ resourceArn: inspection.serviceArn, tagKeys: keys }, call);
+    act(`UntagResource ${name}: ${keys.join(', ')}`);
+  }
+}
+
+/** Waits until no chaos task is left and the service is steady on `revision`, within the restore timeout. */
+async function waitRestored(
+  service: Service,
+  revision: string,
+  chaos: ReadonlySet<string>,
+  options: RecoverOptions,
+  deps: RecoverDeps,
+): Promise<void> {
+  const seconds = options.restoreTimeoutSeconds ?? 900;
+  const deadline = deps.clock.now().getTime() + seconds * 1000;
+  const call = deps.signal ? { abortSignal: deps.signal } : {};
+  const family = shortRevision(revision).split(':')[0]!;
+  for (;;) {
+    const now = (await deps.ecs.describeServices({ cluster: options.cluster, services: [service.serviceName!] }, call))
+      .services?.[0];
+    const tasks = await familyTasks(deps.ecs, options.cluster, family, call);
+    const state = restoreState(now, tasks, revision, chaos);
+    if (state.done) return;
+    if (deps.clock.now().getTime() >= deadline) {
+      throw new ChaosError(
+        'RESTORE_TIMEOUT',
+        `the restore did not finish within ${seconds}s (--restore-timeout): still waiting for ${state.waitingFor.join('; ')}; run recover again once the service is healthy`,
+        { fault: 'aws' },
       );
     }
-    act(`UntagResource ${name}: ${inspection.serviceMarkers.map((t) => t.key).join(', ')}`);
+    await deps.clock.sleep(deps.pollIntervalMs ?? 1000, deps.signal);
   }
-}
-
-/** A chaos revision whose service no longer exists (deleted or draining). */
-export interface OrphanRevision {
-  readonly arn: string;
-  /** The ARN of the service it was registered for. */
-  readonly service: string;
-  readonly experimentId: string;
-}
-
-/**
- * Chaos revisions, in the families the cluster's services use, whose service is gone. Cluster-wide
- * only: a family no service of the cluster uses any more is not scanned.
- */
-export async function findOrphanRevisions(
-  ecs: EcsPort,
-  cluster: string,
-  services: readonly Service[],
-  signal?: AbortSignal,
-): Promise<OrphanRevision[]> {
-  const call = signal ? { abortSignal: signal } : {};
-  const live = new Set(services.filter((s) => RUNNING_STATES.has(s.status ?? '')).map((s) => s.serviceArn));
-  const families = new Set(services.map((s) => familyOf(s.taskDefinition)).filter((f): f is string => f !== undefined));
-  const clusterPart = `:service/${cluster}/`;
-  const orphans: OrphanRevision[] = [];
-  for (const family of families) {
-    for (const revision of await findChaosRevisions(ecs, family, call)) {
-      const owner = tagValue(revision.tags, MARKER.service);
-      if (!owner || live.has(owner) || !owner.includes(clusterPart)) continue;
-      orphans.push({
-        arn: revision.taskDefinition.taskDefinitionArn!,
-        service: owner,
-        experimentId: revision.experimentId,
-      });
-    }
-  }
-  return orphans;
 }
 
 /** Deregisters the orphan chaos revisions (cluster-wide runs). */
@@ -442,7 +308,8 @@ async function recoverOrphans(
   deps: RecoverDeps,
 ): Promise<void> {
   const call = deps.signal ? { abortSignal: deps.signal } : {};
-  for (const orphan of await findOrphanRevisions(deps.ecs, options.cluster, services, deps.signal)) {
+  const orphans: OrphanRevision[] = await findOrphanRevisions(deps.ecs, options.cluster, services, deps.signal);
+  for (const orphan of orphans) {
     if (!options.dryRun) await deps.ecs.deregisterTaskDefinition({ taskDefinition: orphan.arn }, call);
     const action = options.dryRun ? 'would deregister' : 'deregistered';
     report.orphanRevisions.push({ arn: orphan.arn, service: orphan.service, action });

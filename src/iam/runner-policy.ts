@@ -19,6 +19,11 @@ export interface RunnerPolicyScope {
   readonly chaosRoleArn?: string;
   /** The runner's own principal (for iam:SimulatePrincipalPolicy on itself). */
   readonly runnerArn?: string;
+  /**
+   * The experiment's exposure mode: exact mode creates and deletes a sibling service. Unknown: the
+   * policy covers both modes.
+   */
+  readonly exposureMode?: 'exact' | 'rolling';
   /** What the experiment's probes and stop conditions read: those permissions become required. */
   readonly signals?: {
     /** Stop conditions or cloudwatch alarm probes: cloudwatch:DescribeAlarms. */
@@ -111,6 +116,14 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     ['*'],
     'watch the tasks; find services to recover',
     onCluster,
+  );
+  add(
+    'SiblingService',
+    ['ecs:CreateService', 'ecs:DeleteService', 'ecs:DescribeServices', 'ecs:TagResource'],
+    [ecs(`service/${scope.cluster ?? '*'}/${scope.service ? `${scope.service}-chaos-*` : '*'}`)],
+    'exact mode: a temporary sibling service runs the chaos revision on k tasks, with its recovery markers, and is deleted at the restore',
+    undefined,
+    scope.exposureMode === 'rolling' ? 'exact mode (--exposure exact)' : undefined,
   );
   add('ReadTasks', ['ecs:DescribeTasks'], [ecs(`task/${scope.cluster ?? '*'}/*`)], 'count tasks per revision');
   add(

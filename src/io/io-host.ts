@@ -19,6 +19,9 @@ export const IO_CODES = {
   'abort.requested': 'an abort was requested (signal, stop condition, error)',
   'cleanup.running': 'cleanup is running and will not be skipped',
   'conflict.detected': 'someone else changed the service during the experiment',
+  'reaction.observed':
+    'ECS reacted to the chaos (circuit breaker or alarm rollback, launch failures, crashes); data: kind, count, evidence',
+  'lease.changed': 'the run took, lost or released its lease on the service; data: experimentId, state',
   warning: 'something worth knowing that does not stop the run',
   'probe.evaluated':
     'a probe was evaluated; data: probe, type, mode, phase, passed, attempts, actual?, expected, evidence, error?',

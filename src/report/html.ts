@@ -649,10 +649,45 @@ export function renderHtmlReport(result: ExperimentResult): string {
     effect.notes.length > 0 ? `<ul>${effect.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : '',
   );
 
+  const predicted = exposure.predicted;
+  const servingAtPeak =
+    exposure.peakServingTasks !== undefined && exposure.peakServingTasks > 0
+      ? exposure.peakServingTasks
+      : exposure.desiredCount;
   body.push(
     '<h2>Exposure</h2>',
-    `<dl id="exposure"><dt>peak chaos tasks</dt><dd>${e(exposure.peakChaosTasks)} of ${e(exposure.desiredCount)} desired (${e(Math.round(exposure.peakShare * 100))}%)</dd>` +
-      `<dt>tasks that ran the chaos revision</dt><dd>${e(exposure.tasksThatRanChaos)}</dd></dl>`,
+    `<dl id="exposure"><dt>mode</dt><dd>${e(exposure.mode ?? 'rolling')}</dd>` +
+      (predicted
+        ? `<dt>predicted</dt><dd>${e(predicted.chaosTasks)} of ${e(predicted.ofTasks)} serving tasks (${e(Math.round(predicted.share * 100))}%): ${e(predicted.note)}</dd>`
+        : '') +
+      (predicted?.warning ? `<dt>warning</dt><dd class="bad">${e(predicted.warning)}</dd>` : '') +
+      `<dt>measured peak</dt><dd>${e(exposure.peakChaosTasks)} of ${e(servingAtPeak)} serving tasks (${e(Math.round(exposure.peakShare * 100))}%), ${e(exposure.desiredCount)} desired</dd>` +
+      `<dt>tasks that ran a chaos revision</dt><dd>${e(exposure.tasksThatRanChaos)}</dd></dl>`,
+    (exposure.byRevision ?? []).length > 0
+      ? table(
+          ['chaos revision', 'label', 'peak tasks', 'tasks that ran it'],
+          (exposure.byRevision ?? []).map((r) => [
+            `<code>${e(r.taskDefinitionArn)}</code>`,
+            e(r.label),
+            e(r.peakTasks),
+            e(r.tasksThatRan),
+          ]),
+          'exposure-by-revision',
+        )
+      : '',
+  );
+
+  const reactions = result.reactions ?? [];
+  body.push(
+    "<h2>ECS's reactions</h2>",
+    reactions.length > 0
+      ? `<ul id="reactions">${reactions
+          .map(
+            (r) =>
+              `<li class="bad"><strong>${e(r.summary)}</strong> (first seen ${e(r.at)})<ul>${r.evidence.map((x) => `<li><code>${e(x)}</code></li>`).join('')}</ul></li>`,
+          )
+          .join('')}</ul>`
+      : '<p id="reactions" class="muted">none: no rollback, launch failure or crash of a chaos task</p>',
   );
 
   if (result.iterations.length > 0) {

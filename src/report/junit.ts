@@ -70,6 +70,12 @@ export function junitCases(result: ExperimentResult): JunitCase[] {
       residueDetail,
     ),
     check(
+      'no ECS reaction',
+      (result.reactions ?? []).length === 0,
+      `ECS reacted to the chaos: ${(result.reactions ?? []).map((r) => r.summary).join('; ')}`,
+      (result.reactions ?? []).flatMap((r) => [r.summary, ...r.evidence]).join('\n'),
+    ),
+    check(
       'no conflict',
       result.conflicts.length === 0,
       `someone else changed the service during the run: ${result.conflicts.join('; ')}`,
@@ -143,6 +149,15 @@ export function renderJunitReport(result: ExperimentResult): string {
     `      <property name="verdict" value="${x(result.verdict)}"/>`,
     `      <property name="verdictReason" value="${x(result.verdictReason)}"/>`,
     `      <property name="probeSuccessPercentage" value="${x(result.probeSuccessPercentage ?? 100)}"/>`,
+    ...(result.exposure.mode ? [`      <property name="exposureMode" value="${x(result.exposure.mode)}"/>`] : []),
+    ...(result.exposure.predicted
+      ? [
+          `      <property name="predictedChaosTasks" value="${x(result.exposure.predicted.chaosTasks)}"/>`,
+          `      <property name="predictedShare" value="${x(result.exposure.predicted.share)}"/>`,
+        ]
+      : []),
+    `      <property name="peakChaosTasks" value="${x(result.exposure.peakChaosTasks)}"/>`,
+    `      <property name="peakShare" value="${x(result.exposure.peakShare)}"/>`,
     ...(result.stopConditions?.triggered
       ? [`      <property name="stoppedBy" value="${x(result.stopConditions.triggered.alarmName)}"/>`]
       : []),

@@ -5,6 +5,8 @@
 import type { FaultName } from '../config/spec.js';
 import type { Prediction } from '../engine/predict.js';
 import type { ProbeResult } from '../probes/types.js';
+import type { PredictedExposure, RevisionExposure } from '../engine/exposure.js';
+import type { EcsReaction } from '../engine/reactions.js';
 
 /** The result's schema version. Bump on any incompatible change. */
 export const RESULT_SCHEMA_VERSION = 1;
@@ -46,6 +48,10 @@ export interface IterationRecord {
   injectedAt?: string;
   /** When the first task of the chaos revision was RUNNING. */
   chaosRunningAt?: string;
+  /** Exact mode: the sibling service that ran the chaos revision. */
+  siblingService?: string;
+  /** When the restore condition held (no chaos task left, the service steady on the original). */
+  restoredAt?: string;
   holdSeconds?: number;
   revertedAt?: string;
   peakChaosTasks: number;
@@ -69,17 +75,36 @@ export interface EffectVerification {
 }
 
 export interface Exposure {
-  /** The most RUNNING tasks of the chaos revision seen at once. */
+  /** How the chaos reached the tasks (absent in results of 0.1: rolling). */
+  mode?: 'exact' | 'rolling';
+  /** What preflight predicted for the mode (absent when the run stopped before). */
+  predicted?: PredictedExposure;
+  /** The most tasks of any chaos revision serving (RUNNING, draining or stopping) at once. */
   peakChaosTasks: number;
+  /** The service's desired count at the start. */
   readonly desiredCount: number;
-  /** peakChaosTasks / desiredCount, 0..1 (can exceed 1 during a surge). */
+  /**
+   * The highest share of the serving tasks (the service's and the sibling's) on a chaos revision,
+   * 0..1. Results of 0.1 divided the peak by the desired count instead.
+   */
   peakShare: number;
-  /** Distinct tasks that ran the chaos revision. */
+  /** All tasks serving at the peak. */
+  peakServingTasks?: number;
+  /** Distinct tasks that ran a chaos revision. */
   tasksThatRanChaos: number;
+  /** Per chaos revision, labelled with its iteration. */
+  byRevision?: RevisionExposure[];
 }
 
 export interface ResidueItem {
-  readonly kind: 'service-on-chaos-revision' | 'service-markers' | 'active-chaos-revision' | 'deployment-configuration';
+  readonly kind:
+    | 'service-on-chaos-revision'
+    | 'service-markers'
+    | 'active-chaos-revision'
+    | 'deployment-configuration'
+    | 'chaos-tasks-running'
+    | 'sibling-service'
+    | 'lease';
   readonly resource: string;
   readonly detail: string;
 }
@@ -143,6 +168,8 @@ export interface ExperimentResult {
   effect: EffectVerification;
   exposure: Exposure;
   residue: Residue;
+  /** ECS's own reactions to the chaos: rollbacks, launch failures, crashes (absent in results of 0.1). */
+  reactions?: EcsReaction[];
   /** Someone else's change detected during the run. */
   conflicts: string[];
   /** The prediction made before injection: what the chaos role refuses that the original role allows. */

@@ -8,7 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ListServicesCommand,
   ListTaskDefinitionsCommand,
+  ListTasksCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
 import { AwsError } from '../../sandbox/index.js';
@@ -32,8 +35,16 @@ const count = (seen: Map<string, number>, action: string): number => seen.get(ac
 
 const KILL_POINTS: KillPoint[] = [
   {
+    name: 'while taking the lease (a candidate lease left)',
+    decide: (c, s) =>
+      c.action === 'TagResource' && count(s, 'RegisterTaskDefinition') === 0 ? 'kill-after' : undefined,
+  },
+  {
     name: 'after registering the chaos revision',
-    decide: (c) => (c.action === 'TagResource' || c.action === 'UpdateService' ? 'kill' : undefined),
+    decide: (c, s) =>
+      (c.action === 'TagResource' && count(s, 'RegisterTaskDefinition') >= 1) || c.action === 'UpdateService'
+        ? 'kill'
+        : undefined,
   },
   {
     name: 'after tagging the service, before its update',
@@ -55,6 +66,22 @@ const KILL_POINTS: KillPoint[] = [
   },
   { name: 'before removing the markers', decide: (c) => (c.action === 'UntagResource' ? 'kill' : undefined) },
   {
+    name: 'exact mode: after creating the sibling service',
+    args: ['--duration', '2', '--interval', '2', '--affected-percent', '25'],
+    decide: (c, s) => (c.action === 'ListTasks' && count(s, 'CreateService') >= 1 ? 'kill' : undefined),
+  },
+  {
+    name: 'exact mode: mid-hold',
+    args: ['--duration', '2', '--interval', '2', '--affected-percent', '25'],
+    decide: () => undefined,
+    midHoldMs: 300,
+  },
+  {
+    name: 'exact mode: after deleting the sibling service',
+    args: ['--duration', '1', '--interval', '1', '--affected-percent', '25'],
+    decide: (c, s) => (c.action === 'ListTasks' && count(s, 'DeleteService') >= 1 ? 'kill' : undefined),
+  },
+  {
     name: 'between iterations (before the second registration)',
     args: ['--duration', '2', '--interval', '1'],
     decide: (c, s) =>
@@ -67,6 +94,25 @@ const KILL_POINTS: KillPoint[] = [
       c.action === 'RegisterTaskDefinition' && count(s, 'RegisterTaskDefinition') >= 1 ? 'kill-after' : undefined,
   },
 ];
+
+/** Tasks of a chaos revision of the orders family not yet STOPPED, as an independent client sees them. */
+async function chaosTasksUp(ecs: ECSClient): Promise<string[]> {
+  const arns: string[] = [];
+  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const)
+    arns.push(
+      ...((await ecs.send(new ListTasksCommand({ cluster: 'demo', family: 'orders', desiredStatus }))).taskArns ?? []),
+    );
+  if (arns.length === 0) return [];
+  const tasks = (await ecs.send(new DescribeTasksCommand({ cluster: 'demo', tasks: arns }))).tasks ?? [];
+  const up: string[] = [];
+  for (const t of tasks.filter((x) => x.lastStatus !== 'STOPPED')) {
+    const td = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: t.taskDefinitionArn!, include: ['TAGS'] }),
+    );
+    if ((td.tags ?? []).some((tag) => tag.key === 'ecs-chaos:experiment-id')) up.push(`${t.taskArn} ${t.lastStatus}`);
+  }
+  return up;
+}
 
 async function activeOrders(ecs: ECSClient): Promise<string[]> {
   return (
@@ -144,6 +190,17 @@ describe('kill matrix: SIGKILL at each step, then recover from a fresh process',
       }
       const left = (await activeOrders(ctx.ecs)).length - 1;
 
+      // The killed run's lease stays LIVE until its heartbeat is stale (4 beats of 1 s): recover
+      // refuses a live experiment, so wait for status to call it ABANDONED, as an operator would.
+      let status = await runCli(['status', '--cluster', 'demo', '--service', 'orders', '--region', 'us-east-1'], {
+        env,
+      });
+      for (let i = 0; i < 40 && /LIVE EXPERIMENT/.test(status.stdout); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        status = await runCli(['status', '--cluster', 'demo', '--service', 'orders', '--region', 'us-east-1'], { env });
+      }
+      assert.doesNotMatch(status.stdout, /LIVE EXPERIMENT/, 'the lease went stale');
+
       const recovered = await runCli(['recover', '--cluster', 'demo', '--service', 'orders', '--region', 'us-east-1'], {
         env,
       });
@@ -168,6 +225,11 @@ describe('kill matrix: SIGKILL at each step, then recover from a fresh process',
         'no markers on the service',
       );
       assert.deepEqual(await activeOrders(ctx.ecs), [original.taskDefinition], 'zero ACTIVE chaos revisions');
+      assert.deepEqual(await chaosTasksUp(ctx.ecs), [], 'no task of a chaos revision is left');
+      const siblings = ((await ctx.ecs.send(new ListServicesCommand({ cluster: 'demo' }))).serviceArns ?? []).filter(
+        (a) => /orders-chaos-/.test(a),
+      );
+      assert.deepEqual(siblings, [], 'no sibling service left');
 
       const again = await runCli(['recover', '--cluster', 'demo', '--service', 'orders', '--region', 'us-east-1'], {
         env,

@@ -218,9 +218,37 @@ describe('ecs-chaos run update-task-role (the built program)', () => {
       run.stdout,
       /taskRoleArn: "arn:aws:iam::123456789012:role\/orders-task-role" -> "arn:aws:iam::123456789012:role\/orders-chaos-role"/,
     );
-    assert.match(run.stdout, /maximumPercent 200 -> 125, minimumHealthyPercent 100 -> 100/);
+    // 25% is exact mode by default: one chaos task in a sibling service beside the four.
+    assert.match(run.stdout, /exposure \(exact mode\): 1 chaos task\(s\) of 5 serving \(20%\)/);
+    assert.match(run.stdout, /k = floor\(4 × 25 \/ 75\)/);
     assert.match(run.stdout, /RegisterTaskDefinition/);
+    assert.match(run.stdout, /\* CreateService iteration 1: sibling orders-chaos-<experiment>-1: 1 task\(s\)/);
+    assert.match(run.stdout, /\* DeleteService iteration 1: the sibling/);
+    assert.match(run.stdout, /until no chaos task is left and orders is steady on orders:1/);
     assert.match(run.stdout, /DeregisterTaskDefinition/);
+    assert.doesNotMatch(run.stdout, /maximumPercent 200 -> 125/);
+    // Rolling mode: the batch size, and the warning that exposure reaches every task.
+    const rolling = await runCli(
+      [
+        'plan',
+        '--cluster',
+        'demo',
+        '--service',
+        'orders',
+        '--region',
+        'us-east-1',
+        '--task-role',
+        CHAOS_ROLE,
+        '--affected-percent',
+        '25',
+        '--exposure',
+        'rolling',
+      ],
+      { env },
+    );
+    assert.equal(rolling.code, 0, rolling.stderr);
+    assert.match(rolling.stdout, /maximumPercent 200 -> 125, minimumHealthyPercent 100 -> 100/);
+    assert.match(rolling.stdout, /WARNING: rolling mode: exposure reaches 4 of 4 tasks \(100%\)/);
     assert.deepEqual(
       ctx.sandbox.requests(since).filter((r) => r.mutating),
       [],

@@ -62,6 +62,7 @@ describe('errors after injection', () => {
       assert.equal(result.residue.clean, false);
       assert.deepEqual(result.residue.items.map((i) => i.kind).sort(), [
         'active-chaos-revision',
+        'chaos-tasks-running',
         'service-markers',
         'service-on-chaos-revision',
       ]);

@@ -97,7 +97,7 @@ describe('preflight refuses before any change', () => {
     ['a service with no tasks', { ...orders, service: 'empty' }, 'service has tasks', /desired count of 0/],
     [
       'an affected share too small for ECS to replace a single task',
-      { ...orders, affectedPercent: '20' },
+      { ...orders, affectedPercent: '20', exposure: 'rolling' },
       'the chaos can roll out',
       /4 desired tasks, TASK_REPLICA_AFFECTED_PERC 20 gives maximumPercent 120, which ECS rounds down to 4 tasks.*at least 25/,
     ],

@@ -91,7 +91,7 @@ describe('the update-task-role fault against the sandbox', () => {
     assert.equal(chaos.taskDefinition!.taskRoleArn, undefined);
   });
 
-  test('TASK_REPLICA_AFFECTED_PERC drives maximumPercent during the chaos window', async () => {
+  test('rolling mode: TASK_REPLICA_AFFECTED_PERC drives maximumPercent during the chaos window', async () => {
     const seen: Array<[number | undefined, number | undefined, string | undefined]> = [];
     let polling = true;
     const poller = (async () => {
@@ -110,6 +110,7 @@ describe('the update-task-role fault against the sandbox', () => {
       service: 'orders',
       taskRole: roleArn('orders-chaos-role'),
       affectedPercent: '30',
+      exposure: 'rolling',
     });
     polling = false;
     await poller;

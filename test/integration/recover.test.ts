@@ -62,7 +62,7 @@ describe('status and recover', () => {
     try {
       await waitSteady(ctx.ecs, 'demo', 'orders');
       await leaveUnderChaos(ctx);
-      const status = (await inspectCluster(ports.ecs, { cluster: 'demo', region: 'us-east-1' })).services;
+      const status = (await inspectCluster(ports.ecs, { cluster: 'demo', region: 'us-east-1' }, new Date())).services;
       const orders = status.find((s) => s.serviceName === 'orders')!;
       assert.equal(orders.underChaos, true);
       assert.equal(orders.onChaosRevision, true);

@@ -18,7 +18,14 @@ export function specFor(
   file?: string,
 ): ExperimentSpec {
   return loadExperimentSpec({
-    flags: { region: sandbox.region, endpointUrl: sandbox.endpoint, duration: '1', interval: '1', ...flags },
+    flags: {
+      region: sandbox.region,
+      endpointUrl: sandbox.endpoint,
+      duration: '1',
+      interval: '1',
+      leaseHeartbeat: '1',
+      ...flags,
+    },
     env: {},
     fault: 'update-task-role',
     ...(file ? { file } : {}),

@@ -28,6 +28,8 @@ export interface SampleOptions {
   readonly stopped?: boolean;
   /** @default 'mixed' */
   readonly probes?: SampleProbes;
+  /** ECS's circuit breaker rolled the chaos back: one reaction, verdict Fail. */
+  readonly reaction?: boolean;
 }
 
 /**
@@ -215,7 +217,37 @@ export function sampleResult(options: SampleOptions = {}): ExperimentResult {
       restored: !options.residue,
       notes: options.residue ? [`the chaos revision ${chaosArn} is still ACTIVE`] : [],
     },
-    exposure: { peakChaosTasks: 2, desiredCount: 2, peakShare: 1, tasksThatRanChaos: 3 },
+    exposure: {
+      mode: 'rolling',
+      predicted: {
+        mode: 'rolling',
+        chaosTasks: 2,
+        ofTasks: 2,
+        share: 1,
+        note: `every task is replaced by a chaos task (maximumPercent 200)${bad}`,
+      },
+      peakChaosTasks: 2,
+      desiredCount: 2,
+      peakShare: 1,
+      peakServingTasks: 2,
+      tasksThatRanChaos: 3,
+      byRevision: [
+        { taskDefinitionArn: chaosArn, label: 'chaos, iteration 1', iteration: 1, peakTasks: 2, tasksThatRan: 3 },
+      ],
+    },
+    reactions: options.reaction
+      ? [
+          {
+            kind: 'circuit-breaker-rollback',
+            at: '2026-11-21T07:35:58.000Z',
+            summary: "ECS's deployment circuit breaker failed the chaos deployment (1)",
+            evidence: [
+              `deployment ecs-svc/1 of orders:2: rolloutState FAILED: ECS deployment circuit breaker: tasks failed to start.${bad}`,
+            ],
+            count: 1,
+          },
+        ]
+      : [],
     residue: options.residue
       ? {
           clean: false,

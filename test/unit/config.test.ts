@@ -61,6 +61,8 @@ interface PrecedenceCase {
     readonly default: unknown;
   };
   readonly read: (spec: ExperimentSpec) => unknown;
+  /** Flags the case needs besides the required ones (e.g. a percentage below 100 for exposure). */
+  readonly flags?: Readonly<Record<string, string>>;
 }
 
 const PRECEDENCE: readonly PrecedenceCase[] = [
@@ -141,8 +143,34 @@ const PRECEDENCE: readonly PrecedenceCase[] = [
     flag: '1h',
     env: '10m',
     file: 120,
-    expect: { flag: 3600, env: 600, file: 120, default: 300 },
+    expect: { flag: 3600, env: 600, file: 120, default: 900 },
     read: (s) => s.restoreTimeoutSeconds,
+  },
+  {
+    key: 'exposure',
+    flag: 'rolling',
+    env: 'exact',
+    file: 'rolling',
+    // Below 100%, auto is exact.
+    flags: { affectedPercent: '25' },
+    expect: { flag: 'rolling', env: 'exact', file: 'rolling', default: 'exact' },
+    read: (s) => s.exposureMode,
+  },
+  {
+    key: 'restoreWait',
+    flag: 'first-task',
+    env: 'complete',
+    file: 'first-task',
+    expect: { flag: 'first-task', env: 'complete', file: 'first-task', default: 'complete' },
+    read: (s) => s.restoreWait,
+  },
+  {
+    key: 'leaseHeartbeat',
+    flag: '2',
+    env: '3s',
+    file: '1m',
+    expect: { flag: 2, env: 3, file: 60, default: 15 },
+    read: (s) => s.leaseHeartbeatSeconds,
   },
   {
     key: 'rolloutTimeout',
@@ -231,8 +259,10 @@ const PRECEDENCE: readonly PrecedenceCase[] = [
 
 describe('precedence: flag > env > file > default', () => {
   const resolveDir = (value: unknown): unknown => (typeof value === 'string' ? value.replace('<dir>', dir) : value);
-  const others = (key: FieldKey): Record<string, string> =>
-    Object.fromEntries(Object.entries(REQUIRED_FLAGS).filter(([k]) => k !== key));
+  const others = (key: FieldKey, extra: Readonly<Record<string, string>> = {}): Record<string, string> => ({
+    ...Object.fromEntries(Object.entries(REQUIRED_FLAGS).filter(([k]) => k !== key)),
+    ...extra,
+  });
   const experiment = (name: string, key: FieldKey, value: unknown): string =>
     writeFile(`sub/${name}.json`, JSON.stringify({ [key]: value }));
 
@@ -244,21 +274,21 @@ describe('precedence: flag > env > file > default', () => {
     const field = FIELDS[c.key];
     if (c.expect.default !== undefined || !field.required) {
       test(`${c.key}: the default applies when no source sets it`, () => {
-        const spec = load({ flags: { ...REQUIRED_FLAGS } });
+        const spec = load({ flags: { ...REQUIRED_FLAGS, ...c.flags } });
         assert.equal(c.read(spec), c.expect.default);
       });
     }
 
     test(`${c.key}: the experiment file wins over the default`, () => {
       const file = experiment(`${c.key}-file`, c.key, c.file);
-      const spec = load({ flags: others(c.key), file });
+      const spec = load({ flags: others(c.key, c.flags), file });
       assert.equal(c.read(spec), resolveDir(c.expect.file));
     });
 
     if (field.env !== undefined) {
       test(`${c.key}: env ${field.env} wins over the experiment file`, () => {
         const file = experiment(`${c.key}-env`, c.key, c.fileUnder ?? c.file);
-        const spec = load({ flags: others(c.key), env: { [field.env]: c.env }, file });
+        const spec = load({ flags: others(c.key, c.flags), env: { [field.env]: c.env }, file });
         assert.equal(c.read(spec), resolveDir(c.expect.env));
       });
     }
@@ -266,14 +296,14 @@ describe('precedence: flag > env > file > default', () => {
     test(`${c.key}: flag ${field.flag} wins over ${field.env ? 'env and ' : ''}the experiment file`, () => {
       const file = experiment(`${c.key}-flag`, c.key, c.fileUnder ?? c.file);
       const env = field.env ? { [field.env]: c.env } : {};
-      const spec = load({ flags: { ...others(c.key), [c.key]: c.flag }, env, file });
+      const spec = load({ flags: { ...others(c.key, c.flags), [c.key]: c.flag }, env, file });
       assert.equal(c.read(spec), resolveDir(c.expect.flag));
     });
 
     if (field.env !== undefined) {
       test(`${c.key}: the experiment file also accepts the key ${field.env}`, () => {
         const file = writeFile(`sub/${c.key}-envkey.yaml`, `${field.env}: ${JSON.stringify(c.file)}\n`);
-        const spec = load({ flags: others(c.key), file });
+        const spec = load({ flags: others(c.key, c.flags), file });
         assert.equal(c.read(spec), resolveDir(c.expect.file));
       });
     }
@@ -379,8 +409,11 @@ describe('experiment files', () => {
     durationSeconds: 120,
     intervalSeconds: 60,
     rampTimeSeconds: 5,
-    restoreTimeoutSeconds: 300,
+    restoreTimeoutSeconds: 900,
     rolloutTimeoutSeconds: 300,
+    exposureMode: 'exact',
+    restoreWait: 'complete',
+    leaseHeartbeatSeconds: 15,
     requireTag: undefined,
     force: false,
     output: 'text',

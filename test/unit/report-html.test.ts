@@ -100,7 +100,18 @@ describe('renderHtmlReport', () => {
     assert.match(html, /<table id="mutations">/);
     assert.match(html, /<table id="effect">/);
     assert.match(html, /<table id="lost-actions">[\s\S]*s3:PutObject/);
-    assert.match(html, /id="exposure"><dt>peak chaos tasks<\/dt><dd>2 of 2 desired \(100%\)/);
+    assert.match(
+      html,
+      /id="exposure"><dt>mode<\/dt><dd>rolling<\/dd><dt>predicted<\/dt><dd>2 of 2 serving tasks \(100%\)/,
+    );
+    assert.match(html, /<dt>measured peak<\/dt><dd>2 of 2 serving tasks \(100%\), 2 desired<\/dd>/);
+    assert.match(html, /id="exposure-by-revision"[\s\S]*chaos, iteration 1/);
+    assert.match(html, /id="reactions" class="muted">none/);
+    const reacted = renderHtmlReport(sampleResult({ reaction: true }));
+    assert.match(
+      reacted,
+      /<ul id="reactions"><li class="bad"><strong>ECS&#39;s deployment circuit breaker failed the chaos deployment \(1\)<\/strong>/,
+    );
     assert.match(html, /<table id="events">/);
     assert.match(html, /clean: nothing left behind/);
     assert.match(html, /<p id="conflicts" class="muted">none/);

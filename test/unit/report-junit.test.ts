@@ -41,10 +41,18 @@ describe('renderJunitReport', () => {
     assert.equal(xml.match(/<testsuite /g)?.length, 1);
     assert.match(
       xml,
-      /<testsuite name="ecs-chaos update-task-role demo\/orders" id="ecs-chaos-20261121T073550Z-abcdef" tests="7" failures="0" errors="0" skipped="0" time="20.000"/,
+      /<testsuite name="ecs-chaos update-task-role demo\/orders" id="ecs-chaos-20261121T073550Z-abcdef" tests="8" failures="0" errors="0" skipped="0" time="20.000"/,
     );
-    assert.deepEqual(assertConsistent(xml), { tests: 7, failures: 0, errors: 0, skipped: 0 });
-    for (const name of ['preflight', 'swap', 'chaos tasks ran', 'restored', 'residue clean', 'no conflict'])
+    assert.deepEqual(assertConsistent(xml), { tests: 8, failures: 0, errors: 0, skipped: 0 });
+    for (const name of [
+      'preflight',
+      'swap',
+      'chaos tasks ran',
+      'restored',
+      'residue clean',
+      'no ECS reaction',
+      'no conflict',
+    ])
       assert.match(
         xml,
         new RegExp(`<testcase name="${name}" classname="ecs-chaos.update-task-role.demo.orders" time="0"/>`),
@@ -63,7 +71,7 @@ describe('renderJunitReport', () => {
 
   test('probes: Failed is a failure with the failing evidence, N/A is skipped', () => {
     const xml = renderJunitReport(sampleResult());
-    assert.deepEqual(assertConsistent(xml), { tests: 9, failures: 1, errors: 0, skipped: 1 });
+    assert.deepEqual(assertConsistent(xml), { tests: 10, failures: 1, errors: 0, skipped: 1 });
     assert.match(xml, /<property name="verdict" value="Fail"\/>/);
     assert.match(xml, /<property name="probeSuccessPercentage" value="33"\/>/);
     assert.deepEqual(
@@ -88,7 +96,15 @@ describe('renderJunitReport', () => {
       /<testcase name="orders-denied"[^>]*>\n\s*<skipped message="never evaluated: the chaos window ended before its initial delay of 30s"\/>/,
     );
     // The checks are still there, and pass.
-    for (const name of ['preflight', 'swap', 'chaos tasks ran', 'restored', 'residue clean', 'no conflict'])
+    for (const name of [
+      'preflight',
+      'swap',
+      'chaos tasks ran',
+      'restored',
+      'residue clean',
+      'no ECS reaction',
+      'no conflict',
+    ])
       assert.match(
         xml,
         new RegExp(`<testcase name="${name}" classname="ecs-chaos.update-task-role.demo.orders" time="0"/>`),
@@ -118,6 +134,18 @@ describe('renderJunitReport', () => {
     assertConsistent(renderJunitReport(sampleResult({ probes: 'none' })));
   });
 
+  test("ECS's reaction is a failure with its evidence; the exposure is in the properties", () => {
+    const xml = renderJunitReport(sampleResult({ reaction: true, probes: 'passing' }));
+    assert.match(
+      xml,
+      /<testcase name="no ECS reaction"[^>]*>\s*<failure message="ECS reacted to the chaos: ECS&apos;s deployment circuit breaker failed the chaos deployment \(1\)" type="no ECS reaction">[^<]*rolloutState FAILED/,
+    );
+    assert.match(xml, /<property name="exposureMode" value="rolling"\/>/);
+    assert.match(xml, /<property name="predictedChaosTasks" value="2"\/>/);
+    assert.match(xml, /<property name="peakChaosTasks" value="2"\/>/);
+    assertConsistent(xml);
+  });
+
   test('a run stopped by a stop condition names the alarm', () => {
     const xml = renderJunitReport(sampleResult({ stopped: true }));
     assert.match(xml, /<property name="verdict" value="Stopped"\/>/);
@@ -129,8 +157,8 @@ describe('renderJunitReport', () => {
   test('residue, an error and a conflict are failures with messages', () => {
     const result = sampleResult({ residue: true, conflict: true });
     const xml = renderJunitReport(result);
-    // 6 checks, 3 probes and the run's error.
-    assert.match(xml, /tests="10" failures="4" errors="1" skipped="1"/);
+    // 7 checks, 3 probes and the run's error.
+    assert.match(xml, /tests="11" failures="4" errors="1" skipped="1"/);
     assertConsistent(xml);
     assert.match(
       xml,
@@ -183,6 +211,7 @@ describe('renderJunitReport', () => {
         ['chaos tasks ran', 'skipped'],
         ['restored', 'skipped'],
         ['residue clean', 'passed'],
+        ['no ECS reaction', 'passed'],
         ['no conflict', 'passed'],
       ],
     );

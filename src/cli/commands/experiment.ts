@@ -14,7 +14,8 @@ import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { exitCodeOf } from '../exit-status.js';
 import { writeAtomically } from '../write-atomically.js';
-import { progressOptions, renderPlan, renderResult, streamIoHost } from '../render.js';
+import { progressOptions, streamIoHost } from '../render.js';
+import { renderPlan, renderResult } from '../render-report.js';
 
 /** What the experiment commands read from the command line and the process. */
 export interface ExperimentCommandInput {

@@ -26,6 +26,7 @@ export function renderRecoverReport(report: RecoverReport): string {
     if (entry.status === 'repaired') lines.push('  => repaired');
     if (entry.status === 'would-repair') lines.push('  => would be repaired');
     if (entry.status === 'failed') lines.push(`  => FAILED: ${entry.error ?? ''}`);
+    if (entry.status === 'live') lines.push(`  => REFUSED: ${entry.error ?? ''}`);
   }
   for (const orphan of report.orphanRevisions)
     lines.push(`${orphan.arn}: chaos revision of ${orphan.service} (gone): ${orphan.action}`);
@@ -40,7 +41,10 @@ export function renderRecoverReport(report: RecoverReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `ecs-chaos recover`: exit 0 when everything is clean at the end, 4 otherwise (also for a dry run that finds something). */
+/**
+ * `ecs-chaos recover`: exit 0 when everything is clean at the end, 2 when a live experiment was
+ * refused (nothing changed on it), 4 otherwise (also for a dry run that finds something).
+ */
 export async function recoverCommand(input: ExperimentCommandInput, signal: AbortSignal): Promise<ExitCode> {
   const spec = loadTargetSpec({ flags: input.flags, env: input.env });
   const io = progress(input);
@@ -52,6 +56,7 @@ export async function recoverCommand(input: ExperimentCommandInput, signal: Abor
         ...(spec.service ? { service: spec.service } : {}),
         region: spec.region,
         dryRun: input.flags.dryRun === true,
+        force: input.flags.force === true,
         restoreTimeoutSeconds: spec.restoreTimeoutSeconds,
       },
       {
@@ -63,7 +68,13 @@ export async function recoverCommand(input: ExperimentCommandInput, signal: Abor
       },
     );
     input.stdout.write(spec.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderRecoverReport(report));
-    return report.clean ? EXIT.ok : EXIT.needsRecovery;
+    if (report.clean) return EXIT.ok;
+    const refusedOnly = report.services.every(
+      (s) => s.status === 'clean' || s.status === 'repaired' || s.status === 'live',
+    );
+    return refusedOnly && report.orphanRevisions.every((o) => o.action.startsWith('deregistered'))
+      ? EXIT.invalidInput
+      : EXIT.needsRecovery;
   } finally {
     io.close();
     ports.destroy();
@@ -80,6 +91,7 @@ export async function statusCommand(input: ExperimentCommandInput, signal: Abort
     const found = await inspectCluster(
       ports.ecs,
       { cluster: spec.cluster, ...(spec.service ? { service: spec.service } : {}), region: spec.region },
+      SYSTEM_CLOCK.now(),
       signal,
     );
     const underChaos = found.services.filter((i) => i.underChaos);
@@ -87,17 +99,22 @@ export async function statusCommand(input: ExperimentCommandInput, signal: Abort
     if (spec.output === 'json') {
       input.stdout.write(`${JSON.stringify({ cluster: spec.cluster, region: spec.region, ...found }, null, 2)}\n`);
     } else {
-      const lines = [`status: cluster ${spec.cluster} (${spec.region})`, ...found.services.map(describeInspection)];
+      const now = SYSTEM_CLOCK.now();
+      const lines = [
+        `status: cluster ${spec.cluster} (${spec.region})`,
+        ...found.services.map((i) => describeInspection(i, now)),
+      ];
       for (const o of found.orphanRevisions) {
         lines.push(
           `${o.arn}: ACTIVE chaos revision of ${o.service}, which no longer runs (experiment ${o.experimentId})`,
         );
       }
       const where = `--cluster ${spec.cluster}${spec.service ? ` --service ${spec.service}` : ''} --region ${spec.region}`;
+      const live = underChaos.filter((i) => i.live).length;
       lines.push(
         dirty === 0
           ? 'nothing under chaos.'
-          : `under chaos or left behind: ${dirty}. 'ecs-chaos recover ${where}' repairs it (not while an experiment still runs).`,
+          : `under chaos or left behind: ${dirty}${live > 0 ? ` (${live} LIVE: an experiment runs there now and restores it itself)` : ''}. ${dirty > live ? `'ecs-chaos recover ${where}' repairs what is ABANDONED or left behind.` : 'Wait for the live experiments to end.'}`,
       );
       input.stdout.write(`${lines.join('\n')}\n`);
     }

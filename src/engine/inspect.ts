@@ -1,0 +1,317 @@
+/**
+ * `status`: what experiments left on a cluster's services, from AWS alone (leases, markers, chaos
+ * revisions, sibling services, tasks still running a chaos revision), on any machine. Read-only;
+ * `recover` repairs what this finds.
+ */
+import type { DeploymentConfiguration, Service, Tag } from '@aws-sdk/client-ecs';
+import type { EcsPort } from '../aws/ports.js';
+import { ChaosError } from '../errors.js';
+import { findChaosRevisions, type ChaosRevision } from './find-chaos-revisions.js';
+import { describeLease, leasesOf, leaseStatus, type Lease } from './lease.js';
+import { decodeDeploymentConfiguration, MARKER, MARKER_KEYS, tagValue } from './markers.js';
+import { shortRevision } from './observe.js';
+import { familyTasks } from './restore-state.js';
+
+/** What to look at. */
+export interface RecoverTarget {
+  readonly cluster: string;
+  /** One service; all the cluster's services when absent. */
+  readonly service?: string;
+  readonly region: string;
+}
+
+/** What ecs-chaos left on one service, as found in AWS. */
+export interface ServiceInspection {
+  readonly serviceName: string;
+  readonly serviceArn: string;
+  readonly serviceStatus: string;
+  /** The revision the service runs. */
+  readonly taskDefinitionArn: string;
+  /** The service runs a chaos revision. */
+  readonly onChaosRevision: boolean;
+  /** ecs-chaos tags on the service (leases aside). */
+  readonly serviceMarkers: readonly Tag[];
+  /** The leases on the service, with their status now. */
+  readonly leases: ReadonlyArray<Lease & { readonly status: 'LIVE' | 'ABANDONED' }>;
+  /** A lease whose heartbeat is fresh: an experiment runs now. */
+  readonly live: boolean;
+  /** ACTIVE revisions ecs-chaos registered for this service, newest first. */
+  readonly chaosRevisions: readonly string[];
+  /** Exact mode's sibling services of this service still ACTIVE or DRAINING. */
+  readonly siblings: readonly string[];
+  /** Tasks of a chaos revision (ACTIVE or not) that are not yet STOPPED, in the service or its siblings. */
+  readonly chaosTasks: number;
+  /** The chaos revisions those tasks run (INACTIVE ones included). */
+  readonly chaosTaskRevisions: readonly string[];
+  /** The experiments these leftovers belong to. */
+  readonly experimentIds: readonly string[];
+  /** The revision to restore, from the markers (undefined when no marker names one). */
+  readonly originalTaskDefinitionArn: string | undefined;
+  /** The deployment configuration to restore, from the markers. */
+  readonly originalDeployment: DeploymentConfiguration | undefined;
+  /** When the newest experiment started (ISO 8601), from the markers. */
+  readonly startedAt: string | undefined;
+  /** Anything to repair (or, when live, anything in play). */
+  readonly underChaos: boolean;
+}
+
+/** Only ACTIVE services are repaired in place; a DRAINING one is on its way out, like a deleted one. */
+export const RUNNING_STATES = new Set(['ACTIVE']);
+
+/** Every service name (or ARN) of a cluster. */
+async function listServiceArns(ecs: EcsPort, cluster: string, signal?: AbortSignal): Promise<string[]> {
+  const call = signal ? { abortSignal: signal } : {};
+  const names: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.listServices({ cluster, nextToken, maxResults: 100 }, call);
+    names.push(...(page.serviceArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return names;
+}
+
+async function describeAll(
+  ecs: EcsPort,
+  cluster: string,
+  names: readonly string[],
+  signal?: AbortSignal,
+): Promise<{ services: Service[]; missing: number }> {
+  const call = signal ? { abortSignal: signal } : {};
+  const services: Service[] = [];
+  let missing = 0;
+  for (let i = 0; i < names.length; i += 10) {
+    const out = await ecs.describeServices({ cluster, services: names.slice(i, i + 10), include: ['TAGS'] }, call);
+    services.push(...(out.services ?? []));
+    missing += (out.failures ?? []).length;
+  }
+  return { services, missing };
+}
+
+/**
+ * The services to look at (one, or every ACTIVE/DRAINING service of the cluster) and the cluster's
+ * sibling services (exact mode), by the service they stand beside.
+ */
+export async function listTargetServices(
+  ecs: EcsPort,
+  target: RecoverTarget,
+  signal?: AbortSignal,
+): Promise<{ services: Service[]; siblings: Map<string, Service[]> }> {
+  const all = await listServiceArns(ecs, target.cluster, signal);
+  const isSiblingName = (arn: string): boolean => /-chaos-[0-9a-f]{6}-\d+$/.test(arn);
+  let names: string[];
+  if (target.service) {
+    names = [
+      target.service,
+      ...all.filter((a) => isSiblingName(a) && a.split('/').pop()!.startsWith(`${target.service}-chaos-`)),
+    ];
+  } else {
+    names = all;
+  }
+  const { services, missing } = await describeAll(ecs, target.cluster, names, signal);
+  const siblings = new Map<string, Service[]>();
+  const targets: Service[] = [];
+  for (const s of services) {
+    const of = tagValue(s.tags, MARKER.siblingOf);
+    if (of !== undefined) {
+      if (s.status !== 'INACTIVE') siblings.set(of, [...(siblings.get(of) ?? []), s]);
+    } else if (!target.service || s.serviceName === target.service) {
+      targets.push(s);
+    }
+  }
+  if (target.service && !targets.some((s) => s.serviceName === target.service) && missing > 0) {
+    throw new ChaosError(
+      'SERVICE_NOT_FOUND',
+      `service '${target.service}' was not found in cluster '${target.cluster}'`,
+      {
+        fault: 'user',
+      },
+    );
+  }
+  return { services: targets, siblings };
+}
+
+function familyOf(arn: string | undefined): string | undefined {
+  return arn ? shortRevision(arn).split(':')[0] : undefined;
+}
+
+/** Inspects one service: its leases, markers, revision, chaos revisions, siblings and chaos tasks. */
+export async function inspectService(
+  ecs: EcsPort,
+  service: Service,
+  siblings: readonly Service[],
+  now: Date,
+  signal?: AbortSignal,
+): Promise<ServiceInspection> {
+  const call = signal ? { abortSignal: signal } : {};
+  const serviceArn = service.serviceArn!;
+  const tags = service.tags ?? [];
+  const serviceMarkers = tags.filter((t) => MARKER_KEYS.includes(t.key ?? ''));
+  const leases = leasesOf(tags).map((l) => ({ ...l, status: leaseStatus(l, now) }));
+  const current = service.taskDefinition!;
+  const described = await ecs.describeTaskDefinition({ taskDefinition: current, include: ['TAGS'] }, call);
+  const currentTags = described.tags ?? [];
+  const onChaosRevision = tagValue(currentTags, MARKER.experimentId) !== undefined;
+  const originalFromMarkers =
+    tagValue(serviceMarkers, MARKER.originalTaskDefinition) ?? tagValue(currentTags, MARKER.originalTaskDefinition);
+  const families = new Set(
+    [familyOf(current), familyOf(originalFromMarkers)].filter((f): f is string => f !== undefined),
+  );
+  const revisions: ChaosRevision[] = [];
+  for (const family of families) revisions.push(...(await findChaosRevisions(ecs, family, { serviceArn, ...call })));
+  // Tasks of a chaos revision still up, in the service or its siblings, whatever the revision's status.
+  const groups = new Set([service.serviceName, ...siblings.map((s) => s.serviceName)].map((n) => `service:${n}`));
+  const known = new Map<string, boolean>(revisions.map((r) => [r.taskDefinition.taskDefinitionArn!, true]));
+  known.set(current, onChaosRevision);
+  let chaosTasks = 0;
+  const chaosTaskRevisions = new Set<string>();
+  for (const family of families) {
+    const tasks = (await familyTasks(ecs, service.clusterArn!, family, call)).filter(
+      (t) => groups.has(t.group ?? '') && t.lastStatus !== 'STOPPED',
+    );
+    for (const t of tasks) {
+      const arn = t.taskDefinitionArn!;
+      if (!known.has(arn)) {
+        const out = await ecs.describeTaskDefinition({ taskDefinition: arn, include: ['TAGS'] }, call);
+        known.set(arn, tagValue(out.tags, MARKER.experimentId) !== undefined);
+      }
+      if (known.get(arn)) {
+        chaosTasks++;
+        chaosTaskRevisions.add(arn);
+      }
+    }
+  }
+  const newest = revisions[0];
+  const siblingOriginal = siblings.map((s) => tagValue(s.tags, MARKER.originalTaskDefinition)).find((x) => x);
+  const originalTaskDefinitionArn =
+    originalFromMarkers ??
+    (newest ? tagValue(newest.tags, MARKER.originalTaskDefinition) : undefined) ??
+    siblingOriginal;
+  const deploymentText =
+    tagValue(serviceMarkers, MARKER.originalDeployment) ??
+    tagValue(currentTags, MARKER.originalDeployment) ??
+    (newest ? tagValue(newest.tags, MARKER.originalDeployment) : undefined);
+  const experimentIds = [
+    ...new Set(
+      [
+        tagValue(serviceMarkers, MARKER.underChaos),
+        tagValue(currentTags, MARKER.experimentId),
+        ...revisions.map((r) => r.experimentId),
+        ...siblings.map((s) => tagValue(s.tags, MARKER.experimentId)),
+        ...leases.map((l) => l.experimentId),
+      ].filter((id): id is string => id !== undefined),
+    ),
+  ];
+  const startedAt =
+    tagValue(currentTags, MARKER.startedAt) ?? (newest ? tagValue(newest.tags, MARKER.startedAt) : undefined);
+  const live = leases.some((l) => l.status === 'LIVE');
+  return {
+    serviceName: service.serviceName!,
+    serviceArn,
+    serviceStatus: service.status ?? 'UNKNOWN',
+    taskDefinitionArn: current,
+    onChaosRevision,
+    serviceMarkers,
+    leases,
+    live,
+    chaosRevisions: revisions.map((r) => r.taskDefinition.taskDefinitionArn!),
+    siblings: siblings.map((s) => s.serviceName!),
+    chaosTasks,
+    chaosTaskRevisions: [...chaosTaskRevisions],
+    experimentIds,
+    originalTaskDefinitionArn,
+    originalDeployment: decodeDeploymentConfiguration(deploymentText),
+    startedAt,
+    underChaos:
+      onChaosRevision ||
+      serviceMarkers.length > 0 ||
+      revisions.length > 0 ||
+      leases.length > 0 ||
+      siblings.length > 0 ||
+      chaosTasks > 0,
+  };
+}
+
+/** What `status` reports: each ACTIVE service, and (cluster-wide) the orphan chaos revisions. */
+export interface ClusterInspection {
+  readonly services: ServiceInspection[];
+  readonly orphanRevisions: OrphanRevision[];
+}
+
+/** `ecs-chaos status`: the services under chaos and the leftover chaos revisions of a cluster. Read-only. */
+export async function inspectCluster(
+  ecs: EcsPort,
+  target: RecoverTarget,
+  now: Date,
+  signal?: AbortSignal,
+): Promise<ClusterInspection> {
+  const { services, siblings } = await listTargetServices(ecs, target, signal);
+  const inspections: ServiceInspection[] = [];
+  for (const service of services) {
+    if (!RUNNING_STATES.has(service.status ?? '')) continue;
+    inspections.push(await inspectService(ecs, service, siblings.get(service.serviceArn!) ?? [], now, signal));
+  }
+  const orphanRevisions = target.service ? [] : await findOrphanRevisions(ecs, target.cluster, services, signal);
+  return { services: inspections, orphanRevisions };
+}
+
+/** One line (two with a lease) describing what was found on a service. */
+export function describeInspection(i: ServiceInspection, now: Date = new Date()): string {
+  if (!i.underChaos) return `${i.serviceName}: clean (runs ${shortRevision(i.taskDefinitionArn)})`;
+  const parts: string[] = [];
+  if (i.onChaosRevision) parts.push(`runs the chaos revision ${shortRevision(i.taskDefinitionArn)}`);
+  else parts.push(`runs ${shortRevision(i.taskDefinitionArn)}`);
+  if (i.chaosTasks > 0)
+    parts.push(
+      `${i.chaosTasks} task${i.chaosTasks === 1 ? '' : 's'} of ${i.chaosTaskRevisions.map(shortRevision).join(', ')} still up`,
+    );
+  if (i.siblings.length > 0)
+    parts.push(`sibling service${i.siblings.length === 1 ? '' : 's'} ${i.siblings.join(', ')}`);
+  if (i.serviceMarkers.length > 0) parts.push(`${i.serviceMarkers.length} ecs-chaos tags on the service`);
+  if (i.chaosRevisions.length > 0)
+    parts.push(`ACTIVE chaos revisions ${i.chaosRevisions.map(shortRevision).join(', ')}`);
+  const exp =
+    i.experimentIds.length > 0
+      ? ` (experiment ${i.experimentIds.join(', ')}${i.startedAt ? `, started ${i.startedAt}` : ''})`
+      : '';
+  const state = i.live ? 'LIVE EXPERIMENT' : i.leases.length > 0 ? 'ABANDONED' : 'UNDER CHAOS';
+  const leases = i.leases.map((l) => `\n  lease: ${describeLease(l, now)}`).join('');
+  return `${i.serviceName}: ${state}${exp}: ${parts.join('; ')}; original ${i.originalTaskDefinitionArn ? shortRevision(i.originalTaskDefinitionArn) : 'unknown'}${leases}`;
+}
+
+/** A chaos revision whose service no longer exists (deleted or draining). */
+export interface OrphanRevision {
+  readonly arn: string;
+  /** The ARN of the service it was registered for. */
+  readonly service: string;
+  readonly experimentId: string;
+}
+
+/**
+ * Chaos revisions, in the families the cluster's services use, whose service is gone. Cluster-wide
+ * only: a family no service of the cluster uses any more is not scanned.
+ */
+export async function findOrphanRevisions(
+  ecs: EcsPort,
+  cluster: string,
+  services: readonly Service[],
+  signal?: AbortSignal,
+): Promise<OrphanRevision[]> {
+  const call = signal ? { abortSignal: signal } : {};
+  const live = new Set(services.filter((s) => RUNNING_STATES.has(s.status ?? '')).map((s) => s.serviceArn));
+  const families = new Set(services.map((s) => familyOf(s.taskDefinition)).filter((f): f is string => f !== undefined));
+  const clusterPart = `:service/${cluster}/`;
+  const orphans: OrphanRevision[] = [];
+  for (const family of families) {
+    for (const revision of await findChaosRevisions(ecs, family, call)) {
+      const owner = tagValue(revision.tags, MARKER.service);
+      if (!owner || live.has(owner) || !owner.includes(clusterPart)) continue;
+      orphans.push({
+        arn: revision.taskDefinition.taskDefinitionArn!,
+        service: owner,
+        experimentId: revision.experimentId,
+      });
+    }
+  }
+  return orphans;
+}

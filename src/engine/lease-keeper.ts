@@ -1,0 +1,154 @@
+/**
+ * Takes, keeps and gives back a run's lease on its service (see lease.ts for the protocol). The lease
+ * is taken after preflight and before any other change; its heartbeat runs until the run ends.
+ */
+import type { EcsPort } from '../aws/ports.js';
+import type { Clock } from './clock.js';
+import { describeError } from './describe-error.js';
+import { describeLease, electionWinner, encodeLease, leaseKey, leasesOf, settleMs, type Lease } from './lease.js';
+import { ONE_EXPERIMENT_CHECK, PreflightError, type PreflightCheck } from './preflight.js';
+import type { RunRecord } from './run-record.js';
+
+export interface LeaseKeeperOptions {
+  readonly ecs: EcsPort;
+  readonly clock: Clock;
+  readonly record: RunRecord;
+  readonly cluster: string;
+  readonly service: string;
+  readonly serviceArn: string;
+  readonly experimentId: string;
+  readonly runner: string;
+  readonly heartbeatSeconds: number;
+  readonly plannedEnd: Date;
+}
+
+export class LeaseKeeper {
+  readonly #o: LeaseKeeperOptions;
+  readonly #stop = new AbortController();
+  #loop: Promise<void> | undefined;
+  #held = false;
+  #written = false;
+
+  constructor(options: LeaseKeeperOptions) {
+    this.#o = options;
+  }
+
+  get held(): boolean {
+    return this.#held;
+  }
+
+  #value(state: Lease['state']): string {
+    const o = this.#o;
+    return encodeLease({
+      state,
+      runner: o.runner,
+      heartbeatAt: o.clock.now(),
+      plannedEnd: o.plannedEnd,
+      heartbeatSeconds: o.heartbeatSeconds,
+    });
+  }
+
+  async #write(state: Lease['state'], signal?: AbortSignal): Promise<void> {
+    const o = this.#o;
+    await o.ecs.tagResource(
+      { resourceArn: o.serviceArn, tags: [{ key: leaseKey(o.experimentId), value: this.#value(state) }] },
+      signal ? { abortSignal: signal } : {},
+    );
+    this.#written = true;
+  }
+
+  /**
+   * The election: write a candidate lease, wait the settle time, read every lease, then hold or give
+   * up. Throws a PreflightError (exit 2) naming the winner when another experiment wins; our own tag
+   * is removed first, so nothing is left.
+   */
+  async acquire(checks: readonly PreflightCheck[], signal: AbortSignal): Promise<void> {
+    const o = this.#o;
+    await this.#write('candidate', signal);
+    await o.clock.sleep(settleMs(o.heartbeatSeconds), signal);
+    const described = await o.ecs.describeServices(
+      { cluster: o.cluster, services: [o.service], include: ['TAGS'] },
+      { abortSignal: signal },
+    );
+    const winner = electionWinner(o.experimentId, leasesOf(described.services?.[0]?.tags));
+    if (winner) {
+      await this.#remove();
+      const check: PreflightCheck = {
+        name: ONE_EXPERIMENT_CHECK,
+        status: 'fail',
+        detail: `another experiment took the service first: ${describeLease(winner, o.clock.now())}. Fix: wait for it to end; nothing was changed`,
+      };
+      o.record.say('error', 'preflight.check', `FAIL ${check.name}: ${check.detail}`, { ...check });
+      throw new PreflightError(check, [...checks, check]);
+    }
+    await this.#write('held', signal);
+    this.#held = true;
+    o.record.event(
+      'lease',
+      `lease taken on ${o.service} (runner ${o.runner}, heartbeat every ${o.heartbeatSeconds}s)`,
+      { experimentId: o.experimentId, state: 'held' },
+    );
+    this.#loop = this.#heartbeats();
+  }
+
+  async #heartbeats(): Promise<void> {
+    const o = this.#o;
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      try {
+        await o.clock.sleep(o.heartbeatSeconds * 1000, signal);
+      } catch {
+        return;
+      }
+      try {
+        await this.#write('held', AbortSignal.any([signal, AbortSignal.timeout(o.heartbeatSeconds * 2000)]));
+      } catch (error) {
+        if (signal.aborted) return;
+        o.record.say(
+          'warn',
+          'warning',
+          `the lease heartbeat failed (${describeError(error)}); retrying at the next beat`,
+        );
+      }
+    }
+  }
+
+  async #remove(): Promise<void> {
+    const o = this.#o;
+    await o.ecs.untagResource(
+      { resourceArn: o.serviceArn, tagKeys: [leaseKey(o.experimentId)] },
+      { abortSignal: AbortSignal.timeout(30_000) },
+    );
+    this.#written = false;
+  }
+
+  /**
+   * Stops the heartbeat and gives the lease back: removed when nothing is left, marked `ended` when
+   * something is (so `status` shows ABANDONED at once and `recover` may repair it).
+   */
+  async release(somethingLeft: boolean): Promise<void> {
+    const o = this.#o;
+    this.#stop.abort();
+    await this.#loop;
+    if (!this.#written) return;
+    try {
+      if (somethingLeft) await this.#write('ended', AbortSignal.timeout(30_000));
+      else await this.#remove();
+      this.#held = false;
+      o.record.event(
+        'lease',
+        somethingLeft ? 'lease marked ended: recover may repair what is left' : 'lease released',
+        {
+          experimentId: o.experimentId,
+          state: somethingLeft ? 'ended' : 'released',
+        },
+      );
+    } catch (error) {
+      o.record.say(
+        'warn',
+        'warning',
+        `the lease could not be ${somethingLeft ? 'marked ended' : 'released'} (${describeError(error)}): it goes stale after ${o.heartbeatSeconds * 4}s and 'recover' removes it`,
+      );
+    }
+  }
+}

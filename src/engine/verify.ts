@@ -1,0 +1,202 @@
+/**
+ * The end of a run: what AWS shows now (restored? anything left?), and the verdict with its reason.
+ */
+import { ChaosError } from '../errors.js';
+import { sameDeploymentLimits } from '../faults/update-task-role/deployment.js';
+import type { ProbeResult } from '../probes/types.js';
+import type { ResidueItem } from '../report/result.js';
+import { percentText } from './exposure.js';
+import { describeLease, leasesOf } from './lease.js';
+import { MARKER, MARKER_KEYS, tagValue } from './markers.js';
+import { shortRevision } from './observe.js';
+import { describeReactions } from './reactions.js';
+import { recoverCommand } from './recover-command.js';
+import { restoreState } from './restore-state.js';
+import type { RunContext } from './run-context.js';
+import type { StopTrigger } from './stop-conditions.js';
+
+/** Reads the end state into `result.effect.restored` and `result.residue`. */
+export async function verifyEnd(ctx: RunContext): Promise<void> {
+  const { spec, pf, record } = ctx;
+  const result = record.result;
+  const items: ResidueItem[] = [];
+  const deadline = AbortSignal.timeout(Math.max(30_000, spec.restoreTimeoutSeconds * 1000));
+  const opts = { abortSignal: deadline };
+  record.phase('verify', 'verify: the service restored, nothing left behind');
+  const original = pf.original.taskDefinitionArn!;
+  try {
+    const svc = (
+      await record.persist(
+        'DescribeServices',
+        () =>
+          ctx.deps.ecs.describeServices({ cluster: spec.cluster, services: [spec.service], include: ['TAGS'] }, opts),
+        deadline,
+      )
+    ).services?.[0];
+    const look = await record.persist('ListTasks/DescribeTasks', () => ctx.look(deadline), deadline);
+    const chaosArns = new Set(ctx.exposure.chaosArns);
+    if (svc && svc.status === 'ACTIVE') {
+      if (ctx.exposure.isChaos(svc.taskDefinition)) {
+        items.push({
+          kind: 'service-on-chaos-revision',
+          resource: svc.serviceArn!,
+          detail: `the service runs ${svc.taskDefinition}`,
+        });
+      }
+      const markers = (svc.tags ?? []).filter((t) => MARKER_KEYS.includes(t.key ?? ''));
+      const owner = tagValue(svc.tags, MARKER.underChaos);
+      if (markers.length > 0 && (owner === undefined || owner === result.experimentId)) {
+        items.push({
+          kind: 'service-markers',
+          resource: svc.serviceArn!,
+          detail: `tags ${markers.map((t) => t.key).join(', ')}`,
+        });
+      }
+      const cfg = svc.deploymentConfiguration;
+      const want = pf.originalDeployment;
+      if (
+        spec.exposureMode === 'rolling' &&
+        (svc.taskDefinition === original || ctx.exposure.isChaos(svc.taskDefinition)) &&
+        !sameDeploymentLimits(cfg, want)
+      ) {
+        items.push({
+          kind: 'deployment-configuration',
+          resource: svc.serviceArn!,
+          detail: `maximumPercent ${cfg?.maximumPercent}/minimumHealthyPercent ${cfg?.minimumHealthyPercent}, was ${want?.maximumPercent}/${want?.minimumHealthyPercent}`,
+        });
+      }
+      const ours = leasesOf(svc.tags).find((l) => l.experimentId === result.experimentId && l.state === 'candidate');
+      if (ours) items.push({ kind: 'lease', resource: svc.serviceArn!, detail: describeLease(ours, record.now()) });
+    }
+    const left = look.tasks.filter((t) => chaosArns.has(t.taskDefinitionArn ?? '') && t.lastStatus !== 'STOPPED');
+    if (left.length > 0) {
+      items.push({
+        kind: 'chaos-tasks-running',
+        resource: result.target.serviceArn ?? spec.service,
+        detail: `${left.length} task${left.length === 1 ? '' : 's'} of ${[...new Set(left.map((t) => shortRevision(t.taskDefinitionArn!)))].join(', ')} not yet STOPPED (${left.map((t) => `${t.taskArn?.split('/').pop()} ${t.lastStatus}`).join(', ')})`,
+      });
+    }
+    for (const [name, sibling] of look.siblings) {
+      if (sibling.status === 'ACTIVE') {
+        items.push({
+          kind: 'sibling-service',
+          resource: sibling.serviceArn ?? name,
+          detail: `the sibling service ${name} is still ACTIVE`,
+        });
+      }
+    }
+    for (const arn of chaosArns) {
+      const td = (
+        await record.persist(
+          'DescribeTaskDefinition',
+          () => ctx.deps.ecs.describeTaskDefinition({ taskDefinition: arn }, opts),
+          deadline,
+        )
+      ).taskDefinition;
+      if (td?.status === 'ACTIVE')
+        items.push({ kind: 'active-chaos-revision', resource: arn, detail: `${shortRevision(arn)} is still ACTIVE` });
+    }
+    const onOriginal = svc?.taskDefinition === original;
+    const steady = restoreState(svc, look.tasks, original, chaosArns).done;
+    result.effect.restored =
+      onOriginal &&
+      !items.some((i) => ['active-chaos-revision', 'chaos-tasks-running', 'sibling-service'].includes(i.kind));
+    if (!onOriginal && svc)
+      result.effect.notes.push(`at the end the service runs ${svc.taskDefinition}, not the original ${original}`);
+    else if (onOriginal && !steady && spec.restoreWait === 'complete' && left.length === 0) {
+      result.effect.notes.push(`at the end the service's rollout on ${shortRevision(original)} was not complete`);
+    }
+  } catch (error) {
+    items.push({
+      kind: 'service-on-chaos-revision',
+      resource: result.target.serviceArn ?? spec.service,
+      detail: `the end state could not be read: ${(error as Error).message}`,
+    });
+  }
+  if (ctx.exposure.chaosArns.length === 0 && result.mutations.length === 0) result.effect.restored = true;
+  result.residue = {
+    clean: items.length === 0,
+    items,
+    ...(items.length > 0 ? { recoverCommand: recoverCommand(spec) } : {}),
+  };
+}
+
+/** Why the run stopped itself, when it did. */
+export type StopCause = { kind: 'stop-condition'; trigger: StopTrigger } | { kind: 'probe'; probe: ProbeResult };
+
+/** What the verdict depends on besides the result. */
+export interface VerdictInputs {
+  readonly aborted: boolean;
+  readonly stopCause: StopCause | undefined;
+  readonly abortReason: unknown;
+  readonly steadyStateFailed: readonly ProbeResult[];
+  readonly failure: unknown;
+}
+
+/** Sets `result.verdict` and `result.verdictReason`. */
+export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
+  const result = ctx.record.result;
+  const effect = result.effect;
+  const reactions = result.reactions ?? [];
+  const restored = result.residue.clean ? 'the service was restored' : 'the service was NOT fully restored';
+  const failedProbe = result.probes.find((p) => p.status === 'Failed');
+  const unevaluated = result.probes.find((p) => p.status === 'N/A');
+  const ecsReacted = reactions.length > 0 ? `ECS reacted: ${describeReactions(reactions)}` : undefined;
+  const { aborted, stopCause, failure } = inputs;
+  if (aborted && stopCause?.kind === 'stop-condition') {
+    const t = stopCause.trigger;
+    result.verdict = 'Stopped';
+    result.verdictReason = `stop condition: alarm ${t.alarmName} was ${t.state}${t.reason ? ` (${t.reason})` : ''}; the chaos was stopped and ${restored}`;
+  } else if (aborted && stopCause?.kind === 'probe') {
+    const p = stopCause.probe;
+    result.verdict = 'Fail';
+    result.verdictReason = `probe ${p.name} failed during the chaos (stopOnFailure): ${firstFailure(p)}; the chaos was stopped and ${restored}`;
+  } else if (aborted) {
+    result.verdict = 'Stopped';
+    const reason: unknown = inputs.abortReason;
+    const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'aborted';
+    result.verdictReason = `aborted (${why}); ${result.residue.clean ? 'restored' : 'NOT fully restored'}`;
+  } else if (inputs.steadyStateFailed.length > 0) {
+    const p = inputs.steadyStateFailed[0]!;
+    result.verdict = 'Fail';
+    result.verdictReason = `the steady state was not met before the chaos: probe ${p.name} failed (${firstFailure(p)}); nothing was injected`;
+  } else if (failure !== undefined) {
+    result.verdict =
+      failure instanceof ChaosError && ['CHAOS_TASKS_FAILED', 'CONFLICT', 'ROLLED_BACK'].includes(failure.code)
+        ? 'Fail'
+        : 'Error';
+    result.verdictReason = `${(failure as Error).message}${ecsReacted && !(failure as Error).message.includes('ECS') ? `; ${ecsReacted}` : ''}`;
+  } else if (ecsReacted) {
+    result.verdict = 'Fail';
+    result.verdictReason = `${ecsReacted}; ${restored}`;
+  } else if (!effect.swapped || !effect.chaosTasksRan) {
+    result.verdict = 'Fail';
+    result.verdictReason = effect.notes[0] ?? 'the chaos did not take effect';
+  } else if (result.conflicts.length > 0) {
+    result.verdict = 'Fail';
+    result.verdictReason = result.conflicts[0]!;
+  } else if (!effect.restored || !result.residue.clean) {
+    result.verdict = 'Fail';
+    result.verdictReason = 'the service was not fully restored';
+  } else if (failedProbe) {
+    result.verdict = 'Fail';
+    result.verdictReason = `probe ${failedProbe.name} failed: ${failedProbe.statusReason}`;
+  } else if (unevaluated) {
+    result.verdict = 'Fail';
+    result.verdictReason = `probe ${unevaluated.name} was never evaluated (is its initialDelay longer than its window?): the run has no evidence from it`;
+  } else {
+    result.verdict = 'Pass';
+    const probes =
+      result.probes.length > 0
+        ? `; ${result.probes.filter((p) => p.status === 'Passed').length} of ${result.probes.length} probes passed`
+        : '';
+    const x = result.exposure;
+    result.verdictReason = `the task role was swapped on ${x.peakChaosTasks} of ${x.peakServingTasks ?? x.desiredCount} serving tasks at peak (${percentText(x.peakShare)}, ${x.mode ?? 'rolling'} mode) and restored; nothing left behind${probes}`;
+  }
+}
+
+/** What a probe's first failed evaluation saw. */
+export function firstFailure(probe: ProbeResult): string {
+  const first = probe.evaluations.find((e) => !e.passed);
+  return first?.error ?? first?.evidence ?? probe.statusReason;
+}
