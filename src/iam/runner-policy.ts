@@ -106,9 +106,19 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
   add('ReadCluster', ['ecs:DescribeClusters'], [cluster], 'preflight: the cluster exists');
   add(
     'ServiceUnderChaos',
-    ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:TagResource', 'ecs:UntagResource'],
+    ['ecs:DescribeServices', 'ecs:TagResource', 'ecs:UntagResource'],
     [service],
-    'read the service, roll it onto the chaos revision and back, mark it as under chaos',
+    'read the service, hold its lease, mark it as under chaos; rolling mode: roll it onto the chaos revision and back',
+  );
+  add(
+    'ServiceUnderChaos',
+    ['ecs:UpdateService'],
+    [service],
+    'read the service, hold its lease, mark it as under chaos; rolling mode: roll it onto the chaos revision and back',
+    undefined,
+    scope.exposureMode === 'exact'
+      ? "rolling mode (--exposure rolling), and recover of a rolling run's leftovers"
+      : undefined,
   );
   add(
     'ListInCluster',

@@ -11,8 +11,16 @@ import { runCli } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const CHAOS_ROLE = 'arn:aws:iam::123456789012:role/orders-chaos-role';
-/** The actions a run goes on without (the signals), when the experiment has no probe needing them. */
-const OPTIONAL = ['cloudtrail:LookupEvents', 'cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricStatistics'];
+/**
+ * The actions an exact-mode run goes on without: the signals (no probe needs them here) and
+ * UpdateService (rolling mode and recover only).
+ */
+const OPTIONAL = [
+  'cloudtrail:LookupEvents',
+  'cloudwatch:DescribeAlarms',
+  'cloudwatch:GetMetricStatistics',
+  'ecs:UpdateService',
+];
 const RUNNER_KEY = { accessKeyId: 'AKIARUNNER0000000001', secretAccessKey: 'runner-secret-runner-secret-runner-secr' };
 
 interface Doc {
@@ -73,7 +81,7 @@ describe('least privilege: the printed runner policy, exactly', () => {
     await ctx.sandbox.close();
   });
 
-  const run = (): ReturnType<typeof runCli> =>
+  const run = (...extra: string[]): ReturnType<typeof runCli> =>
     runCli(
       [
         'run',
@@ -88,6 +96,10 @@ describe('least privilege: the printed runner policy, exactly', () => {
         CHAOS_ROLE,
         '--duration',
         '1',
+        // Exact mode (the default below 100 %): a sibling service, so CreateService and DeleteService are required.
+        '--affected-percent',
+        '25',
+        ...extra,
       ],
       {
         env: runnerEnv,
@@ -148,6 +160,21 @@ describe('least privilege: the printed runner policy, exactly', () => {
       assert.ok(result.stderr.includes(action), `${action} removed: the message names it\n${result.stderr}`);
       assert.deepEqual(registered, [], `${action} removed: nothing registered`);
       refusals.push(`${action}: exit 2, named`);
+    }
+  });
+
+  test('rolling mode needs UpdateService and goes on without CreateService and DeleteService', async () => {
+    for (const [action, code] of [
+      ['ecs:UpdateService', 2],
+      ['ecs:CreateService', 0],
+      ['ecs:DeleteService', 0],
+    ] as const) {
+      grant(without(policy, action));
+      await waitSteady(ctx.ecs, 'demo', 'orders');
+      const result = await run('--exposure', 'rolling');
+      assert.equal(result.code, code, `${action} removed, rolling mode: exit ${result.code}\n${result.stderr}`);
+      assert.ok(result.stderr.includes(action), result.stderr);
+      if (code === 0) assert.match(result.stderr, new RegExp(`optional permissions: .*may not ${action}.*exact mode`));
     }
   });
 });
