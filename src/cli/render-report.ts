@@ -148,6 +148,12 @@ export function renderPlan(plan: ExperimentPlan): string {
   lines.push(`  ${x.note}`);
   if (x.warning) lines.push(`  WARNING: ${x.warning}`);
   for (const n of plan.notCopied) lines.push(`  the sibling does not copy ${n}`);
+  const other = plan.otherMode;
+  if (other) {
+    lines.push(
+      `  (--exposure ${other.mode} would give ${other.chaosTasks} chaos task(s) of ${other.ofTasks} (${percentText(other.share)}): ${other.note})`,
+    );
+  }
   if (x.mode === 'rolling') {
     const o = plan.deploymentConfiguration.original;
     const c = plan.deploymentConfiguration.chaos;

@@ -16,7 +16,7 @@ import { preflight, type PreflightCheck } from './preflight.js';
 import type { ActionLookup } from '../iam/blast-radius.js';
 import { shortRevision } from './observe.js';
 import { iterationHolds } from './holds.js';
-import type { PredictedExposure } from './exposure.js';
+import { predictExposure, type PredictedExposure } from './exposure.js';
 import { settleMs } from './lease.js';
 import { notCopied, siblingName } from './sibling.js';
 
@@ -47,6 +47,8 @@ export interface ExperimentPlan {
   readonly iterations: readonly number[];
   /** The exposure the mode gives: chaos tasks, of how many, the rounding; rolling mode's warning. */
   readonly exposure: PredictedExposure;
+  /** What the other mode would give, for comparison (absent at 100 %, where only rolling applies). */
+  readonly otherMode?: PredictedExposure;
   /** Exact mode: the service's settings the sibling does not copy. */
   readonly notCopied: readonly string[];
   /** What the chaos role will refuse that the original role allows (or why it is unknown). */
@@ -196,6 +198,11 @@ export async function planExperiment(
     deploymentConfiguration: { original: pf.originalDeployment, chaos: pf.chaosDeployment },
     iterations: holds,
     exposure: pf.exposure,
+    ...(spec.affectedPercent < 100
+      ? {
+          otherMode: predictExposure(exact ? 'rolling' : 'exact', pf.service.desiredCount ?? 0, spec.affectedPercent),
+        }
+      : {}),
     notCopied: exact ? notCopied(pf.service) : [],
     calls,
   };

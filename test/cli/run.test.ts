@@ -227,6 +227,7 @@ describe('ecs-chaos run update-task-role (the built program)', () => {
     assert.match(run.stdout, /until no chaos task is left and orders is steady on orders:1/);
     assert.match(run.stdout, /DeregisterTaskDefinition/);
     assert.doesNotMatch(run.stdout, /maximumPercent 200 -> 125/);
+    assert.match(run.stdout, /\(--exposure rolling would give 4 chaos task\(s\) of 4 \(100%\)/);
     // Rolling mode: the batch size, and the warning that exposure reaches every task.
     const rolling = await runCli(
       [
