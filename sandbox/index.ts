@@ -2,7 +2,11 @@
  * The ecs-chaos sandbox: a local AWS-compatible endpoint on loopback speaking ECS (JSON 1.1), IAM
  * and STS (query/XML) as the pinned AWS SDK v3 clients send them. It models behaviour, not strings:
  * tasks move through their states on a clock, rolling deployments honour the deployment
- * configuration, roles that do not trust ECS tasks make tasks fail to start. Faults (latency,
+ * configuration and count a task only once ECS would deem it healthy (40 s after RUNNING, container
+ * health checks, target health), stopping tasks drain for their target groups' deregistration
+ * delay, deployment alarms and the circuit breaker fail and roll back deployments, roles that do not
+ * trust ECS tasks and unpullable images make tasks fail to start, apps can crash. AWS's delays are
+ * scaled by the pace (`fast`: 1/500, `realistic`: 1/20). Faults (latency,
  * throttling, 5xx answers, dropped and hung connections) can be injected per operation, at start
  * (`faults`) and at run time (`sandbox.faults`, or `/_sandbox/faults`). Every call is authorized for
  * its caller by IAM's rules (`authorization: 'off'` lets any known caller call anything).
@@ -42,7 +46,15 @@ import { workloadRoutes } from './workload/routes.js';
 import { WorkloadStore } from './workload/store.js';
 
 export type { AuthorizationMode } from './core/authorize.js';
-export { AWS_SECONDS, awsDelayMs, PACES, type PaceName, type PaceOption, type PaceTimings } from './core/clock.js';
+export {
+  AWS_SECONDS,
+  awsDelayMs,
+  ManualClock,
+  PACES,
+  type PaceName,
+  type PaceOption,
+  type PaceTimings,
+} from './core/clock.js';
 export { TARGET_GROUP_DEFAULTS, TargetGroups, type TargetGroupSettings } from './ecs/targets.js';
 export type { CrashPolicy, WorkloadSpec } from './workload/store.js';
 export type { RequestFault, RequestLogEntry } from './core/requestlog.js';

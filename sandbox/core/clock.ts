@@ -89,3 +89,27 @@ export const AWS_SECONDS = {
   /** The longest wait between launch attempts of a service whose tasks keep failing to start (service throttle logic). */
   launchThrottleMax: 15 * 60,
 } as const;
+
+/**
+ * A clock that moves only when told, for tests that drive the sandbox's time:
+ * `startSandbox({ now: clock.now })`, then `clock.advance(ms)`; the next call to the sandbox moves
+ * the world there tick by tick. Keep it within 15 minutes of the real time: SigV4 refuses requests
+ * signed further from the sandbox's clock.
+ */
+export class ManualClock {
+  #ms: number;
+
+  constructor(startMs: number = Date.now()) {
+    this.#ms = startMs;
+  }
+
+  /** The current time, epoch milliseconds (pass it as `startSandbox({ now })`). */
+  readonly now = (): number => this.#ms;
+
+  /** Moves the clock forward by `ms` (at least 0) and returns the new time. */
+  advance(ms: number): number {
+    if (!(ms >= 0)) throw new Error(`a clock only moves forward (got ${String(ms)} ms)`);
+    this.#ms += ms;
+    return this.#ms;
+  }
+}
