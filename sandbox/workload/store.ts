@@ -14,17 +14,17 @@ import {
   requestConditionKeys,
   type RequiredPermission,
 } from '../core/authorize.js';
-import type { Principal } from '../core/identity.js';
 import type { RequestContext } from '../core/service.js';
 import type { TrailStore } from '../cloudtrail/store.js';
+import type { Task } from '../ecs/model.js';
+import type { EcsStore } from '../ecs/store.js';
+import type { IamStore } from '../iam/store.js';
 import { checkCrashPolicy, type CrashPolicy } from './crash.js';
-import { callDetails, sessionKeyId } from './details.js';
+import { callDetails, NO_CREDENTIALS_CODE, taskIdentity, type Identity } from './details.js';
 import { prometheusText } from './metrics.js';
 
 export type { CrashPolicy } from './crash.js';
-import type { Cluster, Task } from '../ecs/model.js';
-import type { EcsStore } from '../ecs/store.js';
-import type { IamStore } from '../iam/store.js';
+export { NO_CREDENTIALS_CODE } from './details.js';
 
 /** One AWS call the app makes every second. */
 export interface WorkloadCall {
@@ -76,8 +76,6 @@ export interface WorkloadHealth {
   readonly reason?: string;
 }
 
-/** The error code of a call the SDK could not sign (no credentials): it never reaches AWS or CloudTrail. */
-export const NO_CREDENTIALS_CODE = 'CredentialsProviderError';
 /** How far back the health verdict looks. */
 export const HEALTH_WINDOW_MS = 3_000;
 /** The app's period: one round of calls per task per second. */
@@ -94,10 +92,6 @@ interface Outcome {
   readonly message: string;
   readonly taskId: string;
 }
-
-type Identity =
-  | { readonly principal: Principal; readonly accessKeyId: string }
-  | { readonly error: { readonly code: string; readonly message: string } };
 
 interface TaskState {
   nextAt: number;
@@ -160,6 +154,8 @@ export class WorkloadStore {
   /** Declares (or replaces) a service's workload. Throws on an invalid crash policy. */
   declare(spec: WorkloadSpec): void {
     if (spec.crash) checkCrashPolicy(spec.crash);
+    // A workload declared again starts afresh: its tasks' apps too.
+    for (const arn of this.#services.get(key(spec.cluster, spec.service))?.tasks.keys() ?? []) this.#tasks.delete(arn);
     this.#services.set(key(spec.cluster, spec.service), {
       spec,
       region: spec.region ?? this.#defaultRegion,
@@ -224,7 +220,11 @@ export class WorkloadStore {
         if (!taskState) {
           taskState = {
             nextAt: nowMs,
-            identity: this.#identity(cluster!, task),
+            identity: taskIdentity(
+              { iam: this.#iam, ecs: this.#ecs, accountId: this.#accountId, defaultRegion: this.#defaultRegion },
+              cluster!,
+              task,
+            ),
             denied: 0,
             lastFailureAt: undefined,
             exited: false,
@@ -248,42 +248,6 @@ export class WorkloadStore {
       }
       state.recent = state.recent.filter((o) => o.time > nowMs - HEALTH_WINDOW_MS);
     }
-  }
-
-  /** The credentials a task's code finds: its task role, else the instance role on EC2, else none. */
-  #identity(cluster: Cluster, task: Task): Identity {
-    const region = this.#ecs.region(task.taskArn.split(':')[3] ?? this.#defaultRegion);
-    const def = region.findTaskDefinition(task.taskDefinitionArn)?.def;
-    const taskRoleArn = typeof def?.taskRoleArn === 'string' ? def.taskRoleArn : undefined;
-    let roleArn = taskRoleArn;
-    let sessionName = task.id;
-    if (roleArn === undefined && task.launchType === 'EC2' && task.containerInstanceArn !== undefined) {
-      const instance = [...cluster.containerInstances.values()].find(
-        (i) => i.containerInstanceArn === task.containerInstanceArn,
-      );
-      roleArn = instance?.instanceRoleArn;
-      if (instance) sessionName = instance.ec2InstanceId;
-    }
-    const role = roleArn === undefined ? undefined : this.#iam.getRoleByArn(roleArn);
-    if (!role) {
-      return {
-        error: {
-          code: NO_CREDENTIALS_CODE,
-          message: 'Could not load credentials from any providers',
-        },
-      };
-    }
-    return {
-      principal: {
-        type: 'AssumedRole',
-        arn: `arn:aws:sts::${this.#accountId}:assumed-role/${role.roleName}/${sessionName}`,
-        accountId: this.#accountId,
-        userId: `${role.roleId}:${sessionName}`,
-        roleArn: role.arn,
-        sessionName,
-      },
-      accessKeyId: sessionKeyId(`${task.taskArn}/${role.arn}`),
-    };
   }
 
   #call(state: ServiceState, task: Task, taskState: TaskState, call: WorkloadCall, time: number): void {
