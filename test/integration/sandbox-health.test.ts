@@ -79,6 +79,56 @@ async function createService(service: string, taskDefinition: string, extra: Rec
 const completed = (s: Service): boolean =>
   s.deployments!.length === 1 && s.deployments![0]!.rolloutState === 'COMPLETED';
 
+describe('an explicit pace scale', () => {
+  test('shortens every AWS delay: 40 s at 1/1000 is 40 ms; a scale above 1 or not above 0 is refused', async () => {
+    await assert.rejects(startSandbox({ pace: { scale: 0 } }), /pace scale must be above 0 and at most 1/);
+    await assert.rejects(startSandbox({ pace: { scale: 2 } }), /pace scale must be above 0 and at most 1/);
+    const own = new ManualClock();
+    const scaled = await startSandbox({ pace: { scale: 1 / 1000 }, now: own.now });
+    try {
+      assert.equal(awsDelayMs(scaled.world.pace, AWS_SECONDS.runningGrace), 40);
+      assert.equal(scaled.world.pace.tickMs, 20, "the other timings are the fast pace's");
+      const client = clientsFor(scaled).ecs;
+      await client.send(new CreateClusterCommand({ clusterName: 'scaled' }));
+      const def = await client.send(
+        new RegisterTaskDefinitionCommand({
+          family: 'scaled',
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [{ name: 'app', image: 'app:1' }],
+        }),
+      );
+      await client.send(
+        new CreateServiceCommand({
+          cluster: 'scaled',
+          serviceName: 'scaled',
+          taskDefinition: def.taskDefinition!.taskDefinitionArn!,
+          desiredCount: 1,
+          launchType: 'FARGATE',
+          networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+        }),
+      );
+      let done: Service | undefined;
+      for (let i = 0; i < 100 && !done; i++) {
+        own.advance(scaled.world.pace.tickMs);
+        const s = (await client.send(new DescribeServicesCommand({ cluster: 'scaled', services: ['scaled'] })))
+          .services![0]!;
+        if (completed(s)) done = s;
+      }
+      assert.ok(done, 'the rollout completes within 100 ticks');
+      const arns = (await client.send(new ListTasksCommand({ cluster: 'scaled', serviceName: 'scaled' }))).taskArns!;
+      const [task] = (await client.send(new DescribeTasksCommand({ cluster: 'scaled', tasks: arns }))).tasks!;
+      const completedAt = done.events!.find((e) => e.message!.endsWith('deployment completed.'))!.createdAt!.getTime();
+      const afterRunning = completedAt - task!.startedAt!.getTime();
+      assert.ok(afterRunning >= 40 && afterRunning < 80, `completed ${afterRunning} ms after RUNNING`);
+    } finally {
+      await scaled.close();
+    }
+  });
+});
+
 describe('task health in the sandbox, on its own clock', () => {
   before(async () => {
     sandbox = await startSandbox({ pace: 'fast', now: clock.now });
