@@ -2,7 +2,11 @@
  * The ecs-chaos sandbox: a local AWS-compatible endpoint on loopback speaking ECS (JSON 1.1), IAM
  * and STS (query/XML) as the pinned AWS SDK v3 clients send them. It models behaviour, not strings:
  * tasks move through their states on a clock, rolling deployments honour the deployment
- * configuration, roles that do not trust ECS tasks make tasks fail to start. Faults (latency,
+ * configuration and count a task only once ECS would deem it healthy (40 s after RUNNING, container
+ * health checks, target health), stopping tasks drain for their target groups' deregistration
+ * delay, deployment alarms and the circuit breaker fail and roll back deployments, roles that do not
+ * trust ECS tasks and unpullable images make tasks fail to start, apps can crash. AWS's delays are
+ * scaled by the pace (`fast`: 1/500, `realistic`: 1/20). Faults (latency,
  * throttling, 5xx answers, dropped and hung connections) can be injected per operation, at start
  * (`faults`) and at run time (`sandbox.faults`, or `/_sandbox/faults`). Every call is authorized for
  * its caller by IAM's rules (`authorization: 'off'` lets any known caller call anything).
@@ -20,6 +24,8 @@ import { createAuthorizer, type AuthorizationMode } from './core/authorize.js';
 import { AwsError } from './core/errors.js';
 import { FaultInjector, faultRulesFromJson, type FaultRule } from './core/faults.js';
 import { resolvePace, type PaceOption, type PaceTimings } from './core/clock.js';
+import type { AlarmReader } from './ecs/rollout.js';
+import { TARGET_GROUP_DEFAULTS, TargetGroups, type TargetGroupSettings } from './ecs/targets.js';
 import { ACCOUNT_ID, KeyStore } from './core/identity.js';
 import { OidcIssuer } from './core/oidc.js';
 import { RequestLog, type RequestLogEntry } from './core/requestlog.js';
@@ -40,7 +46,17 @@ import { workloadRoutes } from './workload/routes.js';
 import { WorkloadStore } from './workload/store.js';
 
 export type { AuthorizationMode } from './core/authorize.js';
-export type { PaceOption, PaceTimings } from './core/clock.js';
+export {
+  AWS_SECONDS,
+  awsDelayMs,
+  ManualClock,
+  PACES,
+  type PaceName,
+  type PaceOption,
+  type PaceTimings,
+} from './core/clock.js';
+export { TARGET_GROUP_DEFAULTS, TargetGroups, type TargetGroupSettings } from './ecs/targets.js';
+export type { CrashPolicy, WorkloadSpec } from './workload/store.js';
 export type { RequestFault, RequestLogEntry } from './core/requestlog.js';
 export { AwsError } from './core/errors.js';
 export {
@@ -96,6 +112,13 @@ export interface SandboxOptions {
    * known caller may call anything (signatures are still checked). @default 'enforce'
    */
   readonly authorization?: AuthorizationMode;
+  /**
+   * Settings of target groups services name in `loadBalancers` (the sandbox has no ELB API), by
+   * target group ARN: `deregistrationDelaySeconds`, `healthyThresholdCount`,
+   * `unhealthyThresholdCount`, `intervalSeconds`, in seconds on AWS (scaled by the pace). Others
+   * have ELB's defaults (300, 5, 2, 30).
+   */
+  readonly targetGroups?: Readonly<Record<string, Partial<TargetGroupSettings>>>;
 }
 
 /** The sandbox's parts, for tests that look inside. */
@@ -115,8 +138,10 @@ export interface SandboxWorld {
   readonly faults: FaultInjector;
   /** CloudTrail's event history: the management calls answered and the workload's calls. */
   readonly trail: TrailStore;
-  /** The simulated apps of the services that declare a workload, with their counters. */
+  /** The simulated apps of the services that declare a workload, with their counters and crash policies. */
   readonly workload: WorkloadStore;
+  /** Target groups' health check and deregistration settings (`configure(arn, settings)`). */
+  readonly targetGroups: TargetGroups;
 }
 
 /** A running sandbox. */
@@ -141,6 +166,8 @@ export interface Sandbox {
 
 /** How far back the scenario's world starts, so its services are settled when the sandbox opens. */
 const HISTORY_MS = 60_000;
+/** At most this many steps of the pace's tick are replayed when the clock jumps. */
+const MAX_CATCH_UP_STEPS = 10_000;
 
 /** Starts the sandbox on 127.0.0.1. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -154,11 +181,33 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const cloudwatch = new CloudWatchStore(ACCOUNT_ID);
   const oidc = new OidcIssuer({ now: clock });
   const trail = new TrailStore();
-  const workload = new WorkloadStore({ iam, ecs, trail, accountId: ACCOUNT_ID, region });
+  const targetGroups = new TargetGroups();
+  for (const [arn, settings] of Object.entries(options.targetGroups ?? {})) targetGroups.configure(arn, settings);
+  const workload = new WorkloadStore({
+    iam,
+    ecs,
+    trail,
+    accountId: ACCOUNT_ID,
+    region,
+    // The app's essential container exited: ECS stops the task.
+    onExit: (task, exitCode, atMs) =>
+      scheduler.containerExited(ecs.region(task.taskArn.split(':')[3] ?? region), task, atMs, exitCode),
+  });
   // The sandbox's OIDC issuer is registered in the account, as an EKS cluster's would be for IRSA.
   iam.addOidcProvider(oidc.issuer, ['sts.amazonaws.com']);
+  const alarms: AlarmReader = {
+    state: (alarmRegion, name) => cloudwatch.getAlarm(alarmRegion, name)?.StateValue,
+    bakeMs: (alarmRegion, names) =>
+      names.reduce((longest, name) => {
+        const alarm = cloudwatch.getAlarm(alarmRegion, name);
+        return Math.max(longest, alarm ? alarm.Period * alarm.EvaluationPeriods * 1000 : 0);
+      }, 0),
+  };
   const scheduler = new Scheduler({
     pace,
+    targetGroups,
+    alarms,
+    appHealthy: (task, nowMs) => workload.taskHealthy(task.taskArn, nowMs),
     trust: {
       ecsTasksCanAssume: (roleArn) => {
         const role = iam.getRoleByArn(roleArn);
@@ -167,12 +216,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   });
   const publisher = new WorkloadPublisher({ workload, cloudwatch, region });
+  /** Moves the whole world (ECS, the apps, their metrics, CloudWatch's alarms) to `t`. */
+  const tickAll = (t: number): void => {
+    for (const r of ecs.regions()) scheduler.tick(r, t);
+    workload.tick(t);
+    publisher.tick(t);
+    cloudwatch.tick(t);
+  };
+  // The world moves in steps of the pace's tick, whatever the time between two calls, so a clock
+  // that jumps (a test's, or a busy event loop) sees every state a steady one would.
+  let tickedUntil = 0;
+  /** While the scenario builds the world in the past, requests do not move it to now. */
+  let building = true;
   const catchUp = (): void => {
+    if (building) return;
     const now = clock();
-    for (const r of ecs.regions()) scheduler.tick(r, now);
-    workload.tick(now);
-    publisher.tick(now);
-    cloudwatch.tick(now);
+    if (now > tickedUntil) {
+      const first = Math.max(tickedUntil + pace.tickMs, now - MAX_CATCH_UP_STEPS * pace.tickMs);
+      for (let t = first; t < now; t += pace.tickMs) tickAll(t);
+      tickedUntil = now;
+    }
+    tickAll(now);
   };
   const ecsService = createEcsService({ ecs, scheduler, catchUp });
   const services = [
@@ -227,10 +291,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     oidcHostPath: oidc.hostPath,
     now: new Date(start),
     declareWorkload: (spec) => workload.declare(spec),
+    targetGroups,
     ecsCall: inProcess(ecsService),
     cloudwatchCall: inProcess(services.find((s) => s.name === 'monitoring')!),
   });
-  for (let t = start; t < clock(); t += Math.max(pace.tickMs, 50)) for (const r of ecs.regions()) scheduler.tick(r, t);
+  // The scenario's world settles from its start up to now, then moves with the clock.
+  const step = Math.max(pace.tickMs, 50);
+  for (tickedUntil = start; tickedUntil + step < clock(); tickedUntil += step) {
+    for (const r of ecs.regions()) scheduler.tick(r, tickedUntil);
+  }
+  building = false;
   catchUp();
 
   const adminRoutes = new Map<string, AdminRoute>([
@@ -250,6 +320,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ],
     ['GET /oidc/jwks', () => oidc.jwks()],
     ...workloadRoutes(workload, catchUp),
+    ['GET /target-groups', () => ({ defaults: TARGET_GROUP_DEFAULTS, targetGroups: targetGroups.list() })],
+    [
+      'POST /target-groups',
+      (body) => {
+        const { targetGroupArn, ...settings } = (body ?? {}) as { targetGroupArn?: unknown } & Record<string, unknown>;
+        if (typeof targetGroupArn !== 'string') throw new Error('targetGroupArn is required');
+        return { targetGroupArn, ...targetGroups.configure(targetGroupArn, settings) };
+      },
+    ],
     ['GET /faults', () => faults.snapshot()],
     ['POST /faults', (body) => ({ ids: faults.addAll(faultRulesFromJson(body)) })],
     ['DELETE /faults', () => ({ removed: faults.clear() })],
@@ -302,6 +381,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults,
       trail,
       workload,
+      targetGroups,
     },
     faults,
     issueWebIdentityToken: (o) => oidc.issueToken(o),

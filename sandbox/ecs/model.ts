@@ -35,6 +35,66 @@ export interface ContainerInstance {
 
 export type TaskStatus = 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'STOPPED';
 
+/** A task's or a container's health, as DescribeTasks reports it. */
+export type HealthStatus = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+
+/** A container health check as the container runs it: Docker's HEALTHCHECK semantics, ECS's defaults, scaled. */
+export interface ContainerCheck {
+  readonly container: string;
+  /** Only essential containers decide the task's health. */
+  readonly essential: boolean;
+  readonly intervalMs: number;
+  readonly retries: number;
+  readonly startPeriodMs: number;
+  status: HealthStatus;
+  /** When the next check runs, epoch ms. */
+  nextAt: number;
+  /** Consecutive failed checks that counted (outside the start period). */
+  failures: number;
+}
+
+/** The state of a task's target in a target group, as ELB reports it. */
+export type TargetState = 'initial' | 'healthy' | 'unhealthy' | 'draining';
+
+/** A task registered in a target group of its service. */
+export interface Target {
+  readonly targetGroupArn: string;
+  readonly containerName: string;
+  readonly containerPort: number;
+  state: TargetState;
+  /** When the load balancer checks it next, epoch ms. */
+  nextAt: number;
+  /** Consecutive passed and failed checks. */
+  successes: number;
+  failures: number;
+}
+
+/** What ECS tracks of a RUNNING task's health (see health.ts). */
+export interface TaskHealth {
+  /** When the task reached RUNNING, epoch ms. */
+  readonly runningAt: number;
+  readonly checks: ContainerCheck[];
+  readonly targets: Target[];
+  /** When the scheduler first counted the task as healthy, epoch ms. */
+  healthyAt?: number;
+  /** Why the scheduler replaces it, once a health check failed past the grace period. */
+  failing?: { readonly stoppedReason: string };
+}
+
+/** A container that stopped on its own or could not start: its exit code or its reason. */
+export interface ContainerFailure {
+  readonly name: string;
+  readonly exitCode?: number;
+  readonly reason?: string;
+}
+
+/** A load balancer target of a service: a target group, and the container and port it sends to. */
+export interface LoadBalancerTarget {
+  readonly targetGroupArn: string;
+  readonly containerName: string;
+  readonly containerPort: number;
+}
+
 export interface Task {
   readonly taskArn: string;
   readonly id: string;
@@ -48,8 +108,8 @@ export interface Task {
   readonly containerInstanceArn: string | undefined;
   readonly availabilityZone: string;
   readonly createdAt: Date;
-  /** The names and images of the containers, from the task definition. */
-  readonly containers: ReadonlyArray<{ name: string; image: string; containerArn: string }>;
+  /** The names, images and essential flags of the containers, from the task definition. */
+  readonly containers: ReadonlyArray<{ name: string; image: string; containerArn: string; essential: boolean }>;
   /** CPU units and MiB the task reserves on its container instance. */
   readonly reserved: { readonly cpu: number; readonly memory: number };
   readonly eni: { id: string; subnetId: string; privateIp: string } | undefined;
@@ -68,15 +128,28 @@ export interface Task {
   stoppedAt?: Date;
   stopCode?: string;
   stoppedReason?: string;
+  /** Health checks and load balancer targets, from RUNNING on. */
+  health?: TaskHealth;
+  /** The container whose exit or failure stopped the task. */
+  failedContainer?: ContainerFailure;
   /** Increments on every change, as ECS's `version` does. */
   version: number;
   tags: Tag[];
+}
+
+/** CloudWatch alarms that fail a deployment (DeploymentAlarms). */
+export interface DeploymentAlarms {
+  readonly alarmNames: string[];
+  readonly enable: boolean;
+  readonly rollback: boolean;
 }
 
 export interface DeploymentConfiguration {
   maximumPercent: number;
   minimumHealthyPercent: number;
   deploymentCircuitBreaker: { enable: boolean; rollback: boolean };
+  /** Returned only once set, as given. */
+  alarms?: DeploymentAlarms;
 }
 
 export interface Deployment {
@@ -91,9 +164,16 @@ export interface Deployment {
   rolloutStateReason: string;
   readonly launchType: 'FARGATE' | 'EC2';
   readonly networkConfiguration: unknown;
+  /** The target groups its tasks register in. */
+  readonly loadBalancers: readonly LoadBalancerTarget[];
   /** Epoch ms before which no new task is launched (backoff after failures). */
   nextLaunchAt: number;
+  /** Tasks that failed to reach RUNNING in a row (the service throttle logic). */
   consecutiveFailures: number;
+  /** Whether "unable to consistently start tasks" was said for the current run of failures. */
+  throttled: boolean;
+  /** With deployment alarms: when the bake time after the steady state ends, epoch ms. */
+  bakeUntil?: number;
 }
 
 export interface Service {
@@ -115,8 +195,10 @@ export interface Service {
   deployments: Deployment[];
   events: ServiceEvent[];
   tags: Tag[];
-  /** The task definition of the last deployment that completed: the circuit breaker's rollback target. */
+  /** The task definition of the last deployment that completed: the rollback target. */
   lastCompletedTaskDefinition: string | undefined;
+  /** The id of the last deployment that completed. */
+  lastCompletedDeploymentId: string | undefined;
   /** Epoch ms of the last "unable to place" event, to repeat it at most once a minute. */
   lastPlacementEventAt: number;
 }

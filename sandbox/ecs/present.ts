@@ -1,10 +1,22 @@
 /** ECS resources as the API returns them. */
 import { AwsError } from '../core/errors.js';
 import type { Cluster, ContainerInstance, Deployment, Service, Tag, Task } from './model.js';
-import { isAlive } from './scheduler.js';
+import { containerHealthStatus, taskHealthStatus } from './health.js';
+import { isAlive } from './lifecycle.js';
+
+/** A container's status: PENDING until the task runs, RUNNING until it stops or exits, then STOPPED. */
+function containerStatus(task: Task, name: string): string {
+  if (task.lastStatus === 'STOPPED' || task.failedContainer?.name === name) return 'STOPPED';
+  return task.startedAt ? 'RUNNING' : 'PENDING';
+}
+
+/** A container's exit code: its own when it exited, 0 when the task stopped it, none when it never ran. */
+function exitCode(task: Task, name: string): number | undefined {
+  if (task.failedContainer?.name === name) return task.failedContainer.exitCode;
+  return task.lastStatus === 'STOPPED' && task.startedAt ? 0 : undefined;
+}
 
 export function presentTask(task: Task, includeTags: boolean): Record<string, unknown> {
-  const stoppedContainer = task.lastStatus === 'STOPPED';
   return {
     attachments: task.eni
       ? [
@@ -30,19 +42,20 @@ export function presentTask(task: Task, includeTags: boolean): Record<string, un
       taskArn: task.taskArn,
       name: c.name,
       image: c.image,
-      lastStatus: stoppedContainer ? 'STOPPED' : task.lastStatus === 'RUNNING' ? 'RUNNING' : 'PENDING',
-      exitCode: stoppedContainer && task.startedAt ? 0 : undefined,
+      lastStatus: containerStatus(task, c.name),
+      exitCode: exitCode(task, c.name),
+      reason: task.failedContainer?.name === c.name ? task.failedContainer.reason : undefined,
       networkInterfaces: task.eni
         ? [{ attachmentId: task.eni.id.replace('eni-', 'attach-'), privateIpv4Address: task.eni.privateIp }]
         : [],
-      healthStatus: 'UNKNOWN',
+      healthStatus: containerHealthStatus(task, c.name),
     })),
     cpu: task.cpu,
     createdAt: task.createdAt,
     desiredStatus: task.desiredStatus,
     executionStoppedAt: task.executionStoppedAt,
     group: task.group,
-    healthStatus: 'UNKNOWN',
+    healthStatus: taskHealthStatus(task),
     lastStatus: task.lastStatus,
     launchType: task.launchType,
     memory: task.memory,

@@ -1,7 +1,19 @@
 /** The ECS API of the sandbox (AWS JSON 1.1, `AmazonEC2ContainerServiceV20141113`). */
 import { AwsError } from '../core/errors.js';
 import type { JsonHandler, JsonService, RequestContext } from '../core/service.js';
-import type { Cluster, DeploymentConfiguration, Service, Task } from './model.js';
+import {
+  checkGracePeriod,
+  checkNetwork,
+  DEFAULT_DEPLOYMENT,
+  deploymentConfiguration,
+  int,
+  loadBalancerTargets,
+  page,
+  str,
+  strings,
+  type Input,
+} from './input.js';
+import type { Cluster, Service, Task } from './model.js';
 import {
   checkTags,
   invalid,
@@ -11,105 +23,17 @@ import {
   presentService,
   presentTask,
 } from './present.js';
-import { newDeploymentId, type Scheduler } from './scheduler.js';
+import { newDeployment } from './rollout.js';
+import type { Scheduler } from './scheduler.js';
 import type { EcsRegion, EcsStore } from './store.js';
-import { buildTaskDefinition, supportsFargate } from './taskdef.js';
+import { supportsFargate } from './taskdef.js';
+import { taskDefinitionHandlers } from './taskdef-api.js';
 
 export interface EcsServiceDeps {
   readonly ecs: EcsStore;
   readonly scheduler: Scheduler;
   /** Brings the world up to date before a request reads it. */
   readonly catchUp: () => void;
-}
-
-type Input = Record<string, unknown>;
-
-function str(input: Input, key: string, required = false): string | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) {
-    if (required) throw invalid(`${key} can not be blank.`);
-    return undefined;
-  }
-  if (typeof value !== 'string') throw new AwsError('SerializationException', `Expected a string for ${key}.`);
-  if (required && value === '') throw invalid(`${key} can not be blank.`);
-  return value;
-}
-
-function int(input: Input, key: string): number | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new AwsError('SerializationException', `Expected an integer for ${key}.`);
-  }
-  return value;
-}
-
-function strings(input: Input, key: string): string[] {
-  const value = input[key];
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw new AwsError('SerializationException', `Expected a list of strings for ${key}.`);
-  }
-  return value as string[];
-}
-
-/** Pages a list the way ECS does: `maxResults` (1..100) and an opaque `nextToken`. */
-function page<T>(items: T[], input: Input, defaultMax = 100): { items: T[]; nextToken: string | undefined } {
-  const max = int(input, 'maxResults') ?? defaultMax;
-  if (max < 1 || max > 100) throw invalid('maxResults must be between 1 and 100.');
-  const token = str(input, 'nextToken');
-  let start = 0;
-  if (token !== undefined) {
-    start = Number(Buffer.from(token, 'base64').toString('utf8'));
-    if (!Number.isInteger(start) || start < 0) throw invalid('Invalid nextToken.');
-  }
-  const slice = items.slice(start, start + max);
-  const next = start + max < items.length ? Buffer.from(String(start + max)).toString('base64') : undefined;
-  return { items: slice, nextToken: next };
-}
-
-const DEFAULT_DEPLOYMENT: DeploymentConfiguration = {
-  maximumPercent: 200,
-  minimumHealthyPercent: 100,
-  deploymentCircuitBreaker: { enable: false, rollback: false },
-};
-
-function deploymentConfiguration(raw: unknown, current: DeploymentConfiguration): DeploymentConfiguration {
-  if (raw === undefined || raw === null) return current;
-  const input = raw as Partial<DeploymentConfiguration>;
-  const next: DeploymentConfiguration = {
-    maximumPercent: input.maximumPercent ?? current.maximumPercent,
-    minimumHealthyPercent: input.minimumHealthyPercent ?? current.minimumHealthyPercent,
-    deploymentCircuitBreaker: input.deploymentCircuitBreaker
-      ? {
-          enable: Boolean(input.deploymentCircuitBreaker.enable),
-          rollback: Boolean(input.deploymentCircuitBreaker.rollback),
-        }
-      : current.deploymentCircuitBreaker,
-  };
-  if (
-    !Number.isInteger(next.minimumHealthyPercent) ||
-    next.minimumHealthyPercent < 0 ||
-    next.minimumHealthyPercent > 100
-  ) {
-    throw invalid(`minimumHealthyPercent must be between 0 and 100 (got ${next.minimumHealthyPercent}).`);
-  }
-  if (!Number.isInteger(next.maximumPercent) || next.maximumPercent < 100 || next.maximumPercent > 200) {
-    throw invalid(`maximumPercent must be between 100 and 200 (got ${next.maximumPercent}).`);
-  }
-  return next;
-}
-
-function checkNetwork(def: Input, networkConfiguration: unknown): void {
-  const awsvpc = def.networkMode === 'awsvpc';
-  const subnets = (networkConfiguration as { awsvpcConfiguration?: { subnets?: unknown } } | undefined)
-    ?.awsvpcConfiguration?.subnets;
-  if (awsvpc && (!Array.isArray(subnets) || subnets.length === 0)) {
-    throw invalid("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
-  }
-  if (!awsvpc && networkConfiguration !== undefined && networkConfiguration !== null) {
-    throw invalid('Network Configuration is not valid for the given networkMode of this task definition.');
-  }
 }
 
 /** Fields of CreateService/UpdateService kept as given and returned by DescribeServices. */
@@ -175,71 +99,7 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
       return { clusterArns: items, nextToken };
     }),
 
-    RegisterTaskDefinition: withRegion((input, ctx, region) => {
-      const family = str(input, 'family', true)!;
-      const tags = checkTags(input.tags);
-      const revision = region.nextRevision(family);
-      const arn = region.arn(`task-definition/${family}:${revision}`);
-      const def = buildTaskDefinition(input, {
-        arn,
-        revision,
-        registeredBy: ctx.principal?.arn ?? 'anonymous',
-        now: ctx.now,
-      });
-      region.addTaskDefinition({ arn, family, revision, def, tags });
-      return { taskDefinition: def, tags };
-    }),
-
-    DescribeTaskDefinition: withRegion((input, _ctx, region) => {
-      const ref = str(input, 'taskDefinition', true)!;
-      const record = region.findTaskDefinition(ref);
-      if (!record) throw new AwsError('ClientException', 'Unable to describe task definition.');
-      const withTags = strings(input, 'include').includes('TAGS');
-      return { taskDefinition: record.def, tags: withTags ? record.tags : undefined };
-    }),
-
-    DeregisterTaskDefinition: withRegion((input, ctx, region) => {
-      const ref = str(input, 'taskDefinition', true)!;
-      const bare = ref.startsWith('arn:') ? (ref.split('/').pop() ?? '') : ref;
-      if (!bare.includes(':')) {
-        throw invalid('A task definition revision must be specified: use family:revision or the full ARN.');
-      }
-      const record = region.findTaskDefinition(ref);
-      if (!record) throw new AwsError('ClientException', 'The specified task definition does not exist.');
-      if (record.def.status === 'ACTIVE') {
-        record.def.status = 'INACTIVE';
-        record.def.deregisteredAt = ctx.now;
-      }
-      return { taskDefinition: record.def };
-    }),
-
-    ListTaskDefinitions: withRegion((input, _ctx, region) => {
-      const family = str(input, 'familyPrefix');
-      const status = str(input, 'status') ?? 'ACTIVE';
-      const sort = str(input, 'sort') ?? 'ASC';
-      let records = family ? (region.families.get(family) ?? []) : [...region.families.values()].flat();
-      records = records.filter((r) => r.def.status === status);
-      records.sort((a, b) => (a.family === b.family ? a.revision - b.revision : a.family < b.family ? -1 : 1));
-      if (sort === 'DESC') records.reverse();
-      const { items, nextToken } = page(
-        records.map((r) => r.arn),
-        input,
-      );
-      return { taskDefinitionArns: items, nextToken };
-    }),
-
-    ListTaskDefinitionFamilies: withRegion((input, _ctx, region) => {
-      const prefix = str(input, 'familyPrefix') ?? '';
-      const status = str(input, 'status') ?? 'ACTIVE';
-      const families = [...region.families.entries()]
-        .filter(
-          ([name, list]) => name.startsWith(prefix) && (status === 'ALL' || list.some((r) => r.def.status === status)),
-        )
-        .map(([name]) => name)
-        .sort();
-      const { items, nextToken } = page(families, input);
-      return { families: items, nextToken };
-    }),
+    ...taskDefinitionHandlers(withRegion),
 
     CreateService: withRegion((input, ctx, region) => {
       const cluster = region.cluster(input.cluster);
@@ -264,7 +124,9 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
       if (def) checkNetwork(def, input.networkConfiguration);
       const desiredCount = int(input, 'desiredCount') ?? 0;
       if (desiredCount < 0) throw invalid('desiredCount must be at least 0.');
-      const config = deploymentConfiguration(input.deploymentConfiguration, DEFAULT_DEPLOYMENT);
+      const config = deploymentConfiguration(input.deploymentConfiguration, DEFAULT_DEPLOYMENT, controller);
+      const loadBalancers = loadBalancerTargets(input.loadBalancers, def);
+      checkGracePeriod(input);
       const extra: Record<string, unknown> = {};
       for (const field of EXTRA_SERVICE_FIELDS) if (input[field] !== undefined) extra[field] = input[field];
       const service: Service = {
@@ -286,9 +148,10 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
         events: [],
         tags: checkTags(input.tags),
         lastCompletedTaskDefinition: undefined,
+        lastCompletedDeploymentId: undefined,
         lastPlacementEventAt: 0,
       };
-      if (def) service.deployments.push(newDeployment(service, def.taskDefinitionArn, ctx.now));
+      if (def) service.deployments.push(newDeployment(service, def.taskDefinitionArn, loadBalancers, ctx.now));
       cluster.services.set(name, service);
       scheduler.tick(region, ctx.now.getTime());
       return { service: presentService(service, cluster, false) };
@@ -318,7 +181,17 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
       if (target) checkNetwork(target, networkConfiguration);
       const desiredCount = int(input, 'desiredCount');
       if (desiredCount !== undefined && desiredCount < 0) throw invalid('desiredCount must be at least 0.');
-      const config = deploymentConfiguration(input.deploymentConfiguration, service.deploymentConfiguration);
+      const config = deploymentConfiguration(
+        input.deploymentConfiguration,
+        service.deploymentConfiguration,
+        controller,
+      );
+      checkGracePeriod(input);
+      const lbInput = input.loadBalancers ?? service.extra.loadBalancers;
+      const loadBalancers = loadBalancerTargets(lbInput, target);
+      const loadBalancersChanged =
+        input.loadBalancers !== undefined &&
+        JSON.stringify(input.loadBalancers) !== JSON.stringify(service.extra.loadBalancers ?? []);
 
       // Everything is valid: apply.
       service.deploymentConfiguration = config;
@@ -333,10 +206,10 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
         if (primary) primary.desiredCount = desiredCount;
       }
       const newRevision = def !== undefined && def.taskDefinitionArn !== service.taskDefinition;
-      if (newRevision || input.forceNewDeployment === true || networkChanged) {
+      if (newRevision || input.forceNewDeployment === true || networkChanged || loadBalancersChanged) {
         const arn = def?.taskDefinitionArn ?? service.taskDefinition;
         for (const d of service.deployments) d.status = 'ACTIVE';
-        service.deployments.unshift(newDeployment(service, arn, ctx.now));
+        service.deployments.unshift(newDeployment(service, arn, loadBalancers, ctx.now));
         service.taskDefinition = arn;
       }
       scheduler.tick(region, ctx.now.getTime());
@@ -444,7 +317,7 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
       const task: Task | undefined = region.findTask(cluster, str(input, 'task', true));
       if (!task) throw invalid('The referenced task was not found.');
       const reason = str(input, 'reason') ?? 'Task stopped by user';
-      scheduler.stopTask(task, ctx.now.getTime(), 'UserInitiated', reason);
+      scheduler.stopTask(cluster, task, ctx.now.getTime(), 'UserInitiated', reason);
       return { task: presentTask(task, false) };
     }),
 
@@ -498,23 +371,5 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
     targetPrefix: 'AmazonEC2ContainerServiceV20141113',
     jsonVersion: '1.1',
     handlers,
-  };
-}
-
-function newDeployment(service: Service, taskDefinition: string, now: Date): Service['deployments'][number] {
-  return {
-    id: newDeploymentId(),
-    status: 'PRIMARY',
-    taskDefinition,
-    desiredCount: service.desiredCount,
-    failedTasks: 0,
-    createdAt: now,
-    updatedAt: now,
-    rolloutState: 'IN_PROGRESS',
-    rolloutStateReason: 'ECS deployment in progress.',
-    launchType: service.launchType,
-    networkConfiguration: service.networkConfiguration,
-    nextLaunchAt: 0,
-    consecutiveFailures: 0,
   };
 }

@@ -90,6 +90,39 @@ function isFargateSize(cpu: string | undefined, memory: string | undefined): boo
 
 type Container = Record<string, unknown>;
 
+/** A container health check's bounds, in seconds or tries (botocore's HealthCheck). */
+const HEALTH_CHECK_BOUNDS = { interval: [5, 300], timeout: [2, 60], retries: [1, 10], startPeriod: [0, 300] } as const;
+
+/**
+ * A container's `healthCheck` as ECS takes it: a `command` starting with `CMD` or `CMD-SHELL` and the
+ * numbers within their bounds; returned as given (the health checks apply ECS's defaults, see health.ts).
+ */
+function normalizeHealthCheck(raw: unknown, container: string): Record<string, unknown> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw clientError(`Invalid setting for container '${container}'. healthCheck must be an object.`);
+  }
+  const hc = { ...(raw as Record<string, unknown>) };
+  const command = hc.command;
+  if (!Array.isArray(command) || command.length === 0 || command.some((part) => typeof part !== 'string')) {
+    throw clientError(`Invalid setting for container '${container}'. healthCheck.command must be a list of strings.`);
+  }
+  if (command[0] !== 'CMD' && command[0] !== 'CMD-SHELL') {
+    throw clientError(
+      `Invalid setting for container '${container}'. healthCheck.command must start with CMD or CMD-SHELL.`,
+    );
+  }
+  for (const [key, [min, max]] of Object.entries(HEALTH_CHECK_BOUNDS)) {
+    const value = hc[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw clientError(
+        `Invalid setting for container '${container}'. healthCheck.${key} must be between ${min} and ${max} (got ${JSON.stringify(value)}).`,
+      );
+    }
+  }
+  return hc;
+}
+
 function normalizeContainer(raw: unknown, networkMode: string | undefined, taskMemory: string | undefined): Container {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw clientError('Container definition must be an object.');
@@ -124,6 +157,7 @@ function normalizeContainer(raw: unknown, networkMode: string | undefined, taskM
     mapping.protocol ??= 'tcp';
     return mapping;
   });
+  if (c.healthCheck !== undefined && c.healthCheck !== null) c.healthCheck = normalizeHealthCheck(c.healthCheck, name);
   // Defaults ECS fills in its answers.
   c.cpu ??= 0;
   c.essential ??= true;

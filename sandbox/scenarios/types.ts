@@ -1,5 +1,6 @@
 /** What a scenario builds the sandbox's starting world with. */
 import type { EcsStore } from '../ecs/store.js';
+import type { TargetGroups } from '../ecs/targets.js';
 import type { IamStore } from '../iam/store.js';
 import type { WorkloadSpec } from '../workload/store.js';
 
@@ -18,8 +19,10 @@ export interface ScenarioContext {
   readonly ecsCall: (action: string, input: Record<string, unknown>) => unknown;
   /** Calls a CloudWatch operation in-process as the administrator (PutMetricAlarm...). */
   readonly cloudwatchCall: (action: string, input: Record<string, unknown>) => unknown;
-  /** Declares the simulated app a service's RUNNING tasks run (see sandbox/workload). */
+  /** Declares the simulated app a service's RUNNING tasks run, and when it crashes (see sandbox/workload). */
   readonly declareWorkload: (spec: WorkloadSpec) => void;
+  /** Target groups' settings (deregistration delay, health check), for services with `loadBalancers`. */
+  readonly targetGroups: TargetGroups;
 }
 
 export type Scenario = (ctx: ScenarioContext) => void;

@@ -1,7 +1,8 @@
 /**
  * The workload's HTTP endpoints on the sandbox server: `GET /_sandbox/workload/CLUSTER/SERVICE/health`
- * (200, or 503 naming the failing call) and `GET /_sandbox/workload/CLUSTER/SERVICE/metrics`
- * (Prometheus text format).
+ * (200, or 503 naming the failing call), `GET /_sandbox/workload/CLUSTER/SERVICE/metrics`
+ * (Prometheus text format) and `POST /_sandbox/workload/CLUSTER/SERVICE/crash` (the app's crash
+ * policy as JSON, e.g. `{"afterAccessDenied":3}`; `null` for none).
  */
 import { AwsError } from '../core/errors.js';
 import { AdminReply, type AdminRoute } from '../core/server.js';
@@ -33,5 +34,29 @@ export function workloadRoutes(workload: WorkloadStore, catchUp: () => void): Ar
       }),
     );
   };
-  return [['GET /workload/**', route]];
+  const crash: AdminRoute = (body, url) => {
+    const parts = url.pathname.split('/').slice(3).map(decodeURIComponent);
+    const [cluster, service, what] = parts;
+    if (parts.length !== 3 || !cluster || !service || what !== 'crash') {
+      throw new AwsError('NotFound', 'use POST /_sandbox/workload/CLUSTER/SERVICE/crash', 404);
+    }
+    if (body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+      throw new AwsError('InvalidRequest', 'the body is a crash policy object, or null for none', 400);
+    }
+    try {
+      workload.setCrash(cluster, service, body ?? undefined);
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new AwsError(
+        message.startsWith('no workload') ? 'NotFound' : 'InvalidRequest',
+        message,
+        message.startsWith('no workload') ? 404 : 400,
+      );
+    }
+    return { cluster, service, crash: body ?? null };
+  };
+  return [
+    ['GET /workload/**', route],
+    ['POST /workload/**', crash],
+  ];
 }

@@ -14,12 +14,17 @@ import {
   requestConditionKeys,
   type RequiredPermission,
 } from '../core/authorize.js';
-import type { Principal } from '../core/identity.js';
 import type { RequestContext } from '../core/service.js';
-import type { TrailResource, TrailStore } from '../cloudtrail/store.js';
-import type { Cluster, Task } from '../ecs/model.js';
+import type { TrailStore } from '../cloudtrail/store.js';
+import type { Task } from '../ecs/model.js';
 import type { EcsStore } from '../ecs/store.js';
 import type { IamStore } from '../iam/store.js';
+import { checkCrashPolicy, type CrashPolicy } from './crash.js';
+import { callDetails, NO_CREDENTIALS_CODE, taskIdentity, type Identity } from './details.js';
+import { prometheusText } from './metrics.js';
+
+export type { CrashPolicy } from './crash.js';
+export { NO_CREDENTIALS_CODE } from './details.js';
 
 /** One AWS call the app makes every second. */
 export interface WorkloadCall {
@@ -36,6 +41,8 @@ export interface WorkloadSpec {
   /** @default the sandbox's region */
   readonly region?: string;
   readonly calls: readonly WorkloadCall[];
+  /** When the app crashes; by default it never does (it keeps running and failing its calls). */
+  readonly crash?: CrashPolicy;
 }
 
 /** A service's counters, for metrics and for CloudWatch. */
@@ -69,8 +76,6 @@ export interface WorkloadHealth {
   readonly reason?: string;
 }
 
-/** The error code of a call the SDK could not sign (no credentials): it never reaches AWS or CloudTrail. */
-export const NO_CREDENTIALS_CODE = 'CredentialsProviderError';
 /** How far back the health verdict looks. */
 export const HEALTH_WINDOW_MS = 3_000;
 /** The app's period: one round of calls per task per second. */
@@ -88,55 +93,25 @@ interface Outcome {
   readonly taskId: string;
 }
 
-type Identity =
-  | { readonly principal: Principal; readonly accessKeyId: string }
-  | { readonly error: { readonly code: string; readonly message: string } };
-
 interface TaskState {
   nextAt: number;
   identity: Identity;
+  /** AccessDenied answers so far. */
+  denied: number;
+  /** The time of the task's last failed call, epoch ms. */
+  lastFailureAt: number | undefined;
+  /** The app has exited: it makes no more calls. */
+  exited: boolean;
 }
 
 interface ServiceState {
-  readonly spec: WorkloadSpec;
+  spec: WorkloadSpec;
   readonly region: string;
   readonly requests: Map<string, number>;
   readonly errors: Map<string, Map<string, number>>;
   recent: Outcome[];
   readonly tasks: Map<string, TaskState>;
   tasksRunning: Map<string, number>;
-}
-
-/** The data-plane details CloudTrail records of a workload call. */
-function callDetails(
-  action: string,
-  resource: string,
-  accountId: string,
-): { parameters: Record<string, unknown>; resources: TrailResource[] } {
-  const service = action.slice(0, action.indexOf(':'));
-  if (service === 's3') {
-    const path = resource.replace(/^arn:aws:s3:::/, '');
-    const slash = path.indexOf('/');
-    const bucketName = slash < 0 ? path : path.slice(0, slash);
-    const key = slash < 0 ? undefined : path.slice(slash + 1);
-    return {
-      parameters: { bucketName, Host: `${bucketName}.s3.amazonaws.com`, ...(key !== undefined && { key }) },
-      resources: [
-        { ResourceType: 'AWS::S3::Bucket', ResourceName: bucketName },
-        ...(key !== undefined ? [{ ResourceType: 'AWS::S3::Object', ResourceName: resource }] : []),
-      ],
-    };
-  }
-  if (service === 'dynamodb') {
-    const tableName = resource.slice(resource.indexOf(':table/') + ':table/'.length);
-    return { parameters: { tableName }, resources: [{ ResourceType: 'AWS::DynamoDB::Table', ResourceName: resource }] };
-  }
-  if (service === 'sqs') {
-    const [, , , region, account, name] = resource.split(':');
-    const queueUrl = `https://sqs.${region}.amazonaws.com/${account ?? accountId}/${name}`;
-    return { parameters: { queueUrl }, resources: [{ ResourceType: 'AWS::SQS::Queue', ResourceName: resource }] };
-  }
-  return { parameters: {}, resources: [{ ResourceType: 'AWS::Unknown', ResourceName: resource }] };
 }
 
 function key(cluster: string, service: string): string {
@@ -147,17 +122,6 @@ function bump(map: Map<string, number>, k: string): void {
   map.set(k, (map.get(k) ?? 0) + 1);
 }
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-/** A stable fake temporary access key of a session. */
-function sessionKeyId(seed: string): string {
-  let h = 2166136261;
-  for (const ch of seed) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-  return `ASIA${h.toString(36).toUpperCase().padStart(8, '0')}WORKLOAD`.slice(0, 20).padEnd(20, 'X');
-}
-
 /** The sandbox's simulated apps. */
 export class WorkloadStore {
   readonly #iam: IamStore;
@@ -166,6 +130,9 @@ export class WorkloadStore {
   readonly #accountId: string;
   readonly #defaultRegion: string;
   readonly #services = new Map<string, ServiceState>();
+  /** Every running app's state, by task ARN (for the health checks ECS runs against it). */
+  readonly #tasks = new Map<string, TaskState>();
+  readonly #onExit: ((task: Task, exitCode: number, atMs: number) => void) | undefined;
 
   constructor(options: {
     readonly iam: IamStore;
@@ -173,16 +140,22 @@ export class WorkloadStore {
     readonly trail?: TrailStore;
     readonly accountId: string;
     readonly region: string;
+    /** Called when a task's app exits (its crash policy): ECS stops the task. */
+    readonly onExit?: (task: Task, exitCode: number, atMs: number) => void;
   }) {
     this.#iam = options.iam;
     this.#ecs = options.ecs;
     this.#trail = options.trail;
     this.#accountId = options.accountId;
     this.#defaultRegion = options.region;
+    this.#onExit = options.onExit;
   }
 
-  /** Declares (or replaces) a service's workload. */
+  /** Declares (or replaces) a service's workload. Throws on an invalid crash policy. */
   declare(spec: WorkloadSpec): void {
+    if (spec.crash) checkCrashPolicy(spec.crash);
+    // A workload declared again starts afresh: its tasks' apps too.
+    for (const arn of this.#services.get(key(spec.cluster, spec.service))?.tasks.keys() ?? []) this.#tasks.delete(arn);
     this.#services.set(key(spec.cluster, spec.service), {
       spec,
       region: spec.region ?? this.#defaultRegion,
@@ -192,6 +165,29 @@ export class WorkloadStore {
       tasks: new Map(),
       tasksRunning: new Map(),
     });
+  }
+
+  /**
+   * Makes a service's app crash (its essential container exits) under the given conditions, or
+   * never with `undefined`. Applies to its running tasks at once. Throws when the service declares
+   * no workload or the policy is invalid.
+   */
+  setCrash(cluster: string, service: string, policy: CrashPolicy | undefined): void {
+    const state = this.#services.get(key(cluster, service));
+    if (!state) throw new Error(`no workload for ${cluster}/${service}`);
+    if (policy) checkCrashPolicy(policy);
+    const { crash: _previous, ...rest } = state.spec;
+    state.spec = policy ? { ...rest, crash: policy } : rest;
+  }
+
+  /**
+   * Whether a task's app answers its health checks: none of its calls failed in the last
+   * {@link HEALTH_WINDOW_MS}. An app of a service without a workload is always healthy.
+   */
+  taskHealthy(taskArn: string, nowMs: number): boolean {
+    const state = this.#tasks.get(taskArn);
+    if (!state) return true;
+    return state.lastFailureAt === undefined || nowMs - state.lastFailureAt > HEALTH_WINDOW_MS;
   }
 
   /** The declared workloads. */
@@ -210,7 +206,11 @@ export class WorkloadStore {
           ? [...cluster.tasks.values()].filter((t) => t.serviceArn === service.serviceArn && t.lastStatus === 'RUNNING')
           : [];
       const alive = new Set(running.map((t) => t.taskArn));
-      for (const arn of state.tasks.keys()) if (!alive.has(arn)) state.tasks.delete(arn);
+      for (const arn of state.tasks.keys()) {
+        if (alive.has(arn)) continue;
+        state.tasks.delete(arn);
+        this.#tasks.delete(arn);
+      }
       const byDefinition = new Map<string, number>();
       for (const task of running)
         bump(byDefinition, task.taskDefinitionArn.slice(task.taskDefinitionArn.lastIndexOf('/') + 1));
@@ -218,13 +218,29 @@ export class WorkloadStore {
       for (const task of running) {
         let taskState = state.tasks.get(task.taskArn);
         if (!taskState) {
-          taskState = { nextAt: nowMs, identity: this.#identity(cluster!, task) };
+          taskState = {
+            nextAt: nowMs,
+            identity: taskIdentity(
+              { iam: this.#iam, ecs: this.#ecs, accountId: this.#accountId, defaultRegion: this.#defaultRegion },
+              cluster!,
+              task,
+            ),
+            denied: 0,
+            lastFailureAt: undefined,
+            exited: false,
+          };
           state.tasks.set(task.taskArn, taskState);
+          this.#tasks.set(task.taskArn, taskState);
         }
-        for (let round = 0; taskState.nextAt <= nowMs && round < MAX_ROUNDS_PER_TICK && budget > 0; round++) {
+        for (
+          let round = 0;
+          taskState.nextAt <= nowMs && round < MAX_ROUNDS_PER_TICK && budget > 0 && !taskState.exited;
+          round++
+        ) {
           for (const call of state.spec.calls) {
-            this.#call(state, task, taskState.identity, call, taskState.nextAt);
+            this.#call(state, task, taskState, call, taskState.nextAt);
             budget--;
+            if (taskState.exited) break;
           }
           taskState.nextAt += CALL_PERIOD_MS;
         }
@@ -234,43 +250,8 @@ export class WorkloadStore {
     }
   }
 
-  /** The credentials a task's code finds: its task role, else the instance role on EC2, else none. */
-  #identity(cluster: Cluster, task: Task): Identity {
-    const region = this.#ecs.region(task.taskArn.split(':')[3] ?? this.#defaultRegion);
-    const def = region.findTaskDefinition(task.taskDefinitionArn)?.def;
-    const taskRoleArn = typeof def?.taskRoleArn === 'string' ? def.taskRoleArn : undefined;
-    let roleArn = taskRoleArn;
-    let sessionName = task.id;
-    if (roleArn === undefined && task.launchType === 'EC2' && task.containerInstanceArn !== undefined) {
-      const instance = [...cluster.containerInstances.values()].find(
-        (i) => i.containerInstanceArn === task.containerInstanceArn,
-      );
-      roleArn = instance?.instanceRoleArn;
-      if (instance) sessionName = instance.ec2InstanceId;
-    }
-    const role = roleArn === undefined ? undefined : this.#iam.getRoleByArn(roleArn);
-    if (!role) {
-      return {
-        error: {
-          code: NO_CREDENTIALS_CODE,
-          message: 'Could not load credentials from any providers',
-        },
-      };
-    }
-    return {
-      principal: {
-        type: 'AssumedRole',
-        arn: `arn:aws:sts::${this.#accountId}:assumed-role/${role.roleName}/${sessionName}`,
-        accountId: this.#accountId,
-        userId: `${role.roleId}:${sessionName}`,
-        roleArn: role.arn,
-        sessionName,
-      },
-      accessKeyId: sessionKeyId(`${task.taskArn}/${role.arn}`),
-    };
-  }
-
-  #call(state: ServiceState, task: Task, identity: Identity, call: WorkloadCall, time: number): void {
+  #call(state: ServiceState, task: Task, taskState: TaskState, call: WorkloadCall, time: number): void {
+    const identity = taskState.identity;
     const resource = call.resource.replaceAll('{id}', randomUUID());
     bump(state.requests, call.action);
     let code: string | undefined;
@@ -326,6 +307,18 @@ export class WorkloadStore {
       bump(byCode, code);
     }
     state.recent.push({ time, action: call.action, code, message, taskId: task.id });
+    if (code === undefined) return;
+    taskState.lastFailureAt = time;
+    if (code === 'AccessDenied') taskState.denied++;
+    const crash = state.spec.crash;
+    const exits =
+      crash !== undefined &&
+      ((crash.withoutCredentials === true && code === NO_CREDENTIALS_CODE) ||
+        (crash.afterAccessDenied !== undefined && taskState.denied >= crash.afterAccessDenied));
+    if (exits) {
+      taskState.exited = true;
+      this.#onExit?.(task, crash.exitCode ?? 1, time);
+    }
   }
 
   /** A service's counters; undefined when it declares no workload. */
@@ -367,28 +360,6 @@ export class WorkloadStore {
   /** A service's counters in the Prometheus text format. Undefined when it declares no workload. */
   metrics(cluster: string, service: string): string | undefined {
     const counters = this.counters(cluster, service);
-    if (!counters) return undefined;
-    const s = escapeLabel(service);
-    const lines = [
-      '# HELP ecs_chaos_app_requests_total AWS calls made by the simulated app.',
-      '# TYPE ecs_chaos_app_requests_total counter',
-      ...Object.entries(counters.requests).map(
-        ([action, n]) => `ecs_chaos_app_requests_total{service="${s}",action="${escapeLabel(action)}"} ${n}`,
-      ),
-      '# HELP ecs_chaos_app_errors_total AWS calls of the simulated app that failed, by error code.',
-      '# TYPE ecs_chaos_app_errors_total counter',
-      ...Object.entries(counters.errors).flatMap(([action, byCode]) =>
-        Object.entries(byCode).map(
-          ([code, n]) =>
-            `ecs_chaos_app_errors_total{service="${s}",action="${escapeLabel(action)}",code="${escapeLabel(code)}"} ${n}`,
-        ),
-      ),
-      '# HELP ecs_chaos_app_tasks_running Tasks of the service running the app, by task definition.',
-      '# TYPE ecs_chaos_app_tasks_running gauge',
-      ...Object.entries(counters.tasksRunning).map(
-        ([td, n]) => `ecs_chaos_app_tasks_running{service="${s}",task_definition="${escapeLabel(td)}"} ${n}`,
-      ),
-    ];
-    return `${lines.join('\n')}\n`;
+    return counters ? prometheusText(service, counters) : undefined;
   }
 }
