@@ -479,12 +479,18 @@ export function createFront(options: FrontOptions): Server {
     }
   }
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) writeRaw(res, 500, { message: String(err) });
       else res.destroy();
     });
   });
+  // AWS's endpoints keep idle connections open for about a minute; Node's default of 5 s makes a
+  // client that reuses a socket just as the server closes it see ECONNRESET (a flaky "socket hang up"
+  // after any pause of about 5 s). Idle sockets are closed with the sandbox.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
 }
 
 function writeRaw(res: ServerResponse, status: number, value: unknown): void {

@@ -201,6 +201,8 @@ export interface Service {
   lastCompletedDeploymentId: string | undefined;
   /** Epoch ms of the last "unable to place" event, to repeat it at most once a minute. */
   lastPlacementEventAt: number;
+  /** The client token of the CreateService that made it: a retry with the same token is answered, not refused. */
+  readonly clientToken?: string;
 }
 
 export interface Cluster {

@@ -107,8 +107,18 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
       if (!/^[a-zA-Z0-9_-]{1,255}$/.test(name)) {
         throw invalid('Service name can only contain letters, numbers, underscores and hyphens (1-255 characters).');
       }
+      const clientToken = str(input, 'clientToken');
+      if (clientToken !== undefined && !/^[\x21-\x7e]{1,36}$/.test(clientToken)) {
+        throw invalid('clientToken must be 1 to 36 ASCII characters in the range 33-126.');
+      }
       const existing = cluster.services.get(name);
-      if (existing && existing.status !== 'INACTIVE') throw invalid('Creation of service was not idempotent.');
+      if (existing && existing.status !== 'INACTIVE') {
+        // A retried CreateService with the same client token answers the service it created.
+        if (clientToken !== undefined && existing.clientToken === clientToken) {
+          return { service: presentService(existing, cluster, false) };
+        }
+        throw invalid('Creation of service was not idempotent.');
+      }
       const controller = ((input.deploymentController as { type?: string } | undefined)?.type ??
         'ECS') as Service['deploymentController']['type'];
       if (!['ECS', 'CODE_DEPLOY', 'EXTERNAL'].includes(controller))
@@ -150,6 +160,7 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
         lastCompletedTaskDefinition: undefined,
         lastCompletedDeploymentId: undefined,
         lastPlacementEventAt: 0,
+        ...(clientToken !== undefined ? { clientToken } : {}),
       };
       if (def) service.deployments.push(newDeployment(service, def.taskDefinitionArn, loadBalancers, ctx.now));
       cluster.services.set(name, service);

@@ -201,9 +201,17 @@ export class WorkloadStore {
     for (const state of this.#services.values()) {
       const cluster = this.#ecs.region(state.region).clusters.get(state.spec.cluster);
       const service = cluster?.services.get(state.spec.service);
+      // The app is the code of the service's task definition family: every RUNNING task of that
+      // family in the cluster runs it (another revision, a sibling service, a standalone task), and
+      // counts under the service's name, as an app configured with its service name reports.
+      const family = service ? familyOf(service.taskDefinition) : undefined;
       const running =
         cluster && service
-          ? [...cluster.tasks.values()].filter((t) => t.serviceArn === service.serviceArn && t.lastStatus === 'RUNNING')
+          ? [...cluster.tasks.values()].filter(
+              (t) =>
+                t.lastStatus === 'RUNNING' &&
+                (t.serviceArn === service.serviceArn || familyOf(t.taskDefinitionArn) === family),
+            )
           : [];
       const alive = new Set(running.map((t) => t.taskArn));
       for (const arn of state.tasks.keys()) {
@@ -362,4 +370,10 @@ export class WorkloadStore {
     const counters = this.counters(cluster, service);
     return counters ? prometheusText(service, counters) : undefined;
   }
+}
+
+/** `orders` from `arn:aws:ecs:...:task-definition/orders:3`. */
+function familyOf(arn: string): string {
+  const name = arn.slice(arn.lastIndexOf('/') + 1);
+  return name.slice(0, name.lastIndexOf(':'));
 }

@@ -180,7 +180,7 @@ function exposureLines(result: ExperimentResult): string[] {
   const lines: string[] = [];
   const of = x.peakServingTasks !== undefined && x.peakServingTasks > 0 ? x.peakServingTasks : x.desiredCount;
   lines.push(
-    `exposure:  ${x.mode ?? 'rolling'} mode; measured peak ${x.peakChaosTasks} of ${of} serving tasks on a chaos revision (${percentText(x.peakShare)}); ${x.tasksThatRanChaos} distinct tasks ran one`,
+    `exposure:  ${x.mode ?? 'rolling'} mode; measured peak ${x.peakChaosTasks} of ${of} serving tasks on a chaos revision (${percentText(x.peakShare)}); ${x.tasksThatRanChaos} distinct task${x.tasksThatRanChaos === 1 ? '' : 's'} ran one`,
   );
   if (x.predicted) {
     lines.push(
@@ -189,7 +189,7 @@ function exposureLines(result: ExperimentResult): string[] {
   }
   for (const r of x.byRevision ?? []) {
     lines.push(
-      `           ${r.taskDefinitionArn.split('/').pop()} (${r.label}): peak ${r.peakTasks}, ${r.tasksThatRan} tasks ran it`,
+      `           ${r.taskDefinitionArn.split('/').pop()} (${r.label}): peak ${r.peakTasks}, ${r.tasksThatRan} task${r.tasksThatRan === 1 ? '' : 's'} ran it`,
     );
   }
   return lines;

@@ -142,7 +142,7 @@ export const FIELDS = {
     type: 'choice',
     choices: ['auto', 'exact', 'rolling'],
     description:
-      'exact: a temporary sibling service runs the chaos on k tasks, the service is untouched; rolling: the service itself rolls onto the chaos revision (every task, if the hold outlasts the rollout); auto: exact below 100%, rolling at 100%',
+      'exact: a temporary sibling service runs the chaos on k tasks, the service is untouched (up to 50%); rolling: the service itself rolls onto the chaos revision (every task, if the hold outlasts the rollout); auto: exact up to 50%, rolling above',
     default: 'auto',
     required: false,
     emptyMeansNone: false,

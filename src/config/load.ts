@@ -15,6 +15,7 @@ import { deepFreeze, editDistance } from './shared.js';
 import { parseProbes, parseStopConditions } from '../probes/parse.js';
 import { FIELDS, FIELD_LIST, fieldName, type FieldDefinition, type FieldKey } from './fields.js';
 import {
+  EXACT_MAX_PERCENT,
   FAULTS,
   type AuthSpec,
   type ExperimentSpec,
@@ -192,13 +193,13 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
   const exposureChoice = (optionalValue(FIELDS.exposure, raw.exposure, parseChoice) ?? FIELDS.exposure.default) as
     'auto' | 'exact' | 'rolling';
   const exposureMode: ExposureMode =
-    exposureChoice === 'auto' ? (affectedPercent < 100 ? 'exact' : 'rolling') : exposureChoice;
-  if (exposureMode === 'exact' && affectedPercent >= 100) {
+    exposureChoice === 'auto' ? (affectedPercent <= EXACT_MAX_PERCENT ? 'exact' : 'rolling') : exposureChoice;
+  if (exposureMode === 'exact' && affectedPercent > EXACT_MAX_PERCENT) {
     throw new InvalidInputError(
       fieldName(FIELDS.exposure),
       raw.exposure!.value,
-      `is exact with ${fieldName(FIELDS.affectedPercent)} ${affectedPercent}: exact mode adds chaos tasks beside the untouched ones, so it cannot put every task under chaos`,
-      `lower ${fieldName(FIELDS.affectedPercent)} below 100, or use --exposure rolling to put every task under chaos`,
+      `is exact with ${fieldName(FIELDS.affectedPercent)} ${affectedPercent}: exact mode adds chaos tasks beside the untouched ones, at most as many as the service has (${EXACT_MAX_PERCENT}%), so it cannot reach ${affectedPercent}%`,
+      `lower ${fieldName(FIELDS.affectedPercent)} to ${EXACT_MAX_PERCENT} or less, or use --exposure rolling (the service itself rolls; every task if the hold outlasts the rollout)`,
       { source: raw.exposure!.source },
     );
   }

@@ -13,6 +13,13 @@ export type FaultName = (typeof FAULTS)[number];
 /** How the chaos reaches the tasks: a sibling service of k tasks (exact) or the service's own rollout. */
 export type ExposureMode = 'exact' | 'rolling';
 
+/**
+ * The largest percentage exact mode takes: k = N there (as many chaos tasks as the service's own).
+ * Beyond it the sibling would outnumber the service (k = 12 beside 4 for 75 %, 198 beside 2 for
+ * 99 %), a cost no one expects from a percentage; rolling mode covers those shares.
+ */
+export const EXACT_MAX_PERCENT = 50;
+
 /** How the runner authenticates to AWS. Secrets never appear here: only where to find them. */
 export interface AuthSpec {
   /** A credentials file in `~/.aws/credentials` format (AWS_AUTHENTICATION_SECRET). */
@@ -67,7 +74,7 @@ export interface ExperimentSpec {
   readonly restoreTimeoutSeconds: number;
   /**
    * EXPOSURE_MODE, resolved: `exact` runs k chaos tasks in a temporary sibling service (the service is
-   * untouched); `rolling` rolls the service itself (the seed's way). Auto: exact below 100%.
+   * untouched); `rolling` rolls the service itself (the seed's way). Auto: exact up to 50% (EXACT_MAX_PERCENT), rolling above.
    */
   readonly exposureMode: ExposureMode;
   /** RESTORE_WAIT: `complete` (the default) or the seed's weaker `first-task`. */

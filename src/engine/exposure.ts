@@ -8,7 +8,7 @@
  * most the chosen share of all the tasks serving: k = floor(N × p / (100 − p)).
  */
 import type { Task } from '@aws-sdk/client-ecs';
-import type { ExposureMode } from '../config/spec.js';
+import { EXACT_MAX_PERCENT, type ExposureMode } from '../config/spec.js';
 import { shortRevision } from '../aws/arn.js';
 
 /** A task whose containers may still run: it serves (or works) under its revision's role. */
@@ -46,7 +46,14 @@ export type ExactCount =
  * @example exactChaosTasks(4, 25) // { ok: true, k: 1, share: 0.2 }: 1 chaos task beside 4
  */
 export function exactChaosTasks(desired: number, percent: number): ExactCount {
-  if (percent >= 100) return { ok: false, reason: 'exact mode needs a percentage below 100', leastPercent: 0 };
+  if (percent > EXACT_MAX_PERCENT) {
+    const k = Math.floor((desired * percent) / (100 - percent) + 1e-9);
+    return {
+      ok: false,
+      reason: `exact mode runs the chaos tasks beside the service's own: ${percent}% of ${desired} would take ${Number.isFinite(k) ? k : 'unbounded'} chaos tasks, more than the service has; exact mode goes up to ${EXACT_MAX_PERCENT}% (as many chaos tasks as the service's)`,
+      leastPercent: 1,
+    };
+  }
   const k = Math.floor((desired * percent) / (100 - percent) + 1e-9);
   // The least percentage giving one chaos task: 1 / (N + 1), rounded up.
   const leastPercent = Math.ceil(100 / (desired + 1));

@@ -110,7 +110,7 @@ export async function inject(ctx: RunContext, state: IterationState, signal: Abo
           originalTaskDefinitionArn: pf.original.taskDefinitionArn!,
           iteration: index,
         }),
-        clientToken: `${experimentId}-${index}`,
+        clientToken: `${experimentId.replace(/^ecs-chaos-/, '')}-${index}`,
       }),
       mutate,
     );

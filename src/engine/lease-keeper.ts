@@ -63,9 +63,26 @@ export class LeaseKeeper {
    * is removed first, so nothing is left.
    */
   async acquire(checks: readonly PreflightCheck[], signal: AbortSignal): Promise<void> {
+    try {
+      await this.#elect(checks, signal);
+    } catch (error) {
+      // Aborted or failed before holding: our candidate tag goes, nothing else was changed.
+      if (this.#written && !this.#held) await this.#remove().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #elect(checks: readonly PreflightCheck[], signal: AbortSignal): Promise<void> {
     const o = this.#o;
     await this.#write('candidate', signal);
-    await o.clock.sleep(settleMs(o.heartbeatSeconds), signal);
+    const settle = settleMs(o.heartbeatSeconds);
+    o.record.say(
+      'info',
+      'lease.changed',
+      `lease: candidate written on ${o.service}; waiting ${settle / 1000}s for another experiment's lease to show before taking it`,
+      { experimentId: o.experimentId, state: 'candidate' },
+    );
+    await o.clock.sleep(settle, signal);
     const described = await o.ecs.describeServices(
       { cluster: o.cluster, services: [o.service], include: ['TAGS'] },
       { abortSignal: signal },
@@ -124,16 +141,30 @@ export class LeaseKeeper {
 
   /**
    * Stops the heartbeat and gives the lease back: removed when nothing is left, marked `ended` when
-   * something is (so `status` shows ABANDONED at once and `recover` may repair it).
+   * something is (so `status` shows ABANDONED at once and `recover` may repair it). Retried like any
+   * cleanup call; returns false when the lease could not be given back (it is then residue).
    */
-  async release(somethingLeft: boolean): Promise<void> {
+  async release(somethingLeft: boolean): Promise<boolean> {
     const o = this.#o;
     this.#stop.abort();
     await this.#loop;
-    if (!this.#written) return;
+    if (!this.#written) return true;
+    const deadline = AbortSignal.timeout(60_000);
     try {
-      if (somethingLeft) await this.#write('ended', AbortSignal.timeout(30_000));
-      else await this.#remove();
+      if (somethingLeft) {
+        await o.record.persist('TagResource (lease ended)', () => this.#write('ended', deadline), deadline);
+      } else {
+        await o.record.persist(
+          'UntagResource (lease)',
+          () =>
+            o.ecs.untagResource(
+              { resourceArn: o.serviceArn, tagKeys: [leaseKey(o.experimentId)] },
+              { abortSignal: deadline },
+            ),
+          deadline,
+        );
+        this.#written = false;
+      }
       this.#held = false;
       o.record.event(
         'lease',
@@ -143,12 +174,14 @@ export class LeaseKeeper {
           state: somethingLeft ? 'ended' : 'released',
         },
       );
+      return true;
     } catch (error) {
       o.record.say(
         'warn',
         'warning',
         `the lease could not be ${somethingLeft ? 'marked ended' : 'released'} (${describeError(error)}): it goes stale after ${o.heartbeatSeconds * 4}s and 'recover' removes it`,
       );
+      return false;
     }
   }
 }

@@ -28,6 +28,7 @@ import { predictBlastRadius } from './predict.js';
 import { preflight, type PreflightResult } from './preflight.js';
 import { ReactionLog } from './reactions.js';
 import { familyTasks } from './restore-state.js';
+import { recoverCommand } from './recover-command.js';
 import { revertIteration } from './revert.js';
 import { initialResult, RunRecord } from './run-record.js';
 import { newIterationState, type Look, type RunContext } from './run-context.js';
@@ -131,7 +132,8 @@ class Run {
     result.exposure = { ...result.exposure, desiredCount: pf.service.desiredCount ?? 0, predicted: pf.exposure };
 
     const holds = iterationHolds(spec.durationSeconds, spec.intervalSeconds);
-    // One experiment per service: the lease is taken before anything else changes (exit 2 if lost).
+    // One experiment per service: the lease is taken after the steady-state check (a failed one
+    // changes nothing) and before anything else changes (exit 2 when another experiment wins).
     const lease = new LeaseKeeper({
       ecs: this.#deps.ecs,
       clock: this.#deps.clock,
@@ -144,7 +146,6 @@ class Run {
       heartbeatSeconds: spec.leaseHeartbeatSeconds,
       plannedEnd: new Date(this.#deps.clock.now().getTime() + (spec.durationSeconds + 2 * spec.rampTimeSeconds) * 1000),
     });
-    await lease.acquire(pf.checks, this.#signal);
 
     // The prediction is advice, not a gate: it is computed alongside the injection.
     const prediction = (async () => {
@@ -182,11 +183,27 @@ class Run {
     this.#setUpSignals();
 
     let failure: unknown;
+    let leased = false;
     try {
       if (spec.probes.some((p) => p.mode === 'SOT' || p.mode === 'Edge')) {
         record.phase('pre-chaos', 'pre-chaos probes: is the steady state met?');
         this.#steadyStateFailed = await this.#probes.atStart(this.#signal);
       }
+    } catch (error) {
+      failure = error;
+    }
+    if (failure === undefined && this.#steadyStateFailed.length === 0) {
+      try {
+        await lease.acquire(pf.checks, this.#signal);
+        leased = true;
+      } catch (error) {
+        // Nothing was changed: another experiment holds the service, or the run was stopped.
+        await prediction.catch(() => undefined);
+        throw error;
+      }
+    }
+    try {
+      if (failure !== undefined) throw failure;
       if (this.#steadyStateFailed.length > 0) {
         const names = this.#steadyStateFailed.map((p) => p.name).join(', ');
         record.event(
@@ -234,7 +251,20 @@ class Run {
     await verifyEnd(this.#ctx);
     result.exposure = { ...result.exposure, ...this.#ctx.exposure.measured };
     result.reactions = this.#ctx.reactions.reactions;
-    await lease.release(!result.residue.clean);
+    if (leased && !(await lease.release(!result.residue.clean))) {
+      result.residue = {
+        clean: false,
+        items: [
+          ...result.residue.items,
+          {
+            kind: 'lease',
+            resource: pf.service.serviceArn!,
+            detail: `the lease ecs-chaos:lease:${result.experimentId} could not be removed; it is ABANDONED after ${4 * spec.leaseHeartbeatSeconds}s`,
+          },
+        ],
+        recoverCommand: recoverCommand(spec),
+      };
+    }
     await this.#readSignals();
     result.probes = this.#probes.results;
     result.probeSuccessPercentage = this.#probes.finish();

@@ -63,7 +63,7 @@ export function siblingServiceInput(
     taskDefinition: string;
     desiredCount: number;
     tags: readonly Tag[];
-    /** Makes a retried CreateService idempotent. */
+    /** Makes a retried CreateService idempotent: 1 to 36 ASCII characters (ECS's limit). */
     clientToken: string;
   },
 ): CreateServiceCommandInput {
@@ -80,7 +80,7 @@ export function siblingServiceInput(
     serviceName: options.name,
     taskDefinition: options.taskDefinition,
     desiredCount: options.desiredCount,
-    clientToken: options.clientToken.slice(0, 64),
+    clientToken: options.clientToken,
     ...(capacityProviderStrategy
       ? { capacityProviderStrategy }
       : service.launchType

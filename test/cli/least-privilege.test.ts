@@ -96,7 +96,7 @@ describe('least privilege: the printed runner policy, exactly', () => {
         CHAOS_ROLE,
         '--duration',
         '1',
-        // Exact mode (the default below 100 %): a sibling service, so CreateService and DeleteService are required.
+        // Exact mode (the default up to 50 %): a sibling service, so CreateService and DeleteService are required.
         '--affected-percent',
         '25',
         ...extra,

@@ -19,6 +19,8 @@ const MUTATIONS = [
   'RegisterTaskDefinition',
   'DeregisterTaskDefinition',
   'UpdateService',
+  'CreateService',
+  'DeleteService',
   'TagResource',
   'UntagResource',
 ];
@@ -99,6 +101,21 @@ describe(`randomized AWS faults (seed ${SEED})`, () => {
           r.tags.some((t) => t.key === MARKER.experimentId && t.value === result.experimentId),
       );
       if (leftover.length > 0) problems.push(`ACTIVE chaos revisions ${leftover.map((r) => r.revision).join(',')}`);
+      const siblings = [...cluster.services.values()].filter(
+        (s) => s.serviceName.startsWith(`${service}-chaos-`) && s.status === 'ACTIVE',
+      );
+      if (siblings.length > 0) problems.push(`sibling services ${siblings.map((s) => s.serviceName).join(',')}`);
+      const chaosArns = new Set(
+        (region.families.get('orders') ?? [])
+          .filter((r) => r.tags.some((t) => t.key === MARKER.experimentId && t.value === result.experimentId))
+          .map((r) => r.arn),
+      );
+      const up = [...cluster.tasks.values()].filter(
+        (t) => chaosArns.has(t.taskDefinitionArn) && t.lastStatus !== 'STOPPED',
+      );
+      if (up.length > 0) problems.push(`chaos tasks still up ${up.map((t) => `${t.id} ${t.lastStatus}`).join(',')}`);
+      const leases = svc.tags.filter((t) => t.key.startsWith('ecs-chaos:lease:'));
+      if (leases.length > 0) problems.push(`leases ${leases.map((t) => t.key).join(',')}`);
       if (!result.residue.clean) problems.push(`the result reports residue ${JSON.stringify(result.residue.items)}`);
       return problems;
     };
@@ -112,6 +129,7 @@ describe(`randomized AWS faults (seed ${SEED})`, () => {
           service,
           taskRole: random() < 0.8 ? roleArn('orders-chaos-role') : '',
           // At least 50%: with 2 tasks a smaller share leaves ECS no room (preflight refuses it).
+          // 50% is exact mode (a sibling of 2 tasks), above it rolling mode.
           affectedPercent: String(50 + Math.floor(random() * 51)),
           rolloutTimeout: '30',
           restoreTimeout: '60',

@@ -209,8 +209,8 @@ describe('the HTML report in headless Chromium', () => {
     })()`);
     await page.close();
     assert.deepEqual(parsed, {
-      tests: 9,
-      cases: 9,
+      tests: 10,
+      cases: 10,
       probes: [
         ['orders-health', 0, 0],
         ['orders-5xx<sc', 1, 0],
@@ -237,7 +237,7 @@ describe('the HTML report in headless Chromium', () => {
     await page.close();
     assert.deepEqual(parsed, {
       suites: 1,
-      cases: ['preflight', 'swap', 'chaos tasks ran', 'restored', 'residue clean', 'no conflict'],
+      cases: ['preflight', 'swap', 'chaos tasks ran', 'restored', 'residue clean', 'no ECS reaction', 'no conflict'],
       failures: 0,
     });
   });

@@ -70,6 +70,17 @@ describe('exact mode: k chaos tasks, at most the chosen share of the serving tas
     });
   }
 
+  test('above 50% the sibling would outnumber the service: refused, rolling mode named', () => {
+    const exact = exactChaosTasks(4, 75);
+    assert.equal(exact.ok, false);
+    if (!exact.ok)
+      assert.match(
+        exact.reason,
+        /75% of 4 would take 12 chaos tasks, more than the service has; exact mode goes up to 50%/,
+      );
+    assert.equal(exactChaosTasks(2, 99).ok, false);
+  });
+
   test('rolling mode below 100% warns that the exposure reaches every task', () => {
     const p = predictExposure('rolling', 4, 25);
     assert.equal(p.chaosTasks, 4);

@@ -31,7 +31,8 @@ export function demoExperiment(endpoint: string): Record<string, unknown> {
     fault: 'update-task-role',
     target: { cluster: 'demo', service: 'orders', region: 'us-east-1' },
     taskRole: 'arn:aws:iam::123456789012:role/orders-chaos-role',
-    affectedPercent: 50,
+    // Exact mode (the default up to 50 %): one chaos task in a sibling service beside the four.
+    affectedPercent: 25,
     probes: [
       {
         name: 'orders-health',
@@ -86,7 +87,7 @@ export async function demoCommand(
     const intro = streamIoHost(io.stderr, progressOptions(options));
     intro.note(
       `demo: sandbox at ${sandbox.endpoint}: cluster demo, service orders (4 Fargate tasks, task role orders-task-role)\n` +
-        `demo: swapping the task role for orders-chaos-role (may not write S3) for ${options.duration}, half of the tasks replaced at a time\n` +
+        `demo: swapping the task role for orders-chaos-role (may not write S3) for ${options.duration} on at most 25% of the serving tasks (exact mode: a temporary sibling service runs the chaos beside the untouched ones)\n` +
         `demo: probes: orders-health (http, Edge), access-denied-errors-metric (cloudwatch, EOT), access-denied-in-cloudtrail (cloudtrail, EOT); stop condition: alarm orders-error-budget\n` +
         `demo: the experiment file: ${experimentFile}\n\n`,
     );
