@@ -8,7 +8,6 @@
  * Cleanup runs under its own deadline, bounded by the restore timeout: a second SIGINT does not
  * skip it. One lease per service (lease.ts) keeps a second experiment off it.
  */
-import type { Service, Task } from '@aws-sdk/client-ecs';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { ExperimentSpec } from '../config/spec.js';
@@ -23,15 +22,14 @@ import { iterationHolds } from './holds.js';
 import { hold, inject } from './iteration.js';
 import { runnerName } from './lease.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { countTasks, describeCounts } from './observe.js';
 import { predictBlastRadius } from './predict.js';
 import { preflight, type PreflightResult } from './preflight.js';
 import { ReactionLog } from './reactions.js';
-import { familyTasks } from './restore-state.js';
+import { Looker } from './look.js';
 import { recoverCommand } from './recover-command.js';
 import { revertIteration } from './revert.js';
 import { initialResult, RunRecord } from './run-record.js';
-import { newIterationState, type Look, type RunContext } from './run-context.js';
+import { newIterationState, type RunContext } from './run-context.js';
 import { accessDeniedSummary, describeAccessDenied } from './signals.js';
 import { StopConditionWatcher, type StopTrigger } from './stop-conditions.js';
 import { decideVerdict, verifyEnd, type StopCause } from './verify.js';
@@ -87,9 +85,6 @@ class Run {
   readonly #pollMs: number;
   #ctx!: RunContext;
   #aborted = false;
-  /** STOPPED tasks never change: described once. */
-  readonly #stopped = new Map<string, Task>();
-  #lastCounts = '';
 
   constructor(spec: ExperimentSpec, deps: EngineDeps, signal: AbortSignal) {
     this.#spec = spec;
@@ -202,34 +197,37 @@ class Run {
         throw error;
       }
     }
-    try {
-      if (failure !== undefined) throw failure;
-      if (this.#steadyStateFailed.length > 0) {
-        const names = this.#steadyStateFailed.map((p) => p.name).join(', ');
-        record.event(
-          'steady-state',
-          `the steady state was not met (probe ${names} failed): no chaos is injected`,
-          {},
-          'warn',
-        );
-        this.#probes.skip(
-          ['EOT', 'Edge', 'Continuous', 'OnChaos'],
-          'the steady state was not met, so the chaos never started',
-        );
-      } else {
-        this.#probes.startLoops('Continuous', this.#signal);
-        await this.#ramp('ramp-up', 'before');
-        for (const [i, seconds] of holds.entries()) await this.#iteration(i + 1, seconds);
-        await this.#endChaos();
-        await this.#ramp('ramp-down', 'after');
+    if (failure === undefined) {
+      try {
+        if (this.#steadyStateFailed.length > 0) {
+          const names = this.#steadyStateFailed.map((p) => p.name).join(', ');
+          record.event(
+            'steady-state',
+            `the steady state was not met (probe ${names} failed): no chaos is injected`,
+            {},
+            'warn',
+          );
+          this.#probes.skip(
+            ['EOT', 'Edge', 'Continuous', 'OnChaos'],
+            'the steady state was not met, so the chaos never started',
+          );
+        } else {
+          this.#probes.startLoops('Continuous', this.#signal);
+          await this.#ramp('ramp-up', 'before');
+          for (const [i, seconds] of holds.entries()) await this.#iteration(i + 1, seconds);
+          await this.#endChaos();
+          await this.#ramp('ramp-down', 'after');
+        }
+      } catch (error) {
+        failure = error;
       }
-    } catch (error) {
-      failure = error;
-      const restoreFailed = error instanceof ChaosError && error.code === 'RESTORE_FAILED';
-      if (isAbort(error) || this.#signal.aborted) this.#aborted = true;
+    }
+    if (failure !== undefined) {
+      const restoreFailed = failure instanceof ChaosError && failure.code === 'RESTORE_FAILED';
+      if (isAbort(failure) || this.#signal.aborted) this.#aborted = true;
       if (restoreFailed || !this.#aborted) {
-        result.error = { code: errorCode(error), message: (error as Error).message };
-        record.event('error', `error: ${(error as Error).message}`, { code: errorCode(error) }, 'error');
+        result.error = { code: errorCode(failure), message: (failure as Error).message };
+        record.event('error', `error: ${(failure as Error).message}`, { code: errorCode(failure) }, 'error');
       }
     }
     await this.#endChaos();
@@ -306,66 +304,10 @@ class Run {
       ),
       pollMs: this.#pollMs,
       siblings: new Set(),
-      look: (signal, iteration) => this.#look(signal, iteration),
+      look: (signal, iteration) => looker.look(signal, iteration),
     };
+    const looker = new Looker(ctx, () => this.#chaosStartedAt ?? new Date(this.#result.startedAt));
     return ctx;
-  }
-
-  /** One look: the service and the run's siblings, the family's tasks; exposure and reactions counted. */
-  async #look(signal: AbortSignal, iteration?: number): Promise<Look> {
-    const spec = this.#spec;
-    const ctx = this.#ctx;
-    const ecs = this.#deps.ecs;
-    const names = [spec.service, ...ctx.siblings];
-    const servicesCall = (async () => {
-      const services: Service[] = [];
-      for (let i = 0; i < names.length; i += 10) {
-        const out = await ecs.describeServices(
-          { cluster: spec.cluster, services: names.slice(i, i + 10) },
-          { abortSignal: signal },
-        );
-        services.push(...(out.services ?? []));
-      }
-      return services;
-    })();
-    const [services, tasks] = await Promise.all([servicesCall, this.#familyTasks(signal)]);
-    const service = services.find((s) => s.serviceName === spec.service);
-    const siblings = new Map(
-      services.filter((s) => ctx.siblings.has(s.serviceName ?? '')).map((s) => [s.serviceName!, s]),
-    );
-    const groups = new Set(names.map((n) => `service:${n}`));
-    const relevant = tasks.filter((t) => groups.has(t.group ?? ''));
-    ctx.exposure.observe(relevant);
-    const chaos = new Set(ctx.exposure.chaosArns);
-    const now = this.#deps.clock.now();
-    const since = this.#chaosStartedAt ?? new Date(this.#result.startedAt);
-    ctx.reactions.observeService(service, chaos, since, now);
-    for (const sibling of siblings.values()) ctx.reactions.observeService(sibling, chaos, since, now);
-    ctx.reactions.observeTasks(relevant, chaos, now);
-    const alive = relevant.filter((t) => t.lastStatus !== 'STOPPED');
-    const counts = countTasks(alive);
-    const labels = ctx.exposure.labels;
-    const line = describeCounts(counts, labels);
-    if (line !== this.#lastCounts) {
-      this.#lastCounts = line;
-      this.#record.event('tasks', `tasks: ${line}`, { counts, labels }, 'info', iteration);
-    }
-    return { service, siblings, tasks: relevant };
-  }
-
-  /** The family's tasks, STOPPED ones described once. */
-  async #familyTasks(signal: AbortSignal): Promise<Task[]> {
-    const tasks = await familyTasks(
-      this.#deps.ecs,
-      this.#spec.cluster,
-      this.#ctx.pf.original.family!,
-      {
-        abortSignal: signal,
-      },
-      this.#stopped,
-    );
-    for (const t of tasks) if (t.lastStatus === 'STOPPED' && t.taskArn) this.#stopped.set(t.taskArn, t);
-    return tasks;
   }
 
   #setUpSignals(): void {
