@@ -17,7 +17,7 @@ import {
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
 import { chaosDeploymentConfiguration } from '../faults/update-task-role/deployment.js';
-import { trustAllows } from '../iam/evaluate.js';
+import { ecsTasksTrust, type EcsTrustContext } from '../iam/ecs-trust.js';
 import { parsePolicyDocument } from '../iam/policy.js';
 import type { IoHost } from '../io/io-host.js';
 import { hasMarkers, MARKER, tagValue } from './markers.js';
@@ -311,7 +311,16 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   );
 
   // The chaos role.
-  if (spec.taskRoleArn !== null) await checkChaosRole(spec.taskRoleArn, roleCall, record, fail);
+  if (spec.taskRoleArn !== null) {
+    const arn = parseArn(svc.serviceArn ?? '');
+    const where = {
+      partition: arn?.partition ?? 'aws',
+      region: spec.region,
+      accountId: arn?.accountId ?? '',
+      cluster: spec.cluster,
+    };
+    await checkChaosRole(spec.taskRoleArn, where, roleCall, record, fail);
+  }
 
   // The stop conditions: a guard on an alarm that does not exist guards nothing, and an alarm
   // already in ALARM would stop the chaos at once (AWS FIS refuses to start then too).
@@ -530,6 +539,7 @@ async function unsettle<T>(settled: Settled<T>): Promise<T> {
 
 async function checkChaosRole(
   roleArn: string,
+  where: EcsTrustContext,
   roleCall: Settled<GetRoleCommandOutput> | undefined,
   record: (name: string, status: CheckStatus, detail: string) => PreflightCheck,
   fail: (name: string, detail: string) => never,
@@ -567,19 +577,28 @@ async function checkChaosRole(
   record('chaos role exists', 'pass', roleArn);
   const text = document === undefined ? '' : safeDecode(document);
   const parsedDoc = parsePolicyDocument(text, 'trust');
-  const trusted =
-    parsedDoc.ok &&
-    trustAllows(parsedDoc.document, {
-      action: 'sts:AssumeRole',
-      principal: { kind: 'Service', service: 'ecs-tasks.amazonaws.com' },
-    });
-  if (!trusted) {
+  // Judged with the keys ECS supplies (aws:SourceAccount, aws:SourceArn), as AWS recommends trust
+  // policies to require them; a condition on another key is a warning, not a refusal.
+  const verdict = parsedDoc.ok ? ecsTasksTrust(parsedDoc.document, where) : { kind: 'not-trusted' as const };
+  if (verdict.kind === 'not-trusted') {
     fail(
       'chaos role trusts ECS tasks',
-      `the trust policy of ${roleArn} does not let ecs-tasks.amazonaws.com assume it: new tasks would never start. Fix: add a statement allowing 'sts:AssumeRole' for the service principal 'ecs-tasks.amazonaws.com' (check with 'aws iam get-role --role-name ${roleName}')`,
+      `the trust policy of ${roleArn} does not let ecs-tasks.amazonaws.com assume it (with aws:SourceAccount ${where.accountId} and aws:SourceArn a task of ${where.cluster}, as ECS supplies them): new tasks would never start. Fix: add a statement allowing 'sts:AssumeRole' for the service principal 'ecs-tasks.amazonaws.com' (check with 'aws iam get-role --role-name ${roleName}')`,
     );
   }
-  record('chaos role trusts ECS tasks', 'pass', 'ecs-tasks.amazonaws.com may assume it');
+  if (verdict.kind === 'conditional') {
+    record(
+      'chaos role trusts ECS tasks',
+      'warn',
+      `ecs-tasks.amazonaws.com may assume it only under conditions on ${verdict.keys.join(', ')}, which ECS's context may not satisfy: if the chaos tasks fail to start, the run reports it and restores the service`,
+    );
+    return;
+  }
+  record(
+    'chaos role trusts ECS tasks',
+    'pass',
+    'ecs-tasks.amazonaws.com may assume it (judged with the aws:SourceAccount and aws:SourceArn ECS supplies)',
+  );
 }
 
 /** IAM answers trust policies URL-encoded. */

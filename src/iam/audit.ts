@@ -16,7 +16,8 @@
 import type { ContainerDefinition, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import { parseArn, parseRoleArn } from '../aws/arn.js';
 import type { CallOptions, EcsPort, IamPort } from '../aws/ports.js';
-import { evaluatePolicies, trustAllows, type AuthorizationRequest, type PolicySource } from './evaluate.js';
+import { evaluatePolicies, type AuthorizationRequest, type PolicySource } from './evaluate.js';
+import { ecsTasksTrust } from './ecs-trust.js';
 import { collectRolePermissions, identityPolicySources, type RolePermissions } from './role-permissions.js';
 
 /** Severities, most severe first. */
@@ -274,15 +275,13 @@ function trustFindings(kind: 'task' | 'execution', perms: RolePermissions, input
   const accountId = parseRoleArn(perms.roleArn).ok ? (parseArn(perms.roleArn)?.accountId ?? '') : '';
   const partition = parseArn(perms.roleArn)?.partition ?? 'aws';
   // ECS passes the confused-deputy keys when it assumes the role; trust policies often require them.
-  const trusted = trustAllows(perms.trustPolicy, {
-    action: 'sts:AssumeRole',
-    principal: { kind: 'Service', service: ECS_TASKS },
-    context: {
-      'aws:SourceAccount': accountId,
-      'aws:SourceArn': `arn:${partition}:ecs:${input.region}:${accountId}:task/${input.cluster}/audit`,
-    },
+  const verdict = ecsTasksTrust(perms.trustPolicy, {
+    partition,
+    region: input.region,
+    accountId,
+    cluster: input.cluster,
   });
-  if (trusted) return [];
+  if (verdict.kind !== 'not-trusted') return [];
   return [
     {
       ...base,

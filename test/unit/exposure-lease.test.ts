@@ -13,6 +13,8 @@ import {
 } from '../../src/engine/lease.js';
 import { ReactionLog } from '../../src/engine/reactions.js';
 import { restoreState } from '../../src/engine/restore-state.js';
+import { ecsTasksTrust } from '../../src/iam/ecs-trust.js';
+import { parsePolicyDocument } from '../../src/iam/policy.js';
 
 const ORIGINAL = 'arn:aws:ecs:us-east-1:123456789012:task-definition/orders:1';
 const CHAOS = 'arn:aws:ecs:us-east-1:123456789012:task-definition/orders:2';
@@ -244,5 +246,46 @@ describe('ECS reactions', () => {
     );
     assert.match(log.reactions[0]!.evidence.join('\n'), /rolled back to orders:1[\s\S]*rolling back to deployment/);
     assert.match(log.reactions[2]!.evidence[0]!, /exit code 1 \(AccessDenied\)/);
+  });
+});
+
+describe('ECS tasks trust, judged with the keys ECS supplies', () => {
+  const where = { partition: 'aws', region: 'eu-west-1', accountId: '111122223333', cluster: 'prod' };
+  const trust = (condition?: Record<string, Record<string, string>>) => {
+    const parsed = parsePolicyDocument(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'ecs-tasks.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            ...(condition ? { Condition: condition } : {}),
+          },
+        ],
+      }),
+      'trust',
+    );
+    assert.ok(parsed.ok);
+    return parsed.document;
+  };
+
+  test("AWS's recommended conditions (aws:SourceAccount, aws:SourceArn) are trusted", () => {
+    const recommended = trust({
+      StringEquals: { 'aws:SourceAccount': '111122223333' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws:ecs:eu-west-1:111122223333:*' },
+    });
+    assert.deepEqual(ecsTasksTrust(recommended, where), { kind: 'trusted' });
+    assert.deepEqual(ecsTasksTrust(trust(), where), { kind: 'trusted' });
+  });
+
+  test('another account in the condition is not trusted; an unknown key is conditional, not refused', () => {
+    assert.deepEqual(ecsTasksTrust(trust({ StringEquals: { 'aws:SourceAccount': '999999999999' } }), where), {
+      kind: 'not-trusted',
+    });
+    assert.deepEqual(ecsTasksTrust(trust({ StringEquals: { 'aws:PrincipalOrgID': 'o-abc' } }), where), {
+      kind: 'conditional',
+      keys: ['aws:PrincipalOrgID'],
+    });
   });
 });
