@@ -209,9 +209,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     alarms,
     appHealthy: (task, nowMs) => workload.taskHealthy(task.taskArn, nowMs),
     trust: {
-      ecsTasksCanAssume: (roleArn) => {
+      ecsTasksCanAssume: (roleArn, taskArn) => {
         const role = iam.getRoleByArn(roleArn);
-        return role !== undefined && iam.trustsService(role, 'ecs-tasks.amazonaws.com');
+        // ECS passes the task's account and ARN, the keys AWS recommends trust policies to check.
+        const account = taskArn.split(':')[4] ?? '';
+        return (
+          role !== undefined &&
+          iam.trustsService(role, 'ecs-tasks.amazonaws.com', { 'aws:SourceAccount': account, 'aws:SourceArn': taskArn })
+        );
       },
     },
   });

@@ -106,7 +106,7 @@ export class Lifecycle {
   /** PENDING -> RUNNING, or STOPPED when the roles or the image fail it. */
   #start(region: EcsRegion, cluster: Cluster, task: Task, at: Date): void {
     const def = region.findTaskDefinition(task.taskDefinitionArn)?.def;
-    const roleFailure = this.#credentialFailure(def);
+    const roleFailure = this.#credentialFailure(def, task.taskArn);
     if (roleFailure) {
       this.#failToStart(cluster, task, at, roleFailure, undefined);
       return;
@@ -138,10 +138,10 @@ export class Lifecycle {
   }
 
   /** The reason a task cannot get its credentials, or undefined when it can. */
-  #credentialFailure(def: Record<string, unknown> | undefined): string | undefined {
+  #credentialFailure(def: Record<string, unknown> | undefined, taskArn: string): string | undefined {
     for (const field of ['executionRoleArn', 'taskRoleArn'] as const) {
       const roleArn = def?.[field];
-      if (typeof roleArn === 'string' && !this.#deps.trust.ecsTasksCanAssume(roleArn))
+      if (typeof roleArn === 'string' && !this.#deps.trust.ecsTasksCanAssume(roleArn, taskArn))
         return unableToAssumeRole(roleArn);
     }
     return undefined;

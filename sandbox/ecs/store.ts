@@ -10,8 +10,11 @@ import type { Cluster, ContainerInstance, Service, Tag, Task, TaskDefinitionReco
 
 /** What ECS needs to know of IAM: can ECS tasks assume this role? */
 export interface RoleTrust {
-  /** True when the role exists and its trust policy lets `ecs-tasks.amazonaws.com` assume it. */
-  ecsTasksCanAssume(roleArn: string): boolean;
+  /**
+   * True when the role exists and its trust policy lets `ecs-tasks.amazonaws.com` assume it for this
+   * task, with the confused-deputy keys ECS supplies (`aws:SourceAccount`, `aws:SourceArn`).
+   */
+  ecsTasksCanAssume(roleArn: string, taskArn: string): boolean;
 }
 
 const EVENTS_KEPT = 100;

@@ -310,7 +310,9 @@ describe('probes, stop conditions and the verdict', () => {
     assert.deepEqual(result.stopConditions.alarms, ['orders-denied']);
     assert.equal(result.residue.clean, true);
     assert.equal(io.withCode('stop.triggered').length, 1);
-    assert.ok(result.signals.accessDenied?.ok && result.signals.accessDenied.total >= 1);
+    // The window's AccessDenied events are counted (the alarm may fire on the earlier tests' errors
+    // before the chaos tasks made a call, so the count itself may be 0).
+    assert.ok(result.signals.accessDenied?.ok);
   });
 
   test('preflight refuses a stop condition whose alarm is missing or already in ALARM, before any change', async () => {

@@ -1,0 +1,80 @@
+/**
+ * Chaos roles whose trust policy carries the conditions AWS recommends: preflight judges them with
+ * the keys ECS supplies, and the sandbox starts tasks with the same keys, so a valid setup runs and
+ * an invalid one is refused before any change.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CreateRoleCommand } from '@aws-sdk/client-iam';
+import { PreflightError } from '../../src/engine/preflight.js';
+import { mutatingCalls, roleArn, runFault } from '../support/experiment.js';
+import { waitSteady, withSandbox } from '../support/sandbox.js';
+
+describe('chaos role trust policies with the conditions AWS recommends', () => {
+  let ctx: Awaited<ReturnType<typeof withSandbox>>;
+  before(async () => {
+    ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
+  });
+  after(() => ctx.sandbox.close());
+
+  async function role(name: string, condition: Record<string, Record<string, string>>): Promise<string> {
+    await ctx.iam.send(
+      new CreateRoleCommand({
+        RoleName: name,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'ecs-tasks.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: condition,
+            },
+          ],
+        }),
+      }),
+    );
+    return roleArn(name);
+  }
+
+  test('aws:SourceAccount and aws:SourceArn of the account: preflight passes, the chaos tasks start, Pass', async () => {
+    const arn = await role('cond-chaos-role', {
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws:ecs:us-east-1:123456789012:*' },
+    });
+    await waitSteady(ctx.ecs, 'demo', 'orders');
+    const { result, io } = await runFault(ctx.sandbox, { cluster: 'demo', service: 'orders', taskRole: arn });
+    assert.equal(result.verdict, 'Pass', result.verdictReason);
+    assert.ok(
+      io.messages.some((m) => /ok +chaos role trusts ECS tasks: .*aws:SourceAccount and aws:SourceArn/.test(m.message)),
+    );
+  });
+
+  test('another account in aws:SourceAccount: refused in preflight, nothing changed', async () => {
+    const arn = await role('other-account-chaos-role', { StringEquals: { 'aws:SourceAccount': '999999999999' } });
+    const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
+    await assert.rejects(
+      runFault(ctx.sandbox, { cluster: 'demo', service: 'orders', taskRole: arn }),
+      (error: unknown) => {
+        assert.ok(error instanceof PreflightError);
+        assert.match(error.message, /chaos role trusts ECS tasks.*aws:SourceAccount 123456789012/);
+        return true;
+      },
+    );
+    assert.deepEqual(mutatingCalls(ctx.sandbox, since), []);
+  });
+
+  test('a condition on a key ECS does not supply: a warning, then the launch failure reported and restored', async () => {
+    const arn = await role('org-chaos-role', { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdef1234' } });
+    await waitSteady(ctx.ecs, 'demo', 'orders');
+    const { result, io } = await runFault(ctx.sandbox, { cluster: 'demo', service: 'orders', taskRole: arn });
+    assert.ok(
+      io.messages.some((m) =>
+        /warn chaos role trusts ECS tasks: .*only under conditions on aws:PrincipalOrgID/.test(m.message),
+      ),
+    );
+    assert.equal(result.verdict, 'Fail', result.verdictReason);
+    assert.ok(result.reactions!.some((r) => r.kind === 'launch-failure'));
+    assert.deepEqual(result.residue, { clean: true, items: [] });
+  });
+});
