@@ -14,7 +14,16 @@ export interface Arn {
 }
 
 /** Partitions AWS runs today. */
-export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f'] as const;
+export const PARTITIONS = [
+  'aws',
+  'aws-cn',
+  'aws-us-gov',
+  'aws-iso',
+  'aws-iso-b',
+  'aws-iso-e',
+  'aws-iso-f',
+  'aws-eusc',
+] as const;
 
 /**
  * Parses an ARN, or returns `undefined` when the text is not one.

@@ -67,7 +67,8 @@ interface ExperimentFile {
 /** The field name of errors about the experiment file itself. */
 const FILE_FIELD = '--file';
 const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** `us-east-1`, `ap-southeast-5`, `us-gov-west-1`, `eusc-de-east-1` (the European Sovereign Cloud). */
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 /** One character of an ECS tag key or value: a letter, a digit, a space or one of `+ - = . _ : / @`. */
 const TAG_CHARACTER = /^[\p{L}\p{Z}\p{N}+\-=._:/@]$/u;
 const TAG_KEY_MAX = 128;
@@ -425,6 +426,7 @@ function partitionOf(region: string): (typeof PARTITIONS)[number] {
   if (region.startsWith('us-iso-')) return 'aws-iso';
   if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
   if (region.startsWith('us-isof-')) return 'aws-iso-f';
+  if (region.startsWith('eusc-')) return 'aws-eusc';
   return 'aws';
 }
 

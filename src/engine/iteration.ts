@@ -20,6 +20,7 @@ import { shortRevision } from './observe.js';
 import type { IterationState, Look, RunContext } from './run-context.js';
 import { siblingMarkers, siblingName, siblingServiceInput } from './sibling.js';
 import { LEASE_PREFIX } from './lease.js';
+import { reservedTag } from './preflight-shape.js';
 
 /** Registers, marks and rolls out the chaos of one iteration, then waits for a chaos task to run. */
 export async function inject(ctx: RunContext, state: IterationState, signal: AbortSignal): Promise<void> {
@@ -42,8 +43,10 @@ export async function inject(ctx: RunContext, state: IterationState, signal: Abo
     startedAt: record.now(),
     iteration: index,
   });
+  // The original's tags, without markers and without the keys AWS reserves (`aws:...`, set by
+  // CloudFormation and other services): RegisterTaskDefinition refuses those.
   const keptTags = pf.originalTags.filter(
-    (t) => !MARKER_KEYS.includes(t.key ?? '') && !(t.key ?? '').startsWith(LEASE_PREFIX),
+    (t) => !MARKER_KEYS.includes(t.key ?? '') && !(t.key ?? '').startsWith(LEASE_PREFIX) && !reservedTag(t.key),
   );
   const input = chaosTaskDefinitionInput(pf.original, {
     taskRoleArn: spec.taskRoleArn,

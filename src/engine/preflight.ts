@@ -24,6 +24,7 @@ import { hasMarkers, MARKER, tagValue } from './markers.js';
 import { exactChaosTasks, predictExposure, type PredictedExposure } from './exposure.js';
 import { describeLease, leasesOf, leaseStatus } from './lease.js';
 import { notCopied } from './sibling.js';
+import { checkServiceShape, checkTagLimits } from './preflight-shape.js';
 import { recoverCommand } from './recover-command.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -204,6 +205,7 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
     );
   }
   record('deployment controller is ECS', 'pass', 'rolling updates through UpdateService');
+  checkServiceShape(svc, record, fail);
 
   const recover = recoverCommand(spec);
   // One experiment per service: a lease on the service names the experiment that holds it.
@@ -284,6 +286,7 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   );
   const original = described.taskDefinition!;
   const originalTags = described.tags ?? [];
+  checkTagLimits(spec, svc, serviceTags, original, originalTags, record, fail);
   if (tagValue(originalTags, MARKER.experimentId) !== undefined) {
     fail(
       ONE_EXPERIMENT_CHECK,
@@ -573,6 +576,21 @@ async function checkChaosRole(
       return;
     }
     throw error;
+  }
+  // GetRole looks the role up by name in the runner's account: check the ARN it answers, path and
+  // account included, is the one the task definition will name.
+  const found = (await unsettle(roleCall)).Role?.Arn;
+  if (found !== undefined && found !== roleArn) {
+    fail(
+      'chaos role exists',
+      `TASK_ROLE is ${roleArn}, but the role named ${roleName} in this account is ${found}${parsed.arn.accountId !== where.accountId ? ` (the service is in account ${where.accountId}: ECS tasks can only use a role of their own account)` : ' (another path)'}. Fix: pass the role's exact ARN, in the service's account`,
+    );
+  }
+  if (parsed.arn.accountId !== where.accountId && where.accountId !== '') {
+    fail(
+      'chaos role exists',
+      `TASK_ROLE ${roleArn} is in account ${parsed.arn.accountId}, the service in ${where.accountId}: ECS tasks can only use a task role of their own account. Fix: create the chaos role in account ${where.accountId}`,
+    );
   }
   record('chaos role exists', 'pass', roleArn);
   const text = document === undefined ? '' : safeDecode(document);

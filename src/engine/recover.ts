@@ -25,6 +25,7 @@ import {
 } from './inspect.js';
 import { describeLease, leaseKey } from './lease.js';
 import { MARKER_KEYS } from './markers.js';
+import { reservedTag } from './preflight-shape.js';
 import { shortRevision } from './observe.js';
 import { familyTasks, restoreState } from './restore-state.js';
 
@@ -185,7 +186,7 @@ async function repairService(
     if (original.taskDefinition?.status !== 'ACTIVE') {
       // ECS cannot deploy an INACTIVE revision: register a faithful copy of it and deploy that.
       const td: TaskDefinition = original.taskDefinition!;
-      const tags = (original.tags ?? []).filter((t) => !MARKER_KEYS.includes(t.key ?? ''));
+      const tags = (original.tags ?? []).filter((t) => !MARKER_KEYS.includes(t.key ?? '') && !reservedTag(t.key));
       if (options.dryRun) {
         act(`register a copy of ${shortRevision(originalArn)} (INACTIVE, so ECS cannot deploy it) and deploy the copy`);
         target = `${td.family}:(new revision)`;

@@ -77,4 +77,44 @@ describe('chaos role trust policies with the conditions AWS recommends', () => {
     assert.ok(result.reactions!.some((r) => r.kind === 'launch-failure'));
     assert.deepEqual(result.residue, { clean: true, items: [] });
   });
+
+  test('a chaos role of another account is refused in preflight (ECS tasks use roles of their own account)', async () => {
+    const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
+    await assert.rejects(
+      runFault(ctx.sandbox, {
+        cluster: 'demo',
+        service: 'orders',
+        taskRole: 'arn:aws:iam::999999999999:role/orders-chaos-role',
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof PreflightError);
+        assert.match(
+          error.message,
+          /chaos role exists.*account|another account|in this account is arn:aws:iam::123456789012:role\/orders-chaos-role/,
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(mutatingCalls(ctx.sandbox, since), []);
+  });
+
+  test('tags AWS reserves (aws:...) on the original are not copied: the run passes and the copy lacks them', async () => {
+    await waitSteady(ctx.ecs, 'demo', 'orders');
+    const region = ctx.sandbox.world.ecs.region('us-east-1');
+    const original = region.findTaskDefinition('orders:1')!;
+    // As CloudFormation leaves them; the API refuses to write such keys, so the test sets it directly.
+    original.tags.push({ key: 'aws:cloudformation:stack-name', value: 'orders-stack' });
+    try {
+      const { result } = await runFault(ctx.sandbox, {
+        cluster: 'demo',
+        service: 'orders',
+        taskRole: roleArn('orders-chaos-role'),
+      });
+      assert.equal(result.verdict, 'Pass', result.verdictReason);
+      const copy = region.findTaskDefinition(result.effect.chaosTaskDefinitionArn!)!;
+      assert.ok(!copy.tags.some((t) => t.key.startsWith('aws:')), JSON.stringify(copy.tags));
+    } finally {
+      original.tags = original.tags.filter((t) => !t.key.startsWith('aws:'));
+    }
+  });
 });
