@@ -275,7 +275,8 @@ export function describeInspection(i: ServiceInspection, now: Date = new Date())
       ? ` (experiment ${i.experimentIds.join(', ')}${i.startedAt ? `, started ${i.startedAt}` : ''})`
       : '';
   const state = i.live ? 'LIVE EXPERIMENT' : i.leases.length > 0 ? 'ABANDONED' : 'UNDER CHAOS';
-  const leases = i.leases.map((l) => `\n  lease: ${describeLease(l, now)}`).join('');
+  // The status judged at inspection time: the header and the lease lines never disagree.
+  const leases = i.leases.map((l) => `\n  lease: ${describeLease(l, now, l.status)}`).join('');
   return `${i.serviceName}: ${state}${exp}: ${parts.join('; ')}; original ${i.originalTaskDefinitionArn ? shortRevision(i.originalTaskDefinitionArn) : 'unknown'}${leases}`;
 }
 

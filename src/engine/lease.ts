@@ -103,9 +103,9 @@ export function leaseStatus(lease: Lease, now: Date): 'LIVE' | 'ABANDONED' {
 }
 
 /** One line: `experiment X (LIVE: runner host/12, heartbeat 3s ago, planned end ...)`. */
-export function describeLease(lease: Lease, now: Date): string {
+export function describeLease(lease: Lease, now: Date, status: 'LIVE' | 'ABANDONED' = leaseStatus(lease, now)): string {
   const age = Math.max(0, Math.round((now.getTime() - lease.heartbeatAt.getTime()) / 1000));
-  return `experiment ${lease.experimentId} (${leaseStatus(lease, now)}, ${lease.state}: runner ${lease.runner}, heartbeat ${age}s ago, planned end ${lease.plannedEnd.toISOString()})`;
+  return `experiment ${lease.experimentId} (${status}, ${lease.state}: runner ${lease.runner}, heartbeat ${age}s ago, planned end ${lease.plannedEnd.toISOString()})`;
 }
 
 /** The time a candidate waits before reading the others' leases: min(5 s, one heartbeat). */

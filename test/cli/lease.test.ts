@@ -84,7 +84,7 @@ describe('the lease, between processes', () => {
     assert.match(live.stdout, /LIVE EXPERIMENT|ABANDONED/);
     // The heartbeat (1 s in these tests) goes stale after 4 beats: poll status until it says so.
     let status = live;
-    for (let i = 0; i < 40 && !/ABANDONED/.test(status.stdout); i++) {
+    for (let i = 0; i < 40 && !/orders: ABANDONED/.test(status.stdout); i++) {
       await new Promise((r) => setTimeout(r, 250));
       status = await runCli(['status', ...TARGET], { env });
     }
