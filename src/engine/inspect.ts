@@ -8,7 +8,13 @@ import type { EcsPort } from '../aws/ports.js';
 import { ChaosError } from '../errors.js';
 import { findChaosRevisions, type ChaosRevision } from './find-chaos-revisions.js';
 import { describeLease, leasesOf, leaseStatus, type Lease } from './lease.js';
-import { decodeDeploymentConfiguration, MARKER, MARKER_KEYS, tagValue } from './markers.js';
+import {
+  decodeDeploymentConfiguration,
+  decodeFullDeploymentConfiguration,
+  MARKER,
+  MARKER_KEYS,
+  tagValue,
+} from './markers.js';
 import { shortRevision } from './observe.js';
 import { familyTasks } from './restore-state.js';
 
@@ -191,6 +197,12 @@ export async function inspectService(
     tagValue(serviceMarkers, MARKER.originalDeployment) ??
     tagValue(currentTags, MARKER.originalDeployment) ??
     (newest ? tagValue(newest.tags, MARKER.originalDeployment) : undefined);
+  // The whole configuration (alarms, strategy settings) when the run could store it.
+  const fullDeployment = decodeFullDeploymentConfiguration(
+    tagValue(serviceMarkers, MARKER.originalDeploymentFull) ??
+      tagValue(currentTags, MARKER.originalDeploymentFull) ??
+      (newest ? tagValue(newest.tags, MARKER.originalDeploymentFull) : undefined),
+  );
   const experimentIds = [
     ...new Set(
       [
@@ -220,7 +232,7 @@ export async function inspectService(
     chaosTaskRevisions: [...chaosTaskRevisions],
     experimentIds,
     originalTaskDefinitionArn,
-    originalDeployment: decodeDeploymentConfiguration(deploymentText),
+    originalDeployment: fullDeployment ?? decodeDeploymentConfiguration(deploymentText),
     startedAt,
     underChaos:
       onChaosRevision ||

@@ -11,6 +11,8 @@ export const MARKER = {
   fault: 'ecs-chaos:fault',
   originalTaskDefinition: 'ecs-chaos:original-task-definition',
   originalDeployment: 'ecs-chaos:original-deployment',
+  /** The whole original deployment configuration (alarms, strategy settings...), base64 JSON. */
+  originalDeploymentFull: 'ecs-chaos:original-deployment-full',
   chaosTaskDefinition: 'ecs-chaos:chaos-task-definition',
   underChaos: 'ecs-chaos:under-chaos',
   service: 'ecs-chaos:service',
@@ -58,6 +60,28 @@ export function decodeDeploymentConfiguration(text: string | undefined): Deploym
   return config;
 }
 
+/**
+ * The whole deployment configuration as a tag value: base64 of its JSON (the base64 alphabet is
+ * within what ECS tag values allow), or undefined when it would pass ECS's 256 characters (then
+ * `recover` can restore only what {@link encodeDeploymentConfiguration} keeps).
+ */
+export function encodeFullDeploymentConfiguration(config: DeploymentConfiguration | undefined): string | undefined {
+  if (!config) return undefined;
+  const text = Buffer.from(JSON.stringify(config), 'utf8').toString('base64');
+  return text.length <= 256 ? text : undefined;
+}
+
+/** Decodes {@link encodeFullDeploymentConfiguration}'s text, or undefined. */
+export function decodeFullDeploymentConfiguration(text: string | undefined): DeploymentConfiguration | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as DeploymentConfiguration) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A tag's value by key. */
 export function tagValue(tags: readonly Tag[] | undefined, key: string): string | undefined {
   return tags?.find((t) => t.key === key)?.value;
@@ -78,6 +102,7 @@ export function chaosRevisionMarkers(options: {
     { key: MARKER.fault, value: options.fault },
     { key: MARKER.originalTaskDefinition, value: options.originalTaskDefinitionArn },
     { key: MARKER.originalDeployment, value: encodeDeploymentConfiguration(options.originalDeployment) },
+    ...fullDeployment(options.originalDeployment),
     { key: MARKER.service, value: options.serviceArn },
     { key: MARKER.startedAt, value: options.startedAt.toISOString() },
     { key: MARKER.iteration, value: String(options.iteration) },
@@ -97,6 +122,7 @@ export function serviceMarkers(options: {
     { key: MARKER.underChaos, value: options.experimentId },
     { key: MARKER.originalTaskDefinition, value: options.originalTaskDefinitionArn },
     { key: MARKER.originalDeployment, value: encodeDeploymentConfiguration(options.originalDeployment) },
+    ...fullDeployment(options.originalDeployment),
     { key: MARKER.chaosTaskDefinition, value: options.chaosTaskDefinitionArn },
     ...(options.sibling ? [{ key: MARKER.sibling, value: options.sibling }] : []),
   ];
@@ -105,4 +131,9 @@ export function serviceMarkers(options: {
 /** Whether a set of tags carries any ecs-chaos marker (leases are not markers: see lease.ts). */
 export function hasMarkers(tags: readonly Tag[] | undefined): boolean {
   return (tags ?? []).some((t) => t.key !== undefined && MARKER_KEYS.includes(t.key));
+}
+
+function fullDeployment(config: DeploymentConfiguration | undefined): Tag[] {
+  const value = encodeFullDeploymentConfiguration(config);
+  return value === undefined ? [] : [{ key: MARKER.originalDeploymentFull, value }];
 }

@@ -8,7 +8,7 @@ import type { Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { parseArn } from '../aws/arn.js';
 import type { ExperimentSpec } from '../config/spec.js';
 import { leaseKey } from './lease.js';
-import { chaosRevisionMarkers, serviceMarkers } from './markers.js';
+import { chaosRevisionMarkers, encodeFullDeploymentConfiguration, serviceMarkers } from './markers.js';
 import { siblingMarkers, siblingName } from './sibling.js';
 
 /** ECS's tag limits, per resource. */
@@ -114,6 +114,13 @@ export function checkTagLimits(
     }
   }
   if (problems.length > 0) fail('tags fit ECS limits', problems.join('; '));
+  if (svc.deploymentConfiguration && encodeFullDeploymentConfiguration(svc.deploymentConfiguration) === undefined) {
+    record(
+      'tags fit ECS limits',
+      'warn',
+      "the service's whole deployment configuration does not fit one tag (256 characters): the run restores it from memory, but 'recover' after a killed run could restore only maximumPercent, minimumHealthyPercent and the circuit breaker",
+    );
+  }
   const reserved = originalTags.filter((t) => reservedTag(t.key)).map((t) => t.key);
   record(
     'tags fit ECS limits',

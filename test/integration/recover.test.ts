@@ -183,4 +183,38 @@ describe('status and recover', () => {
       await ctx.sandbox.close();
     }
   });
+
+  test('recover restores the whole original deployment configuration: deployment alarms included', async () => {
+    const ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
+    const { ports, deps: d } = deps(ctx);
+    try {
+      const original = {
+        maximumPercent: 200,
+        minimumHealthyPercent: 100,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        alarms: { alarmNames: ['orders-5xx', 'orders-latency'], enable: true, rollback: true },
+      };
+      await ctx.ecs.send(
+        new CreateServiceCommand({
+          cluster: 'demo',
+          serviceName: 'alarmed',
+          taskDefinition: 'orders:1',
+          desiredCount: 2,
+          launchType: 'FARGATE',
+          networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+          deploymentConfiguration: original,
+        }),
+      );
+      await waitSteady(ctx.ecs, 'demo', 'alarmed', 60_000);
+      await leaveUnderChaos(ctx, 'alarmed');
+      const report = await recover({ cluster: 'demo', service: 'alarmed', region: 'us-east-1' }, d);
+      assert.equal(report.clean, true, JSON.stringify(report.services[0]));
+      const svc = (await ctx.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['alarmed'] })))
+        .services![0]!;
+      assert.deepEqual(svc.deploymentConfiguration, original);
+    } finally {
+      ports.destroy();
+      await ctx.sandbox.close();
+    }
+  });
 });

@@ -63,12 +63,12 @@ describe('preflight refuses what real ECS would refuse after the change', () => 
       outcome((record, fail) => checkTagLimits(spec, svc, serviceTags, TD, tdTags, record, fail));
     assert.equal(limits(tags(40), tags(40)), 'passed');
     assert.match(
-      limits(tags(45), []),
-      /the service has 45 tags and the run adds 6 \(its markers and its lease\): 51 > 50\. Fix: remove at least 1/,
+      limits(tags(44), []),
+      /the service has 44 tags and the run adds 7 \(its markers and its lease\): 51 > 50\. Fix: remove at least 1/,
     );
-    assert.match(limits([], tags(44)), /the chaos revision copies the original's 44 tags and adds 7 markers: 51 > 50/);
+    assert.match(limits([], tags(43)), /the chaos revision copies the original's 43 tags and adds 8 markers: 51 > 50/);
     // AWS's own tags are not copied, so they do not count.
-    assert.equal(limits([], [...tags(43), { key: 'aws:cloudformation:stack-name', value: 's' }]), 'passed');
+    assert.equal(limits([], [...tags(42), { key: 'aws:cloudformation:stack-name', value: 's' }]), 'passed');
     const long = { ...SERVICE, serviceArn: `arn:aws:ecs:us-east-1:123456789012:service/prod/${'o'.repeat(230)}` };
     assert.match(limits([], [], long), /the marker ecs-chaos:service would be 2\d\d characters \(ECS allows 256\)/);
     assert.equal(reservedTag('AWS:anything'), true);
