@@ -76,7 +76,7 @@ export function decodeFullDeploymentConfiguration(text: string | undefined): Dep
   if (!text) return undefined;
   try {
     const value = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value) : undefined;
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
   } catch {
     return undefined;
   }
