@@ -184,6 +184,31 @@ async function updateService(ctx: RunContext, taskDefinition: string | undefined
 async function deleteSibling(ctx: RunContext, state: IterationState, cleanup: AbortSignal): Promise<void> {
   const { spec, record } = ctx;
   const sibling = state.sibling!;
+  // Only a service this run created: a CreateService that failed because the name was taken must
+  // never make the revert delete someone else's service.
+  const described = await record.persist(
+    'DescribeServices',
+    () =>
+      ctx.deps.ecs.describeServices(
+        { cluster: spec.cluster, services: [sibling], include: ['TAGS'] },
+        { abortSignal: cleanup },
+      ),
+    cleanup,
+  );
+  const found = described.services?.[0];
+  if (found && found.status === 'ACTIVE' && tagValue(found.tags, MARKER.experimentId) !== record.result.experimentId) {
+    record.conflict(
+      `a service named ${sibling} exists and is not this run's (experiment ${tagValue(found.tags, MARKER.experimentId) ?? 'none'}): left alone`,
+      state.record.index,
+    );
+    ctx.siblings.delete(sibling);
+    return;
+  }
+  if (!found || found.status !== 'ACTIVE') {
+    record.event('restore', `the sibling service ${sibling} is already gone`, {}, 'info', state.record.index);
+    record.undone(state.mutations.create, 'DeleteService');
+    return;
+  }
   try {
     await record.persist(
       'DeleteService',

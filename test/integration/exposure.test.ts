@@ -196,4 +196,28 @@ describe('exposure modes and the restore condition', () => {
     );
     assert.equal(chaos.taskDefinition!.status, 'INACTIVE');
   });
+
+  test("a service already named like the sibling is someone else's: the run fails and leaves it alone", async () => {
+    await waitSteady(ctx.ecs, 'demo', 'orders');
+    await ctx.ecs.send(
+      new CreateServiceCommand({
+        cluster: 'demo',
+        serviceName: 'orders-chaos-abcdef-1',
+        taskDefinition,
+        desiredCount: 1,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+      }),
+    );
+    const { result } = await runFault(
+      ctx.sandbox,
+      { cluster: 'demo', service: 'orders', taskRole: CHAOS_ROLE, affectedPercent: '25' },
+      { experimentId: 'ecs-chaos-20261129T000000Z-abcdef' },
+    );
+    assert.equal(result.verdict, 'Error', result.verdictReason);
+    assert.match(result.verdictReason, /not idempotent/);
+    assert.ok(result.conflicts.some((c) => /orders-chaos-abcdef-1 exists and is not this run's/.test(c)));
+    assert.equal((await serviceOf(ctx.ecs, 'orders-chaos-abcdef-1')).status, 'ACTIVE', 'their service is untouched');
+    assert.deepEqual(result.residue, { clean: true, items: [] });
+  });
 });

@@ -42,6 +42,8 @@ export async function runFault(
     ports?: Partial<AwsClientOptions>;
     /** An experiment file (probes, stop conditions). */
     file?: string;
+    /** A fixed experiment id. */
+    experimentId?: string;
   } = {},
 ): Promise<{ result: ExperimentResult; io: RecordingIoHost }> {
   const spec = specFor(sandbox, flags, options.file);
@@ -65,6 +67,7 @@ export async function runFault(
         clock: SYSTEM_CLOCK,
         version: 'test',
         pollIntervalMs: options.pollIntervalMs ?? 25,
+        ...(options.experimentId ? { experimentId: options.experimentId } : {}),
       },
       options.signal ?? new AbortController().signal,
     );
