@@ -644,6 +644,33 @@ function resolveFault(fromCommandLine: string | undefined, fromFile: RawValue | 
   return fromCommandLine ?? fileFault ?? FAULTS[0];
 }
 
+/** The cap of an experiment file's size: 1 MiB, far above any real experiment (a few KiB). */
+const MAX_EXPERIMENT_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The cap of the nodes YAML aliases may expand to (the `yaml` library's maxAliasCount): a few
+ * aliases of small anchors are fine; a billion-laughs document (anchors of aliases of anchors)
+ * would expand to billions of nodes and is refused before anything walks it.
+ */
+const MAX_ALIAS_COUNT = 100;
+
+function refuseAliasBomb(
+  doc: Document,
+  path: string,
+  fileError: (problem: string, fix: string) => InvalidInputError,
+): void {
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    if (/excessive alias/i.test((err as Error).message))
+      throw fileError(
+        `its YAML aliases expand too much (${(err as Error).message.split('\n')[0]}): a YAML alias bomb is refused`,
+        `write the values out in ${path} instead of nesting aliases of anchors (at most ${MAX_ALIAS_COUNT} expanded nodes)`,
+      );
+    throw err;
+  }
+}
+
 /** Reads an experiment file and checks its structure: a mapping of known keys, each given once. */
 function readExperimentFile(path: string, cwd: string): ExperimentFile {
   const absolute = resolve(cwd, path);
@@ -653,8 +680,16 @@ function readExperimentFile(path: string, cwd: string): ExperimentFile {
   const fixFile = 'pass the path of a YAML or JSON experiment file';
   let text: string;
   try {
+    // The size is checked before the file is read: an experiment file is a few KiB.
+    const size = statSync(absolute).isFile() ? statSync(absolute).size : 0;
+    if (size > MAX_EXPERIMENT_FILE_BYTES)
+      throw fileError(
+        `the experiment file is ${size} bytes, over the cap of 1 MiB (${MAX_EXPERIMENT_FILE_BYTES} bytes)`,
+        `pass an experiment file of at most 1 MiB; ${path} is not one`,
+      );
     text = readFileSync(absolute, 'utf8');
   } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw fileError('the experiment file does not exist', fixFile);
     if (code === 'EISDIR') throw fileError('is a directory, not an experiment file', fixFile);
@@ -682,6 +717,7 @@ function readExperimentFile(path: string, cwd: string): ExperimentFile {
       lineText.length > 80 ? `${lineText.slice(0, 80)}...` : lineText,
     );
   }
+  refuseAliasBomb(doc, path, fileError);
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null))
     throw fileError('the experiment file is empty', `write a mapping such as "cluster: prod" in ${path}`, at(1), '');
