@@ -7,6 +7,7 @@ import { parseDuration } from '../config/duration.js';
 import { deepFreeze, editDistance } from '../config/shared.js';
 import { InvalidInputError } from '../errors.js';
 import { describeComparator, describeWindow } from './comparator.js';
+import { catastrophicBacktracking } from './safe-pattern.js';
 import {
   ALARM_STATES,
   CLOUDWATCH_STATISTICS,
@@ -232,6 +233,14 @@ export function parseComparator(r: Reader, path: string, value: unknown, want: '
     } catch (error) {
       r.fail(path, textValue, `is not a valid regular expression (${(error as Error).message})`, 'fix the pattern');
     }
+    const danger = catastrophicBacktracking(textValue);
+    if (danger)
+      r.fail(
+        path,
+        textValue,
+        `is a pattern that can backtrack catastrophically (${danger}) and block the run for minutes`,
+        'remove the nested repetition, e.g. write ^a+$ rather than ^(a+)+$, or compare with contains',
+      );
   }
   return { type: 'text', criteria: criteria as (typeof TEXT_CRITERIA)[number], value: textValue };
 }
