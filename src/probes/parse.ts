@@ -119,6 +119,13 @@ function reader(sourceOf: ProbeSources['sourceOf'], fallbackSource: string) {
     } catch {
       parsed = undefined;
     }
+    if (hasControl(raw) || raw.includes(' '))
+      fail(
+        path,
+        value,
+        'holds a control character or whitespace (a URL parser would drop or mangle it silently)',
+        'remove it, or percent-encode it (a space is %20)',
+      );
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
       fail(
         path,
@@ -128,14 +135,47 @@ function reader(sourceOf: ProbeSources['sourceOf'], fallbackSource: string) {
       );
     return raw;
   };
-  const stringMap = (path: string, value: unknown): Record<string, string> => {
+  /**
+   * A mapping of names to text. `kind` checks the names and values: HTTP header names are tokens and
+   * their values hold no control character (CR, LF, NUL: a header injection); environment names are
+   * non-empty, without `=` or NUL, and their values hold no NUL (which cannot be passed to a program).
+   */
+  const stringMap = (path: string, value: unknown, kind?: 'headers' | 'env'): Record<string, string> => {
     if (value === undefined || value === null) return {};
     const m = mapping(path, value, `write ${path.split('.').pop()}: {NAME: value}`);
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(m)) {
+      const at = `${path}.${escapeKey(k)}`;
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
-        fail(`${path}.${k}`, v, 'must be text', `write ${k}: "value"`);
-      out[k] = String(v);
+        fail(at, v, 'must be text', `write ${escapeKey(k)}: "value"`);
+      const text = String(v);
+      if (kind === 'headers') {
+        if (!HEADER_NAME.test(k))
+          fail(
+            at,
+            k,
+            "is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only: no space, colon or control character)",
+            'write a header name such as X-Request-Id',
+          );
+        if (hasControl(text, '\t'))
+          fail(
+            at,
+            text,
+            'holds a control character (CR, LF or NUL would inject or break headers)',
+            'remove the control characters from the header value',
+          );
+      } else if (kind === 'env') {
+        if (k === '' || k.includes('=') || k.includes('\u0000'))
+          fail(
+            at,
+            k,
+            'is not a valid environment variable name (empty, or holds = or NUL)',
+            'write a name such as API_TOKEN',
+          );
+        if (text.includes('\u0000'))
+          fail(at, text, 'holds a NUL character, which cannot be passed to a program', 'remove the NUL character');
+      }
+      out[k] = text;
     }
     return out;
   };
@@ -329,7 +369,7 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
         type,
         url: r.url(`${at}.url`, inputs.url),
         method,
-        headers: r.stringMap(`${at}.headers`, inputs.headers),
+        headers: r.stringMap(`${at}.headers`, inputs.headers, 'headers'),
         body: r.optionalText(`${at}.body`, inputs.body, 'write the request body as text'),
         status:
           inputs.status === undefined
@@ -353,11 +393,33 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
             'write the argv as a list, e.g. command: [curl, -fsS, http://orders/health], or set shell: true to run it with sh -c',
           );
         command = [r.text(`${at}.command`, inputs.command, 'write the command')];
+        if (command[0]!.includes('\u0000'))
+          r.fail(
+            `${at}.command`,
+            inputs.command,
+            'holds a NUL character, which cannot be passed to sh',
+            'remove the NUL character',
+          );
       } else if (Array.isArray(inputs.command) && inputs.command.length > 0) {
         command = inputs.command.map((arg, i) => {
           if (typeof arg !== 'string' && typeof arg !== 'number')
             r.fail(`${at}.command[${i}]`, arg, 'must be text', 'quote the argument');
-          return String(arg);
+          const text = String(arg);
+          if (text.includes('\u0000'))
+            r.fail(
+              `${at}.command[${i}]`,
+              text,
+              'holds a NUL character, which cannot be passed to a program',
+              'remove the NUL character',
+            );
+          if (i === 0 && text.trim() === '')
+            r.fail(
+              `${at}.command[0]`,
+              text,
+              'is empty: the program to run',
+              'write the program first, e.g. [curl, -fsS, URL]',
+            );
+          return text;
         });
       } else {
         return r.fail(
@@ -372,7 +434,7 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
         type,
         command,
         shell,
-        env: r.stringMap(`${at}.env`, inputs.env),
+        env: r.stringMap(`${at}.env`, inputs.env, 'env'),
         exitCode:
           inputs.exitCode === undefined
             ? { type: 'number', criteria: '==', value: 0 }
@@ -463,8 +525,8 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
       const spec = {
         ...base,
         type,
-        cluster: r.optionalText(`${at}.cluster`, inputs.cluster, 'write the cluster name'),
-        service: r.optionalText(`${at}.service`, inputs.service, 'write the service name'),
+        cluster: ecsName(r, `${at}.cluster`, inputs.cluster, 'cluster'),
+        service: ecsName(r, `${at}.service`, inputs.service, 'service'),
         rolloutState:
           inputs.rolloutState === undefined
             ? undefined
@@ -486,6 +548,38 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
       return spec;
     }
   }
+}
+
+/** An ECS cluster or service name: 1 to 255 letters, digits, - and _ (ECS's own rule). */
+const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+function ecsName(r: Reader, path: string, value: unknown, what: 'cluster' | 'service'): string | undefined {
+  const name = r.optionalText(path, value, `write the ${what} name`);
+  if (name !== undefined && !ECS_NAME.test(name))
+    r.fail(
+      path,
+      value,
+      `is not an ECS ${what} name (1 to 255 letters, digits, - and _)`,
+      `write the ${what}'s name, such as orders, not a path or an ARN`,
+    );
+  return name;
+}
+
+/** An HTTP header name: a token (RFC 9110). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Whether text holds a control character (C0 or DEL) other than those in `allowed`. */
+function hasControl(text: string, allowed = ''): boolean {
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    if ((code < 0x20 || code === 0x7f) && !allowed.includes(ch)) return true;
+  }
+  return false;
+}
+
+/** A key as it may be shown in a field path: control characters escaped as in JSON. */
+function escapeKey(key: string): string {
+  return hasControl(key) ? JSON.stringify(key).slice(1, -1) : key;
 }
 
 function exampleInputs(type: ProbeType): string {

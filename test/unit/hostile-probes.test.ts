@@ -56,3 +56,58 @@ describe('user patterns cannot block the runner', () => {
     assert.equal(MAX_MATCHED_TEXT, 64 * 1024);
   });
 });
+
+describe('malformed probe fields are refused up front, before any chaos', () => {
+  const url = 'http://127.0.0.1:1/';
+  const cases: Array<[string, unknown[], string]> = [
+    [
+      'CRLF in a header value',
+      httpProbe({ url, headers: { 'X-A': 'a\r\nX-Injected: 1' } }),
+      'probes[0].http.headers.X-A',
+    ],
+    ['a space in a header name', httpProbe({ url, headers: { 'X A': 'a' } }), 'probes[0].http.headers.X A'],
+    ['CRLF in a header name', httpProbe({ url, headers: { 'X-A\r\nB': 'a' } }), 'probes[0].http.headers.X-A\\r\\nB'],
+    ['CRLF in a URL', httpProbe({ url: 'http://127.0.0.1:1/a\r\nHost: evil' }), 'probes[0].http.url'],
+    ['a space in a URL', httpProbe({ url: 'http://127.0.0.1:1/a b' }), 'probes[0].http.url'],
+    ['NUL in a cmd argument', cmdProbe({ command: ['echo', 'a\u0000b'] }), 'probes[0].cmd.command[1]'],
+    ['an empty argv[0]', cmdProbe({ command: ['', 'x'] }), 'probes[0].cmd.command[0]'],
+    ['NUL in an env value', cmdProbe({ command: ['true'], env: { A: 'x\u0000y' } }), 'probes[0].cmd.env.A'],
+    ['= in an env name', cmdProbe({ command: ['true'], env: { 'A=B': 'x' } }), 'probes[0].cmd.env.A=B'],
+    [
+      'a path as an ecs service',
+      [{ name: 'p', type: 'ecs', mode: 'Edge', ecs: { service: '../../etc', steady: true } }],
+      'probes[0].ecs.service',
+    ],
+    [
+      'a path as an ecs cluster',
+      [{ name: 'p', type: 'ecs', mode: 'Edge', ecs: { cluster: 'a/b', steady: true } }],
+      'probes[0].ecs.cluster',
+    ],
+  ];
+  for (const [what, probes, field] of cases) {
+    test(`${what}: exit 2 naming ${JSON.stringify(field)}, the value escaped, and the fix`, () => {
+      const message = refused(probes, field);
+      assert.match(message, /Fix: /);
+      assert.ok(
+        !['\r', '\n', '\u0000'].some((c) => message.includes(c)),
+        `the value is escaped: ${JSON.stringify(message)}`,
+      );
+    });
+  }
+
+  test('ordinary headers, URLs, arguments and names are still accepted', () => {
+    assert.equal(
+      parseProbes({
+        probes: [
+          ...httpProbe({
+            url: 'http://orders.internal:8080/health?x=1',
+            headers: { Authorization: 'Bearer a b', 'X-Req_ID.1': '1' },
+          }),
+          { name: 'q', type: 'cmd', mode: 'Edge', cmd: { command: ['curl', '-fsS', 'a b'], env: { A_B: 'x y' } } },
+          { name: 'r', type: 'ecs', mode: 'Edge', ecs: { cluster: 'prod-1', service: 'orders_v2', steady: true } },
+        ],
+      }).length,
+      3,
+    );
+  });
+});
