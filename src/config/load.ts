@@ -12,7 +12,7 @@ import { readCredentialsFile } from '../aws/credentials.js';
 import { InvalidInputError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { deepFreeze, editDistance } from './shared.js';
-import { parseProbes, parseStopConditions } from '../probes/parse.js';
+import { parseProbes, parseStopConditions, shownValue } from '../probes/parse.js';
 import { FIELDS, FIELD_LIST, fieldName, type FieldDefinition, type FieldKey } from './fields.js';
 import {
   EXACT_MAX_PERCENT,
@@ -308,7 +308,8 @@ type Parser<T> = (field: FieldDefinition, raw: RawValue & { readonly text: strin
 function invalid(field: FieldDefinition, raw: RawValue, problem: string, fix?: string): InvalidInputError {
   const guidance = GUIDANCE[field.key as FieldKey];
   const fullFix = fix ?? `${guidance.fix}, e.g. ${exampleFor(field, raw.origin, raw.fileKey, guidance.example)}`;
-  return new InvalidInputError(fieldName(field), raw.value, problem, fullFix, { source: raw.source });
+  // A value is echoed at most 300 characters long (a 50 MB value made a 50 MB line).
+  return new InvalidInputError(fieldName(field), shownValue(raw.value), problem, fullFix, { source: raw.source });
 }
 
 function exampleFor(
@@ -852,9 +853,11 @@ function unknownKey(
 ): InvalidInputError {
   const suggestion = closest(key, known);
   const where = within ? ` of ${within}` : ' of an experiment file';
+  // An unknown key's value is shown only when it is a short scalar: a misspelt key may hold a secret
+  // mapping (headers: {Authorization: ...}); a long value is cut at 300 characters.
   return new InvalidInputError(
-    key,
-    value,
+    shownValue(key) as string,
+    value !== null && typeof value === 'object' ? '(value not shown)' : shownValue(value),
     `is not a key${where}${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
     suggestion
       ? `rename it to ${suggestion}`

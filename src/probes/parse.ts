@@ -63,7 +63,9 @@ type Reader = ReturnType<typeof reader>;
 /** Helpers bound to one source, raising errors that name the path, the value, the line and the fix. */
 function reader(sourceOf: ProbeSources['sourceOf'], fallbackSource: string) {
   const fail = (path: string, value: unknown, problem: string, fix: string): never => {
-    throw new InvalidInputError(path, value, problem, fix, { source: sourceOf?.(path) ?? fallbackSource });
+    throw new InvalidInputError(path, shownValue(value), problem, fix, {
+      source: sourceOf?.(path) ?? fallbackSource,
+    });
   };
   const mapping = (path: string, value: unknown, fix: string): Record<string, unknown> => {
     if (value === null || typeof value !== 'object' || Array.isArray(value))
@@ -74,9 +76,10 @@ function reader(sourceOf: ProbeSources['sourceOf'], fallbackSource: string) {
     for (const key of Object.keys(value)) {
       if (!known.includes(key)) {
         const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+        // The value is not shown: it may be a secret (a misspelt headers: {Authorization: ...}).
         fail(
-          `${path}.${key}`,
-          value[key],
+          `${path}.${escapeKey(key)}`,
+          NOT_SHOWN,
           `is not a key of ${path}${near ? `; did you mean '${near}'?` : ''}`,
           near ? `rename it to ${near}` : `use one of ${known.join(', ')}`,
         );
@@ -111,27 +114,53 @@ function reader(sourceOf: ProbeSources['sourceOf'], fallbackSource: string) {
     if (typeof value !== 'boolean') fail(path, value, 'must be true or false', 'write true or false');
     return value as boolean;
   };
-  const url = (path: string, value: unknown): string => {
-    const raw = text(path, value, 'write an http:// or https:// URL');
+  /**
+   * An http(s) URL. User info (`user:password@`) is refused, never echoed: it would show in the
+   * progress, the result, the reports and the plan. `prometheus` also refuses a #fragment (which
+   * would drop the query the probe appends).
+   */
+  const url = (path: string, value: unknown, kind: 'http' | 'prometheus' = 'http'): string => {
+    const raw = text(
+      path,
+      typeof value === 'string' ? value : redactUserInfo(value),
+      'write an http:// or https:// URL',
+    );
+    const shown = redactUserInfo(raw);
     let parsed: URL | undefined;
     try {
       parsed = new URL(raw);
     } catch {
       parsed = undefined;
     }
+    if ((parsed && (parsed.username !== '' || parsed.password !== '')) || shown !== raw)
+      fail(
+        path,
+        shown,
+        'must not contain a user name or password (it would be shown in the output, the result and the reports)',
+        kind === 'http'
+          ? 'remove user:password@ and pass the credentials in a header, e.g. headers: {Authorization: "Basic BASE64"}'
+          : 'remove user:password@: reach Prometheus without credentials in the URL (e.g. through a local proxy that adds them)',
+      );
     if (hasControl(raw) || raw.includes(' '))
       fail(
         path,
-        value,
+        shown,
         'holds a control character or whitespace (a URL parser would drop or mangle it silently)',
         'remove it, or percent-encode it (a space is %20)',
       );
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
       fail(
         path,
-        value,
+        shown,
         'is not an http:// or https:// URL',
         'write a full URL such as http://orders.internal:8080/health',
+      );
+    if (kind === 'prometheus' && (parsed!.hash !== '' || raw.includes('#')))
+      fail(
+        path,
+        shown,
+        'has a #fragment, which would drop the query sent to Prometheus',
+        'remove the # and what follows, e.g. http://prometheus:9090',
       );
     return raw;
   };
@@ -446,7 +475,7 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
       return {
         ...base,
         type,
-        endpoint: r.url(`${at}.endpoint`, inputs.endpoint),
+        endpoint: r.url(`${at}.endpoint`, inputs.endpoint, 'prometheus'),
         query: r.text(
           `${at}.query`,
           inputs.query,
@@ -567,6 +596,29 @@ function ecsName(r: Reader, path: string, value: unknown, what: 'cluster' | 'ser
 
 /** An HTTP header name: a token (RFC 9110). */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The cap of a value echoed in an error: 300 characters (the longest valid AWS names fit), then an ellipsis. */
+export const MAX_SHOWN = 300;
+
+/** What an unknown key's error shows for its value (which may be a secret). */
+const NOT_SHOWN = '(value not shown)';
+
+/** A value as an error may echo it: at most MAX_SHOWN characters, then an ellipsis. */
+export function shownValue(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return '(unprintable value)';
+  }
+  return text !== undefined && text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : value;
+}
+
+/** `scheme://user:password@host/...` with the user info replaced by `***`. */
+export function redactUserInfo(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@') : value;
+}
 
 /** Whether text holds a control character (C0 or DEL) other than those in `allowed`. */
 function hasControl(text: string, allowed = ''): boolean {

@@ -111,3 +111,66 @@ describe('malformed probe fields are refused up front, before any chaos', () => 
     );
   });
 });
+
+describe('secrets in probe inputs are never echoed', () => {
+  test('a password in an http probe URL is refused with a fix; the error does not show it', () => {
+    const message = refused(httpProbe({ url: 'http://admin:s3cret@orders.internal/health' }), 'probes[0].http.url');
+    assert.ok(!message.includes('s3cret'), message);
+    assert.ok(!message.includes('admin'), message);
+    assert.match(message, /Authorization/);
+  });
+
+  test('a Prometheus endpoint with user info is refused; the error does not show it', () => {
+    const message = refused(
+      [
+        {
+          name: 'p',
+          type: 'prometheus',
+          mode: 'Edge',
+          prometheus: { endpoint: 'https://u:hunter2@prom:9090', query: 'sum(up)', comparator: '>= 1' },
+        },
+      ],
+      'probes[0].prometheus.endpoint',
+    );
+    assert.ok(!message.includes('hunter2'), message);
+  });
+
+  test('a --http-probe URL with a password is refused; the error does not show it', () => {
+    assert.throws(
+      () => parseProbes({ httpProbeFlags: ['http://a:pw9876@h/'] }),
+      (err: unknown) => err instanceof InvalidInputError && !err.message.includes('pw9876'),
+    );
+  });
+
+  test('a misspelt key under a probe does not echo its value (an Authorization header)', () => {
+    const message = refused(
+      httpProbe({ url: 'http://orders/', header: { Authorization: 'Bearer tok-SECRET-123' } }),
+      'probes[0].http.header',
+    );
+    assert.ok(!message.includes('tok-SECRET-123'), message);
+    assert.match(message, /did you mean 'headers'/);
+  });
+
+  test('a huge bad value is echoed at most MAX_SHOWN (300) characters with an ellipsis', () => {
+    const message = refused(httpProbe({ url: `http://orders/${'x'.repeat(5_000_000)} y` }), 'probes[0].http.url');
+    assert.ok(message.length < 2000, `message of ${message.length} characters`);
+    assert.match(message, /…/);
+  });
+});
+
+describe('a Prometheus endpoint with a #fragment', () => {
+  test('is refused (the fragment would silently drop the query)', () => {
+    const message = refused(
+      [
+        {
+          name: 'p',
+          type: 'prometheus',
+          mode: 'Edge',
+          prometheus: { endpoint: 'http://prom:9090/#x', query: 'sum(up)', comparator: '>= 1' },
+        },
+      ],
+      'probes[0].prometheus.endpoint',
+    );
+    assert.match(message, /fragment/);
+  });
+});
