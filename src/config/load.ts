@@ -399,6 +399,15 @@ function optionalValue<T>(field: FieldDefinition, raw: RawValue | undefined, par
   if (raw === undefined) return undefined;
   const value = parsePresent(field, raw, parse);
   if (value === undefined && !field.emptyMeansNone) throw emptyError(field, raw);
+  // An empty TASK_ROLE removes the task role, which must be meant: whitespace alone is a mistake
+  // (other fields keep taking whitespace as none, e.g. an AWS_ENDPOINT_URL of ' ').
+  if (value === undefined && field.key === 'taskRole' && typeof raw.value === 'string' && raw.value !== '')
+    throw invalid(
+      field,
+      raw,
+      'is only whitespace',
+      `pass the value, or an empty value (${field.env ? `${field.env}=` : `${field.flag} ''`}) to mean none`,
+    );
   return value;
 }
 

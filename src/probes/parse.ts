@@ -605,6 +605,8 @@ const NOT_SHOWN = '(value not shown)';
 
 /** A value as an error may echo it: at most MAX_SHOWN characters, then an ellipsis. */
 export function shownValue(value: unknown): unknown {
+  // JSON has no Infinity nor NaN (YAML's .inf, .nan): it would say "null".
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (typeof value === 'string') return value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
   let text: string | undefined;
   try {

@@ -79,3 +79,40 @@ describe('the experiment file against hostile YAML', () => {
     );
   });
 });
+
+describe('values that say less than they seem', () => {
+  for (const [yaml, shown] of [
+    ['.inf', /Infinity|\.inf/],
+    ['-.inf', /-Infinity|-\.inf/],
+    ['.nan', /NaN|\.nan/],
+  ] as const) {
+    test(`a duration of ${yaml} names the value rather than "null"`, () => {
+      assert.throws(
+        () => loadFile(`dur${yaml}.yaml`, `duration: ${yaml}\n`),
+        (err: unknown) => {
+          assert.ok(err instanceof InvalidInputError, String(err));
+          assert.doesNotMatch(err.message, /got null/);
+          assert.match(err.message, shown);
+          return true;
+        },
+      );
+    });
+  }
+
+  test('a whitespace-only TASK_ROLE is refused with the fix (an empty one still means remove)', () => {
+    assert.throws(
+      () => loadExperimentSpec({ flags: REQUIRED, env: { TASK_ROLE: '   ' }, cwd: dir }),
+      (err: unknown) => {
+        assert.ok(err instanceof InvalidInputError, String(err));
+        assert.match(err.message, /TASK_ROLE/);
+        assert.match(err.message, /whitespace/);
+        assert.match(err.fix, /empty/);
+        return true;
+      },
+    );
+    const spec = loadExperimentSpec({ flags: REQUIRED, env: { TASK_ROLE: '' }, cwd: dir }) as {
+      taskRoleArn?: string | null;
+    };
+    assert.equal(spec.taskRoleArn ?? null, null);
+  });
+});
