@@ -12,6 +12,35 @@ import { EXIT } from './exit-codes.js';
 // The AWS SDK warns on every start under Node 20; the tool supports Node 20 on purpose.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/**
+ * Output failures never stop the run: a reader that goes away (a closed pipe: EPIPE), a closed
+ * descriptor (EBADF), a full disk under a redirect (ENOSPC) make stdout/stderr emit 'error', which
+ * would otherwise be an uncaught exception mid-chaos. They are swallowed; the run goes on, restores,
+ * writes its result file and exits with its normal code. A failure of stdout is noted once on
+ * stderr (when stderr still works); stderr's own failure has nowhere to be noted.
+ */
+function surviveOutputFailures(): void {
+  let noted = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (noted) return;
+    noted = true;
+    try {
+      process.stderr.write(`ecs-chaos: stdout failed (${err.code ?? err.message}); the run goes on without it\n`);
+    } catch {
+      // stderr is gone too: nothing more to say.
+    }
+  });
+  process.stderr.on('error', () => undefined);
+}
+
+/**
+ * The signals that abort the run like SIGTERM: SIGINT (Ctrl-C), SIGTERM, SIGHUP (a closed terminal,
+ * a dropped SSH session), SIGQUIT (Ctrl-\, which would otherwise kill the process with a core dump)
+ * and SIGUSR2 (whose default action is to terminate: an accidental one must not leave chaos behind).
+ * SIGKILL cannot be caught: see docs/recovery.md.
+ */
+const ABORT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'];
+
 /** One AbortController for the run: the first signal aborts, later ones only say cleanup is running. */
 function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
@@ -31,13 +60,11 @@ function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
       );
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const name of ABORT_SIGNALS) process.on(name, onSignal);
   return {
     signal: controller.signal,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const name of ABORT_SIGNALS) process.off(name, onSignal);
     },
   };
 }
@@ -330,6 +357,7 @@ function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  surviveOutputFailures();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

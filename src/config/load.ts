@@ -12,7 +12,7 @@ import { readCredentialsFile } from '../aws/credentials.js';
 import { InvalidInputError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { deepFreeze, editDistance } from './shared.js';
-import { parseProbes, parseStopConditions } from '../probes/parse.js';
+import { parseProbes, parseStopConditions, shownValue } from '../probes/parse.js';
 import { FIELDS, FIELD_LIST, fieldName, type FieldDefinition, type FieldKey } from './fields.js';
 import {
   EXACT_MAX_PERCENT,
@@ -309,7 +309,8 @@ type Parser<T> = (field: FieldDefinition, raw: RawValue & { readonly text: strin
 function invalid(field: FieldDefinition, raw: RawValue, problem: string, fix?: string): InvalidInputError {
   const guidance = GUIDANCE[field.key as FieldKey];
   const fullFix = fix ?? `${guidance.fix}, e.g. ${exampleFor(field, raw.origin, raw.fileKey, guidance.example)}`;
-  return new InvalidInputError(fieldName(field), raw.value, problem, fullFix, { source: raw.source });
+  // A value is echoed at most 300 characters long (a 50 MB value made a 50 MB line).
+  return new InvalidInputError(fieldName(field), shownValue(raw.value), problem, fullFix, { source: raw.source });
 }
 
 function exampleFor(
@@ -399,6 +400,15 @@ function optionalValue<T>(field: FieldDefinition, raw: RawValue | undefined, par
   if (raw === undefined) return undefined;
   const value = parsePresent(field, raw, parse);
   if (value === undefined && !field.emptyMeansNone) throw emptyError(field, raw);
+  // An empty TASK_ROLE removes the task role, which must be meant: whitespace alone is a mistake
+  // (other fields keep taking whitespace as none, e.g. an AWS_ENDPOINT_URL of ' ').
+  if (value === undefined && field.key === 'taskRole' && typeof raw.value === 'string' && raw.value !== '')
+    throw invalid(
+      field,
+      raw,
+      'is only whitespace',
+      `pass the value, or an empty value (${field.env ? `${field.env}=` : `${field.flag} ''`}) to mean none`,
+    );
   return value;
 }
 
@@ -646,6 +656,33 @@ function resolveFault(fromCommandLine: string | undefined, fromFile: RawValue | 
   return fromCommandLine ?? fileFault ?? FAULTS[0];
 }
 
+/** The cap of an experiment file's size: 1 MiB, far above any real experiment (a few KiB). */
+const MAX_EXPERIMENT_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The cap of the nodes YAML aliases may expand to (the `yaml` library's maxAliasCount): a few
+ * aliases of small anchors are fine; a billion-laughs document (anchors of aliases of anchors)
+ * would expand to billions of nodes and is refused before anything walks it.
+ */
+const MAX_ALIAS_COUNT = 100;
+
+function refuseAliasBomb(
+  doc: Document,
+  path: string,
+  fileError: (problem: string, fix: string) => InvalidInputError,
+): void {
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    if (/excessive alias/i.test((err as Error).message))
+      throw fileError(
+        `its YAML aliases expand too much (${(err as Error).message.split('\n')[0]}): a YAML alias bomb is refused`,
+        `write the values out in ${path} instead of nesting aliases of anchors (at most ${MAX_ALIAS_COUNT} expanded nodes)`,
+      );
+    throw err;
+  }
+}
+
 /** Reads an experiment file and checks its structure: a mapping of known keys, each given once. */
 function readExperimentFile(path: string, cwd: string): ExperimentFile {
   const absolute = resolve(cwd, path);
@@ -655,8 +692,16 @@ function readExperimentFile(path: string, cwd: string): ExperimentFile {
   const fixFile = 'pass the path of a YAML or JSON experiment file';
   let text: string;
   try {
+    // The size is checked before the file is read: an experiment file is a few KiB.
+    const size = statSync(absolute).isFile() ? statSync(absolute).size : 0;
+    if (size > MAX_EXPERIMENT_FILE_BYTES)
+      throw fileError(
+        `the experiment file is ${size} bytes, over the cap of 1 MiB (${MAX_EXPERIMENT_FILE_BYTES} bytes)`,
+        `pass an experiment file of at most 1 MiB; ${path} is not one`,
+      );
     text = readFileSync(absolute, 'utf8');
   } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw fileError('the experiment file does not exist', fixFile);
     if (code === 'EISDIR') throw fileError('is a directory, not an experiment file', fixFile);
@@ -684,6 +729,7 @@ function readExperimentFile(path: string, cwd: string): ExperimentFile {
       lineText.length > 80 ? `${lineText.slice(0, 80)}...` : lineText,
     );
   }
+  refuseAliasBomb(doc, path, fileError);
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null))
     throw fileError('the experiment file is empty', `write a mapping such as "cluster: prod" in ${path}`, at(1), '');
@@ -818,9 +864,11 @@ function unknownKey(
 ): InvalidInputError {
   const suggestion = closest(key, known);
   const where = within ? ` of ${within}` : ' of an experiment file';
+  // An unknown key's value is shown only when it is a short scalar: a misspelt key may hold a secret
+  // mapping (headers: {Authorization: ...}); a long value is cut at 300 characters.
   return new InvalidInputError(
-    key,
-    value,
+    shownValue(key) as string,
+    value !== null && typeof value === 'object' ? '(value not shown)' : shownValue(value),
     `is not a key${where}${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
     suggestion
       ? `rename it to ${suggestion}`

@@ -2,6 +2,13 @@
 import type { Comparator, ProbeWindow } from './types.js';
 
 /**
+ * The cap of the text a pattern (`matches`, `notMatches`) is matched against: its first 64 KiB
+ * characters. With the patterns that could backtrack catastrophically refused at parse time
+ * (safe-pattern.ts), this bounds the time of a match.
+ */
+export const MAX_MATCHED_TEXT = 64 * 1024;
+
+/**
  * Whether `actual` satisfies the comparator. Text criteria compare the text. Number criteria need a
  * number: NaN fails every one of them (even `!=`), ±Infinity compares as a number (a Prometheus
  * `+Inf` is greater than any bound), and text must read as a finite number (empty text fails).
@@ -44,9 +51,9 @@ export function compare(comparator: Comparator, actual: number | string): boolea
     case 'notContains':
       return !text.includes(v as string);
     case 'matches':
-      return new RegExp(v as string).test(text);
+      return new RegExp(v as string).test(text.slice(0, MAX_MATCHED_TEXT));
     case 'notMatches':
-      return !new RegExp(v as string).test(text);
+      return !new RegExp(v as string).test(text.slice(0, MAX_MATCHED_TEXT));
     case 'oneOf':
       return (v as readonly string[]).includes(text);
   }

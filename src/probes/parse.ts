@@ -7,6 +7,7 @@ import { parseDuration } from '../config/duration.js';
 import { deepFreeze, editDistance } from '../config/shared.js';
 import { InvalidInputError } from '../errors.js';
 import { describeComparator, describeWindow } from './comparator.js';
+import { catastrophicBacktracking } from './safe-pattern.js';
 import {
   ALARM_STATES,
   CLOUDWATCH_STATISTICS,
@@ -62,7 +63,9 @@ type Reader = ReturnType<typeof reader>;
 /** Helpers bound to one source, raising errors that name the path, the value, the line and the fix. */
 function reader(sourceOf: ProbeSources['sourceOf'], fallbackSource: string) {
   const fail = (path: string, value: unknown, problem: string, fix: string): never => {
-    throw new InvalidInputError(path, value, problem, fix, { source: sourceOf?.(path) ?? fallbackSource });
+    throw new InvalidInputError(path, shownValue(value), problem, fix, {
+      source: sourceOf?.(path) ?? fallbackSource,
+    });
   };
   const mapping = (path: string, value: unknown, fix: string): Record<string, unknown> => {
     if (value === null || typeof value !== 'object' || Array.isArray(value))
@@ -73,9 +76,10 @@ function reader(sourceOf: ProbeSources['sourceOf'], fallbackSource: string) {
     for (const key of Object.keys(value)) {
       if (!known.includes(key)) {
         const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+        // The value is not shown: it may be a secret (a misspelt headers: {Authorization: ...}).
         fail(
-          `${path}.${key}`,
-          value[key],
+          `${path}.${escapeKey(key)}`,
+          NOT_SHOWN,
           `is not a key of ${path}${near ? `; did you mean '${near}'?` : ''}`,
           near ? `rename it to ${near}` : `use one of ${known.join(', ')}`,
         );
@@ -110,31 +114,97 @@ function reader(sourceOf: ProbeSources['sourceOf'], fallbackSource: string) {
     if (typeof value !== 'boolean') fail(path, value, 'must be true or false', 'write true or false');
     return value as boolean;
   };
-  const url = (path: string, value: unknown): string => {
-    const raw = text(path, value, 'write an http:// or https:// URL');
+  /**
+   * An http(s) URL. User info (`user:password@`) is refused, never echoed: it would show in the
+   * progress, the result, the reports and the plan. `prometheus` also refuses a #fragment (which
+   * would drop the query the probe appends).
+   */
+  const url = (path: string, value: unknown, kind: 'http' | 'prometheus' = 'http'): string => {
+    const raw = text(
+      path,
+      typeof value === 'string' ? value : redactUserInfo(value),
+      'write an http:// or https:// URL',
+    );
+    const shown = redactUserInfo(raw);
     let parsed: URL | undefined;
     try {
       parsed = new URL(raw);
     } catch {
       parsed = undefined;
     }
+    if ((parsed && (parsed.username !== '' || parsed.password !== '')) || shown !== raw)
+      fail(
+        path,
+        shown,
+        'must not contain a user name or password (it would be shown in the output, the result and the reports)',
+        kind === 'http'
+          ? 'remove user:password@ and pass the credentials in a header, e.g. headers: {Authorization: "Basic BASE64"}'
+          : 'remove user:password@: reach Prometheus without credentials in the URL (e.g. through a local proxy that adds them)',
+      );
+    if (hasControl(raw) || raw.includes(' '))
+      fail(
+        path,
+        shown,
+        'holds a control character or whitespace (a URL parser would drop or mangle it silently)',
+        'remove it, or percent-encode it (a space is %20)',
+      );
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
       fail(
         path,
-        value,
+        shown,
         'is not an http:// or https:// URL',
         'write a full URL such as http://orders.internal:8080/health',
       );
+    if (kind === 'prometheus' && (parsed!.hash !== '' || raw.includes('#')))
+      fail(
+        path,
+        shown,
+        'has a #fragment, which would drop the query sent to Prometheus',
+        'remove the # and what follows, e.g. http://prometheus:9090',
+      );
     return raw;
   };
-  const stringMap = (path: string, value: unknown): Record<string, string> => {
+  /**
+   * A mapping of names to text. `kind` checks the names and values: HTTP header names are tokens and
+   * their values hold no control character (CR, LF, NUL: a header injection); environment names are
+   * non-empty, without `=` or NUL, and their values hold no NUL (which cannot be passed to a program).
+   */
+  const stringMap = (path: string, value: unknown, kind?: 'headers' | 'env'): Record<string, string> => {
     if (value === undefined || value === null) return {};
     const m = mapping(path, value, `write ${path.split('.').pop()}: {NAME: value}`);
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(m)) {
+      const at = `${path}.${escapeKey(k)}`;
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
-        fail(`${path}.${k}`, v, 'must be text', `write ${k}: "value"`);
-      out[k] = String(v);
+        fail(at, v, 'must be text', `write ${escapeKey(k)}: "value"`);
+      const text = String(v);
+      if (kind === 'headers') {
+        if (!HEADER_NAME.test(k))
+          fail(
+            at,
+            k,
+            "is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only: no space, colon or control character)",
+            'write a header name such as X-Request-Id',
+          );
+        if (hasControl(text, '\t'))
+          fail(
+            at,
+            text,
+            'holds a control character (CR, LF or NUL would inject or break headers)',
+            'remove the control characters from the header value',
+          );
+      } else if (kind === 'env') {
+        if (k === '' || k.includes('=') || k.includes('\u0000'))
+          fail(
+            at,
+            k,
+            'is not a valid environment variable name (empty, or holds = or NUL)',
+            'write a name such as API_TOKEN',
+          );
+        if (text.includes('\u0000'))
+          fail(at, text, 'holds a NUL character, which cannot be passed to a program', 'remove the NUL character');
+      }
+      out[k] = text;
     }
     return out;
   };
@@ -232,6 +302,14 @@ export function parseComparator(r: Reader, path: string, value: unknown, want: '
     } catch (error) {
       r.fail(path, textValue, `is not a valid regular expression (${(error as Error).message})`, 'fix the pattern');
     }
+    const danger = catastrophicBacktracking(textValue);
+    if (danger)
+      r.fail(
+        path,
+        textValue,
+        `is a pattern that can backtrack catastrophically (${danger}) and block the run for minutes`,
+        'remove the nested repetition, e.g. write ^a+$ rather than ^(a+)+$, or compare with contains',
+      );
   }
   return { type: 'text', criteria: criteria as (typeof TEXT_CRITERIA)[number], value: textValue };
 }
@@ -320,7 +398,7 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
         type,
         url: r.url(`${at}.url`, inputs.url),
         method,
-        headers: r.stringMap(`${at}.headers`, inputs.headers),
+        headers: r.stringMap(`${at}.headers`, inputs.headers, 'headers'),
         body: r.optionalText(`${at}.body`, inputs.body, 'write the request body as text'),
         status:
           inputs.status === undefined
@@ -344,11 +422,33 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
             'write the argv as a list, e.g. command: [curl, -fsS, http://orders/health], or set shell: true to run it with sh -c',
           );
         command = [r.text(`${at}.command`, inputs.command, 'write the command')];
+        if (command[0]!.includes('\u0000'))
+          r.fail(
+            `${at}.command`,
+            inputs.command,
+            'holds a NUL character, which cannot be passed to sh',
+            'remove the NUL character',
+          );
       } else if (Array.isArray(inputs.command) && inputs.command.length > 0) {
         command = inputs.command.map((arg, i) => {
           if (typeof arg !== 'string' && typeof arg !== 'number')
             r.fail(`${at}.command[${i}]`, arg, 'must be text', 'quote the argument');
-          return String(arg);
+          const text = String(arg);
+          if (text.includes('\u0000'))
+            r.fail(
+              `${at}.command[${i}]`,
+              text,
+              'holds a NUL character, which cannot be passed to a program',
+              'remove the NUL character',
+            );
+          if (i === 0 && text.trim() === '')
+            r.fail(
+              `${at}.command[0]`,
+              text,
+              'is empty: the program to run',
+              'write the program first, e.g. [curl, -fsS, URL]',
+            );
+          return text;
         });
       } else {
         return r.fail(
@@ -363,7 +463,7 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
         type,
         command,
         shell,
-        env: r.stringMap(`${at}.env`, inputs.env),
+        env: r.stringMap(`${at}.env`, inputs.env, 'env'),
         exitCode:
           inputs.exitCode === undefined
             ? { type: 'number', criteria: '==', value: 0 }
@@ -375,7 +475,7 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
       return {
         ...base,
         type,
-        endpoint: r.url(`${at}.endpoint`, inputs.endpoint),
+        endpoint: r.url(`${at}.endpoint`, inputs.endpoint, 'prometheus'),
         query: r.text(
           `${at}.query`,
           inputs.query,
@@ -454,8 +554,8 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
       const spec = {
         ...base,
         type,
-        cluster: r.optionalText(`${at}.cluster`, inputs.cluster, 'write the cluster name'),
-        service: r.optionalText(`${at}.service`, inputs.service, 'write the service name'),
+        cluster: ecsName(r, `${at}.cluster`, inputs.cluster, 'cluster'),
+        service: ecsName(r, `${at}.service`, inputs.service, 'service'),
         rolloutState:
           inputs.rolloutState === undefined
             ? undefined
@@ -477,6 +577,63 @@ function parseProbe(r: Reader, path: string, value: unknown): ProbeSpec {
       return spec;
     }
   }
+}
+
+/** An ECS cluster or service name: 1 to 255 letters, digits, - and _ (ECS's own rule). */
+const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+function ecsName(r: Reader, path: string, value: unknown, what: 'cluster' | 'service'): string | undefined {
+  const name = r.optionalText(path, value, `write the ${what} name`);
+  if (name !== undefined && !ECS_NAME.test(name))
+    r.fail(
+      path,
+      value,
+      `is not an ECS ${what} name (1 to 255 letters, digits, - and _)`,
+      `write the ${what}'s name, such as orders, not a path or an ARN`,
+    );
+  return name;
+}
+
+/** An HTTP header name: a token (RFC 9110). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The cap of a value echoed in an error: 300 characters (the longest valid AWS names fit), then an ellipsis. */
+export const MAX_SHOWN = 300;
+
+/** What an unknown key's error shows for its value (which may be a secret). */
+const NOT_SHOWN = '(value not shown)';
+
+/** A value as an error may echo it: at most MAX_SHOWN characters, then an ellipsis. */
+export function shownValue(value: unknown): unknown {
+  // JSON has no Infinity nor NaN (YAML's .inf, .nan): it would say "null".
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (typeof value === 'string') return value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return '(unprintable value)';
+  }
+  return text !== undefined && text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : value;
+}
+
+/** `scheme://user:password@host/...` with the user info replaced by `***`. */
+export function redactUserInfo(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@') : value;
+}
+
+/** Whether text holds a control character (C0 or DEL) other than those in `allowed`. */
+function hasControl(text: string, allowed = ''): boolean {
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    if ((code < 0x20 || code === 0x7f) && !allowed.includes(ch)) return true;
+  }
+  return false;
+}
+
+/** A key as it may be shown in a field path: control characters escaped as in JSON. */
+function escapeKey(key: string): string {
+  return hasControl(key) ? JSON.stringify(key).slice(1, -1) : key;
 }
 
 function exampleInputs(type: ProbeType): string {

@@ -14,6 +14,7 @@ import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { exitCodeOf } from '../exit-status.js';
 import { writeAtomically } from '../write-atomically.js';
+import { checkOutputPath } from '../output-paths.js';
 import { progressOptions, streamIoHost } from '../render.js';
 import { renderPlan, renderResult } from '../render-report.js';
 
@@ -84,6 +85,11 @@ export async function planCommand(input: ExperimentCommandInput): Promise<ExitCo
 export async function runCommand(input: ExperimentCommandInput, signal: AbortSignal): Promise<ExitCode> {
   const { spec, io, ports } = prepare(input);
   try {
+    // The report paths are checked before any change, as --result-file is.
+    for (const flag of ['html', 'junit'] as const) {
+      const path = input.flags[flag];
+      if (typeof path === 'string') checkOutputPath(`--${flag}`, path);
+    }
     let result: ExperimentResult;
     try {
       result = await runExperiment(
@@ -116,8 +122,26 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
       input.stderr.write(`ecs-chaos: ${message}\nnothing was changed.\n`);
       return EXIT.invalidInput;
     }
+    // Everything was done in AWS: an output that cannot be written (a full disk, a folder gone) is
+    // said on stderr, the others are still written, the report still printed, and the exit code
+    // stays the run's own (4 means something may be left in AWS, never a local write failure).
+    const attempt = async (what: string, path: string, write: () => Promise<string>): Promise<string | undefined> => {
+      try {
+        return await write();
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        io.note(`ecs-chaos: could not write the ${what} to ${path} (${reason}); the run's outcome is unchanged`, {
+          level: 'error',
+          data: { output: what, path, error: reason },
+        });
+        return undefined;
+      }
+    };
     let written: string | undefined;
-    if (spec.resultFile) written = await writeResultFile(spec.resultFile, result);
+    if (spec.resultFile) {
+      const resultFile = spec.resultFile;
+      written = await attempt('result file', resultFile, () => writeResultFile(resultFile, result));
+    }
     // The renderers are loaded only when asked for: a run without reports does not pay for them.
     const reports = [
       ['html', 'HTML report', async () => (await import('../../report/html.js')).renderHtmlReport],
@@ -126,9 +150,8 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
     for (const [flag, what, load] of reports) {
       const path = input.flags[flag];
       if (typeof path === 'string') {
-        const render = await load();
-        const target = await writeAtomically(path, render(result));
-        io.note(`${what} written to ${target}`, { data: { report: flag, path: target } });
+        const target = await attempt(what, path, async () => writeAtomically(path, (await load())(result)));
+        if (target) io.note(`${what} written to ${target}`, { data: { report: flag, path: target } });
       }
     }
     if (spec.output === 'json') input.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
