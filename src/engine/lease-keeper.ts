@@ -118,7 +118,9 @@ export class LeaseKeeper {
         return;
       }
       try {
-        await this.#write('held', AbortSignal.any([signal, AbortSignal.timeout(o.heartbeatSeconds * 2000)]));
+        // Not cancelled by the release: a cancelled request may still be applied by AWS after the
+        // release removed the lease. The release waits for this write to answer instead.
+        await this.#write('held', AbortSignal.timeout(Math.max(10_000, o.heartbeatSeconds * 2000)));
       } catch (error) {
         if (signal.aborted) return;
         o.record.say(
@@ -154,15 +156,31 @@ export class LeaseKeeper {
       if (somethingLeft) {
         await o.record.persist('TagResource (lease ended)', () => this.#write('ended', deadline), deadline);
       } else {
-        await o.record.persist(
-          'UntagResource (lease)',
-          () =>
-            o.ecs.untagResource(
-              { resourceArn: o.serviceArn, tagKeys: [leaseKey(o.experimentId)] },
-              { abortSignal: deadline },
-            ),
-          deadline,
-        );
+        // Removed, then read back: a heartbeat whose answer was lost may land after the removal.
+        for (let attempt = 1; ; attempt++) {
+          await o.record.persist(
+            'UntagResource (lease)',
+            () =>
+              o.ecs.untagResource(
+                { resourceArn: o.serviceArn, tagKeys: [leaseKey(o.experimentId)] },
+                { abortSignal: deadline },
+              ),
+            deadline,
+          );
+          const tags = await o.record.persist(
+            'DescribeServices (lease)',
+            () =>
+              o.ecs.describeServices(
+                { cluster: o.cluster, services: [o.service], include: ['TAGS'] },
+                { abortSignal: deadline },
+              ),
+            deadline,
+          );
+          const left = (tags.services?.[0]?.tags ?? []).some((t) => t.key === leaseKey(o.experimentId));
+          if (!left) break;
+          if (attempt >= 5) throw new Error('the lease tag came back after each removal');
+          await o.clock.sleep(Math.max(1_000, o.heartbeatSeconds * 1000), deadline);
+        }
         this.#written = false;
       }
       this.#held = false;
