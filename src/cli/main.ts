@@ -3,6 +3,7 @@
  * loads the chosen command's module lazily (so `--help` starts fast), turns SIGINT/SIGTERM into one
  * abort signal, and sets the exit code. It never calls process.exit.
  */
+import { describeUnreachable } from './network-error.js';
 import { Command, CommanderError, Option } from 'commander';
 import { FIELD_LIST } from '../config/fields.js';
 import { ChaosError, InvalidInputError } from '../errors.js';
@@ -356,6 +357,15 @@ function buildProgram(): Command {
   return program;
 }
 
+/** The `--endpoint-url` of the command line, if any. */
+function endpointOf(argv: readonly string[]): string | undefined {
+  for (const [i, arg] of argv.entries()) {
+    if (arg === '--endpoint-url') return argv[i + 1];
+    if (arg.startsWith('--endpoint-url=')) return arg.slice('--endpoint-url='.length);
+  }
+  return undefined;
+}
+
 async function main(argv: string[]): Promise<void> {
   surviveOutputFailures();
   const program = buildProgram();
@@ -369,6 +379,16 @@ async function main(argv: string[]): Promise<void> {
     }
     if (err instanceof InvalidInputError || (err instanceof ChaosError && err.fault === 'user')) {
       process.stderr.write(`ecs-chaos: ${err.message}\nnothing was changed.\n`);
+      process.exitCode = EXIT.invalidInput;
+      return;
+    }
+    // An endpoint that cannot be reached: nothing was changed (the first call failed), the user fixes it.
+    const unreachable = describeUnreachable(
+      err,
+      endpointOf(argv) ?? (process.env.AWS_ENDPOINT_URL?.trim() || undefined),
+    );
+    if (unreachable) {
+      process.stderr.write(`ecs-chaos: ${unreachable}\nnothing was changed.\n`);
       process.exitCode = EXIT.invalidInput;
       return;
     }

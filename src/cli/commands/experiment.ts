@@ -17,6 +17,7 @@ import { writeAtomically } from '../write-atomically.js';
 import { checkOutputPath } from '../output-paths.js';
 import { progressOptions, streamIoHost } from '../render.js';
 import { renderPlan, renderResult } from '../render-report.js';
+import { describeUnreachable } from '../network-error.js';
 
 /** What the experiment commands read from the command line and the process. */
 export interface ExperimentCommandInput {
@@ -118,7 +119,8 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
         return EXIT.abortedRestored;
       }
       const message =
-        error instanceof ChaosError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+        describeUnreachable(error, spec.auth.endpointUrl) ??
+        (error instanceof ChaosError ? error.message : `${(error as Error).name}: ${(error as Error).message}`);
       input.stderr.write(`ecs-chaos: ${message}\nnothing was changed.\n`);
       return EXIT.invalidInput;
     }
