@@ -18,7 +18,7 @@ import { shortRevision } from './observe.js';
 import { iterationHolds } from './holds.js';
 import { predictExposure, type PredictedExposure } from './exposure.js';
 import { settleMs } from './lease.js';
-import { notCopied, siblingName } from './sibling.js';
+import { notCopied, siblingNamePattern } from './sibling.js';
 
 export { iterationHolds };
 import { describeProbe } from '../probes/parse.js';
@@ -113,7 +113,7 @@ export async function planExperiment(
       : `until no chaos task is left and ${spec.service} is steady on ${shortRevision(originalArn)}`;
   holds.forEach((hold, i) => {
     const label = `iteration ${i + 1}:`;
-    const sibling = siblingName(spec.service, 'xxxxxx', i + 1).replace(/-xxxxxx-/, '-<experiment>-');
+    const sibling = siblingNamePattern(spec.service, i + 1);
     calls.push(
       {
         operation: 'RegisterTaskDefinition',

@@ -14,6 +14,11 @@ export function siblingName(service: string, experimentId: string, iteration: nu
   return `${service.slice(0, 255 - suffix.length)}${suffix}`;
 }
 
+/** The sibling's name as `plan` shows it before an experiment id exists: `<service>-chaos-<experiment>-<n>`. */
+export function siblingNamePattern(service: string, iteration: number): string {
+  return `${service}-chaos-<experiment>-${iteration}`;
+}
+
 /** Fields of the service the sibling does not copy, and why; `plan` lists those the service uses. */
 export const NOT_COPIED: Readonly<Record<string, string>> = {
   serviceConnectConfiguration:

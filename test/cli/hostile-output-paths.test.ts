@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import type { ExperimentResult } from '../../src/report/result.js';
-import { DEMO_CHAOS_ROLE, runCli, sandboxEnv, startCli } from '../support/cli.js';
+import { demoRunArgs, runCli, sandboxEnv, startCli } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 describe('output paths: checked before any change, and a late write failure is not a crash', () => {
@@ -22,22 +22,7 @@ describe('output paths: checked before any change, and a late write failure is n
     await ctx.sandbox.close();
   });
 
-  const target = (duration: string): string[] => [
-    'run',
-    'update-task-role',
-    '--cluster',
-    'demo',
-    '--service',
-    'orders',
-    '--region',
-    'us-east-1',
-    '--task-role',
-    DEMO_CHAOS_ROLE,
-    '--duration',
-    duration,
-    '--interval',
-    duration,
-  ];
+  const target = (duration: string): string[] => demoRunArgs('orders', '--duration', duration, '--interval', duration);
 
   const taskDefinition = async (): Promise<string> =>
     (await ctx.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['orders'] }))).services![0]!

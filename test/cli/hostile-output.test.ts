@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import type { ExperimentResult } from '../../src/report/result.js';
-import { DEMO_CHAOS_ROLE, sandboxEnv, startCli } from '../support/cli.js';
+import { demoRunArgs, sandboxEnv, startCli } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 /** A run that a world outside the tool disturbs mid-hold: a closed pipe, a terminal's signal. */
@@ -24,27 +24,9 @@ describe('nothing the world does leaves chaos behind (the built program)', () =>
   });
 
   const start = (resultFile: string, duration: string): ReturnType<typeof startCli> =>
-    startCli(
-      [
-        'run',
-        'update-task-role',
-        '--cluster',
-        'demo',
-        '--service',
-        'orders',
-        '--region',
-        'us-east-1',
-        '--task-role',
-        DEMO_CHAOS_ROLE,
-        '--duration',
-        duration,
-        '--interval',
-        duration,
-        '--result-file',
-        resultFile,
-      ],
-      { env },
-    );
+    startCli(demoRunArgs('orders', '--duration', duration, '--interval', duration, '--result-file', resultFile), {
+      env,
+    });
 
   const taskDefinition = async (): Promise<string> =>
     (await ctx.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['orders'] }))).services![0]!

@@ -19,26 +19,16 @@ import {
   type Service,
 } from '@aws-sdk/client-ecs';
 import { AWS_SECONDS, awsDelayMs, ManualClock, startSandbox, type Sandbox } from '../../sandbox/index.js';
-import { clientsFor, rejectsWith } from '../support/sandbox.js';
+import { clientsFor, rejectsWith, stepUntil as stepUntilShared } from '../support/sandbox.js';
 
 const clock = new ManualClock();
 let sandbox: Sandbox;
 let ecs: ECSClient;
 let cloudwatch: CloudWatchClient;
 
-/** Moves the sandbox's clock by `stepMs` at a time until `check` answers; at most `steps` steps. */
-async function stepUntil<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  steps = 500,
-  stepMs?: number,
-): Promise<T> {
-  for (let i = 0; i <= steps; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    clock.advance(stepMs ?? sandbox.world.pace.tickMs);
-  }
-  throw new Error(`${what}: not within ${steps} steps of the sandbox's clock`);
+/** Moves the sandbox's clock until `check` answers (see test/support's stepUntil). */
+function stepUntil<T>(what: string, check: () => Promise<T | undefined>, steps = 500, stepMs?: number): Promise<T> {
+  return stepUntilShared(sandbox, clock, what, check, steps, stepMs);
 }
 
 async function describeService(service: string): Promise<Service> {

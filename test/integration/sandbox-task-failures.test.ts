@@ -20,26 +20,16 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CreateRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { ManualClock, startSandbox, type Sandbox } from '../../sandbox/index.js';
-import { clientsFor } from '../support/sandbox.js';
+import { clientsFor, stepUntil as stepUntilShared } from '../support/sandbox.js';
 
 const clock = new ManualClock();
 let sandbox: Sandbox;
 let ecs: ECSClient;
 let iam: IAMClient;
 
-/** Moves the sandbox's clock by `stepMs` at a time until `check` answers; at most `steps` steps. */
-async function stepUntil<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  steps = 500,
-  stepMs?: number,
-): Promise<T> {
-  for (let i = 0; i <= steps; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    clock.advance(stepMs ?? sandbox.world.pace.tickMs);
-  }
-  throw new Error(`${what}: not within ${steps} steps of the sandbox's clock`);
+/** Moves the sandbox's clock until `check` answers (see test/support's stepUntil). */
+function stepUntil<T>(what: string, check: () => Promise<T | undefined>, steps = 500, stepMs?: number): Promise<T> {
+  return stepUntilShared(sandbox, clock, what, check, steps, stepMs);
 }
 
 async function describeService(service: string): Promise<Service> {

@@ -80,3 +80,23 @@ export async function waitSteady(
     { timeoutMs },
   );
 }
+
+/**
+ * Moves a sandbox's manual clock by `stepMs` (default: one scheduler tick) at a time until `check`
+ * answers; at most `steps` steps.
+ */
+export async function stepUntil<T>(
+  sandbox: { readonly world: { readonly pace: { readonly tickMs: number } } },
+  clock: { advance(ms: number): unknown },
+  what: string,
+  check: () => Promise<T | undefined>,
+  steps = 500,
+  stepMs?: number,
+): Promise<T> {
+  for (let i = 0; i <= steps; i++) {
+    const value = await check();
+    if (value !== undefined) return value;
+    clock.advance(stepMs ?? sandbox.world.pace.tickMs);
+  }
+  throw new Error(`${what}: not within ${steps} steps of the sandbox's clock`);
+}
