@@ -115,9 +115,9 @@ export const FIELDS = {
     env: 'TASK_ROLE',
     fileKeys: ['taskRole', 'TASK_ROLE'],
     type: 'roleArn',
-    description: 'ARN of the chaos task role; empty removes the task role',
-    default: '',
-    required: false,
+    description: "ARN of the chaos task role (required); an empty value ('') removes the task role",
+    default: undefined,
+    required: true,
     emptyMeansNone: true,
   },
   affectedPercent: {

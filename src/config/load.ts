@@ -93,7 +93,7 @@ const GUIDANCE: Record<FieldKey, { readonly fix: string; readonly example: strin
     example: 'chaos-allowed=true',
   },
   taskRole: {
-    fix: 'pass the ARN of the chaos task role, or an empty value to remove the task role',
+    fix: "pass the ARN of the chaos task role, or an empty value (--task-role '' or TASK_ROLE=) to remove the task role",
     example: 'arn:aws:iam::123456789012:role/orders-chaos-role',
   },
   affectedPercent: { fix: 'pass a whole number from 1 to 100', example: '50' },
@@ -181,6 +181,9 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
   }
 
   const requireTag = optionalValue(FIELDS.requireTag, raw.requireTag, parseTag);
+  // Removing the task role is the most destructive form of the fault: it must be asked for with an
+  // empty value, never implied by a forgotten flag.
+  if (raw.taskRole === undefined) throw missingError(FIELDS.taskRole, hasFile);
   const taskRoleArn = optionalValue(FIELDS.taskRole, raw.taskRole, (f, r) => parseRole(f, r, region));
   const affectedPercent =
     optionalValue(FIELDS.affectedPercent, raw.affectedPercent, parsePercent) ?? FIELDS.affectedPercent.default;

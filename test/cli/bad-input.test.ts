@@ -674,6 +674,14 @@ const CASES: readonly BadInput[] = [
     value: undefined,
     says: /is required.*Fix: .*--cluster prod/,
   },
+  {
+    // Leaving the task role out must never remove it (the most destructive form of the fault).
+    name: 'no task role from any source',
+    env: { TASK_ROLE: undefined },
+    field: 'TASK_ROLE',
+    value: undefined,
+    says: /is required.*Fix: .*--task-role ''.*TASK_ROLE=arn:aws:iam/,
+  },
 
   // ---- endpoint, output, result file, required tag ----
   {
@@ -809,7 +817,8 @@ describe('bad input: the built program exits 2, names the field, the value and t
           ...env,
           AWS_ACCESS_KEY_ID: key.accessKeyId,
           AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-          ...(c.noBase ? {} : BASE_ENV),
+          // Cases about a file still get the required task role, from the env (a file's own wins below it).
+          ...(c.noBase ? (c.field === 'TASK_ROLE' ? {} : { TASK_ROLE: CHAOS_ROLE }) : BASE_ENV),
           ...c.env,
         };
         const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;

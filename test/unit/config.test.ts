@@ -23,7 +23,12 @@ const writeFile = (name: string, text: string): string => {
 };
 
 /** The required fields by flag, so each test sets only what it is about. */
-const REQUIRED_FLAGS = { cluster: 'prod', service: 'orders', region: 'us-east-1' } as const;
+const REQUIRED_FLAGS = {
+  cluster: 'prod',
+  service: 'orders',
+  region: 'us-east-1',
+  taskRole: 'arn:aws:iam::123456789012:role/orders-chaos-role',
+} as const;
 
 function load(sources: Partial<ConfigSources> = {}): ExperimentSpec {
   return loadExperimentSpec({ flags: {}, env: {}, cwd: dir, ...sources });
@@ -103,7 +108,7 @@ const PRECEDENCE: readonly PrecedenceCase[] = [
     flag: ROLE_A,
     env: ROLE_B,
     file: ROLE_C,
-    expect: { flag: ROLE_A, env: ROLE_B, file: ROLE_C, default: null },
+    expect: { flag: ROLE_A, env: ROLE_B, file: ROLE_C, default: undefined },
     read: (s) => s.taskRoleArn,
   },
   {
@@ -310,7 +315,7 @@ describe('precedence: flag > env > file > default', () => {
   }
 
   test('the region falls back to AWS_REGION, then AWS_DEFAULT_REGION, after the experiment file', () => {
-    const flags = { cluster: 'prod', service: 'orders' };
+    const flags = { cluster: 'prod', service: 'orders', taskRole: REQUIRED_FLAGS.taskRole };
     const both = { AWS_REGION: 'eu-west-2', AWS_DEFAULT_REGION: 'eu-west-3' };
     assert.equal(load({ flags, env: { AWS_DEFAULT_REGION: 'eu-west-3' } }).region, 'eu-west-3');
     assert.equal(load({ flags, env: both }).region, 'eu-west-2');
@@ -322,7 +327,8 @@ describe('precedence: flag > env > file > default', () => {
 
   test('an empty TASK_ROLE overrides the file and removes the task role', () => {
     const file = writeFile('role.yaml', `taskRole: ${ROLE_A}\n`);
-    assert.equal(load({ flags: REQUIRED_FLAGS, env: { TASK_ROLE: '' }, file }).taskRoleArn, null);
+    const { taskRole: _flag, ...flags } = REQUIRED_FLAGS;
+    assert.equal(load({ flags, env: { TASK_ROLE: '' }, file }).taskRoleArn, null);
   });
 
   test('empty ASSUME_ROLE_ARN, AWS_AUTHENTICATION_SECRET, AWS_PROFILE and AWS_ENDPOINT_URL mean none', () => {
@@ -485,7 +491,7 @@ describe('experiment files', () => {
 
   test('reads a YAML target mapping and the fault from the command line', () => {
     const file = writeFile('target.yaml', 'target:\n  cluster: prod\n  service: orders\n  region: eu-west-1\n');
-    const spec = load({ file, fault: 'update-task-role' });
+    const spec = load({ file, fault: 'update-task-role', env: { TASK_ROLE: REQUIRED_FLAGS.taskRole } });
     assert.deepEqual(
       [spec.fault, spec.cluster, spec.service, spec.region],
       ['update-task-role', 'prod', 'orders', 'eu-west-1'],
@@ -494,7 +500,11 @@ describe('experiment files', () => {
 
   test('reduces cluster and service ARNs to names, and takes the cluster from a service ARN', () => {
     const spec = load({
-      flags: { service: 'arn:aws:ecs:us-east-1:123456789012:service/prod/orders', region: 'us-east-1' },
+      flags: {
+        service: 'arn:aws:ecs:us-east-1:123456789012:service/prod/orders',
+        region: 'us-east-1',
+        taskRole: REQUIRED_FLAGS.taskRole,
+      },
     });
     assert.deepEqual([spec.cluster, spec.service], ['prod', 'orders']);
     const both = load({
@@ -502,6 +512,7 @@ describe('experiment files', () => {
         cluster: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
         service: 'arn:aws:ecs:us-east-1:123456789012:service/prod/orders',
         region: 'us-east-1',
+        taskRole: REQUIRED_FLAGS.taskRole,
       },
     });
     assert.deepEqual([both.cluster, both.service], ['prod', 'orders']);
@@ -513,7 +524,7 @@ describe('experiment files', () => {
     });
     assert.equal(cn.taskRoleArn, 'arn:aws-cn:iam::123456789012:role/x');
     const gov = load({
-      flags: { ...REQUIRED_FLAGS, region: 'us-gov-west-1', assumeRoleArn: 'arn:aws-us-gov:iam::123456789012:role/r' },
+      flags: { ...REQUIRED_FLAGS, region: 'us-gov-west-1', taskRole: '', assumeRoleArn: 'arn:aws-us-gov:iam::123456789012:role/r' },
     });
     assert.equal(gov.auth.assumeRoleArn, 'arn:aws-us-gov:iam::123456789012:role/r');
   });
@@ -597,6 +608,7 @@ interface InvalidCase {
 }
 
 const D = 'TOTAL_CHAOS_DURATION';
+const setsTaskRole = (text: string | undefined): boolean => /\b(taskRole|TASK_ROLE)\b/.test(text ?? '');
 const fileCase = (
   name: string,
   fileName: string,
@@ -608,6 +620,8 @@ const fileCase = (
 ): InvalidCase => ({
   name: `file: ${name}`,
   onlyFlags: true,
+  // The task role from the environment keeps the file's line numbers those of the case.
+  ...(setsTaskRole(text) ? {} : { env: { TASK_ROLE: REQUIRED_FLAGS.taskRole } }),
   file: [fileName, text],
   field,
   value,
@@ -615,6 +629,12 @@ const fileCase = (
   ...(says ? { says } : {}),
 });
 const BASE_FILE = 'cluster: prod\nservice: orders\nregion: us-east-1\n';
+
+/** The required flags, without the task role when the case sets it by env or file (a flag would win). */
+function requiredFor(c: InvalidCase): Record<string, string> {
+  const { taskRole, ...rest } = REQUIRED_FLAGS;
+  return c.env?.TASK_ROLE !== undefined || setsTaskRole(c.file?.[1]) ? rest : { ...rest, taskRole };
+}
 
 const INVALID: readonly InvalidCase[] = [
   // durations by flag
@@ -1127,6 +1147,16 @@ const INVALID: readonly InvalidCase[] = [
   },
   // missing required fields
   {
+    // Leaving the task role out must never remove it: removal is asked for with an empty value.
+    name: 'no task role anywhere',
+    onlyFlags: true,
+    flags: { cluster: 'prod', service: 'orders', region: 'us-east-1' },
+    field: 'TASK_ROLE',
+    value: undefined,
+    source: 'flag --task-role, env TASK_ROLE',
+    says: /required.*TASK_ROLE=/s,
+  },
+  {
     name: 'no cluster anywhere',
     onlyFlags: true,
     flags: { service: 'orders', region: 'us-east-1' },
@@ -1302,7 +1332,7 @@ describe('invalid input', () => {
       let file: string | undefined;
       if (c.file) file = c.file[0] === '' ? 'nope.yaml' : writeFile(c.file[0], c.file[1]);
       const sources: Partial<ConfigSources> = {
-        flags: c.onlyFlags ? { ...c.flags } : { ...REQUIRED_FLAGS, ...c.flags },
+        flags: c.onlyFlags ? { ...c.flags } : { ...requiredFor(c), ...c.flags },
         env: c.env ?? {},
         ...(file === undefined ? {} : { file }),
         ...(c.fault === undefined ? {} : { fault: c.fault }),

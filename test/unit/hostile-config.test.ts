@@ -16,7 +16,12 @@ const REQUIRED = { cluster: 'prod', service: 'orders', region: 'us-east-1' };
 
 function loadFile(name: string, text: string): unknown {
   writeFileSync(join(dir, name), text);
-  return loadExperimentSpec({ flags: REQUIRED, env: {}, cwd: dir, file: name });
+  return loadExperimentSpec({
+    flags: REQUIRED,
+    env: { TASK_ROLE: 'arn:aws:iam::123456789012:role/orders-chaos-role' },
+    cwd: dir,
+    file: name,
+  });
 }
 
 /** A billion-laughs document: `levels` anchors, each a list of nine aliases of the one before. */

@@ -28,7 +28,9 @@ function load(
 ): ExperimentSpec {
   const name = `e${++n}.yaml`;
   writeFileSync(join(dir, name), HEAD + yaml);
-  return loadExperimentSpec({ flags, env, file: name, cwd: dir });
+  // The task role comes from the environment, so the file's line numbers stay those of the case.
+  const withRole = { TASK_ROLE: 'arn:aws:iam::123456789012:role/orders-chaos-role', ...env };
+  return loadExperimentSpec({ flags, env: withRole, file: name, cwd: dir });
 }
 
 /** Asserts that loading refuses with an error naming the field, the line and the fix. */
