@@ -9,6 +9,9 @@ import { describeLease, electionWinner, encodeLease, leaseKey, leasesOf, settleM
 import { ONE_EXPERIMENT_CHECK, PreflightError, type PreflightCheck } from './preflight.js';
 import type { RunRecord } from './run-record.js';
 
+/** A lease write slower than this may have had an attempt abandoned by the client (a timeout, a retry). */
+const SLOW_WRITE_MS = 500;
+
 export interface LeaseKeeperOptions {
   readonly ecs: EcsPort;
   readonly clock: Clock;
@@ -28,6 +31,8 @@ export class LeaseKeeper {
   #loop: Promise<void> | undefined;
   #held = false;
   #written = false;
+  /** The longest a lease write took, retries included: a slow one may have left an attempt behind. */
+  #slowestWriteMs = 0;
 
   constructor(options: LeaseKeeperOptions) {
     this.#o = options;
@@ -50,11 +55,26 @@ export class LeaseKeeper {
 
   async #write(state: Lease['state'], signal?: AbortSignal): Promise<void> {
     const o = this.#o;
-    await o.ecs.tagResource(
-      { resourceArn: o.serviceArn, tags: [{ key: leaseKey(o.experimentId), value: this.#value(state) }] },
-      signal ? { abortSignal: signal } : {},
-    );
+    const started = o.clock.now().getTime();
+    try {
+      await o.ecs.tagResource(
+        { resourceArn: o.serviceArn, tags: [{ key: leaseKey(o.experimentId), value: this.#value(state) }] },
+        signal ? { abortSignal: signal } : {},
+      );
+    } finally {
+      this.#slowestWriteMs = Math.max(this.#slowestWriteMs, o.clock.now().getTime() - started);
+    }
     this.#written = true;
+  }
+
+  /**
+   * How long a lease write the client gave up on may still be applied after the release: none when
+   * every write answered at once (no attempt was abandoned), otherwise twice the slowest write, at
+   * least the settle time.
+   */
+  #ghostWindowMs(): number {
+    if (this.#slowestWriteMs < SLOW_WRITE_MS) return 0;
+    return Math.max(settleMs(this.#o.heartbeatSeconds), 2 * this.#slowestWriteMs);
   }
 
   /**
@@ -157,6 +177,7 @@ export class LeaseKeeper {
         await o.record.persist('TagResource (lease ended)', () => this.#write('ended', deadline), deadline);
       } else {
         // Removed, then read back: a heartbeat whose answer was lost may land after the removal.
+        let confirmed = false;
         for (let attempt = 1; ; attempt++) {
           await o.record.persist(
             'UntagResource (lease)',
@@ -177,9 +198,13 @@ export class LeaseKeeper {
             deadline,
           );
           const left = (tags.services?.[0]?.tags ?? []).some((t) => t.key === leaseKey(o.experimentId));
-          if (!left) break;
+          // Gone: unless a slow write may still land (an attempt the client abandoned, applied by
+          // the service later), in which case the read is repeated once that window has passed.
+          const ghostMs = left ? 0 : this.#ghostWindowMs();
+          if (!left && (ghostMs === 0 || confirmed)) break;
           if (attempt >= 5) throw new Error('the lease tag came back after each removal');
-          await o.clock.sleep(Math.max(1_000, o.heartbeatSeconds * 1000), deadline);
+          if (!left) confirmed = true;
+          await o.clock.sleep(Math.max(ghostMs, 1_000, left ? o.heartbeatSeconds * 1000 : 0), deadline);
         }
         this.#written = false;
       }
