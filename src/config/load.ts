@@ -236,7 +236,7 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
     throw new InvalidInputError(
       fieldName(FIELDS.assumeRoleArn),
       raw.assumeRoleArn!.value,
-      `is the chaos task role ${fieldName(FIELDS.taskRole)} (from ${raw.taskRole!.source}) itself: ecs-chaos would ` +
+      `is the chaos task role ${fieldName(FIELDS.taskRole)} (from ${raw.taskRole.source}) itself: ecs-chaos would ` +
         'run as the role whose permissions the fault takes away',
       'pass the role ecs-chaos runs as (allowed the ECS calls and iam:PassRole of the fault), not the chaos role',
       { source: raw.assumeRoleArn!.source },
