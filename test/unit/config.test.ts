@@ -524,7 +524,12 @@ describe('experiment files', () => {
     });
     assert.equal(cn.taskRoleArn, 'arn:aws-cn:iam::123456789012:role/x');
     const gov = load({
-      flags: { ...REQUIRED_FLAGS, region: 'us-gov-west-1', taskRole: '', assumeRoleArn: 'arn:aws-us-gov:iam::123456789012:role/r' },
+      flags: {
+        ...REQUIRED_FLAGS,
+        region: 'us-gov-west-1',
+        taskRole: '',
+        assumeRoleArn: 'arn:aws-us-gov:iam::123456789012:role/r',
+      },
     });
     assert.equal(gov.auth.assumeRoleArn, 'arn:aws-us-gov:iam::123456789012:role/r');
   });
