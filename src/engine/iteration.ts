@@ -11,7 +11,8 @@
 import type { RegisterTaskDefinitionCommandInput, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import { backoffMs, DEFAULT_RETRY_POLICY, isRetryable } from '../aws/retry.js';
 import { ChaosError } from '../errors.js';
-import { chaosTaskDefinitionInput } from '../faults/update-task-role/chaos-task-definition.js';
+import { faultModule } from '../faults/registry.js';
+import { copyTaskDefinition } from '../faults/task-definition-copy.js';
 import { describeError } from './describe-error.js';
 import { exactChaosTasks } from './exposure.js';
 import { findChaosRevisions } from './find-chaos-revisions.js';
@@ -25,13 +26,14 @@ import { reservedTag } from './preflight-shape.js';
 /** Registers, marks and rolls out the chaos of one iteration, then waits for a chaos task to run. */
 export async function inject(ctx: RunContext, state: IterationState, signal: AbortSignal): Promise<void> {
   const { spec, pf, record } = ctx;
+  const fault = faultModule(spec.fault);
   const index = state.record.index;
   const experimentId = record.result.experimentId;
   // A stop between iterations (a signal, a stop condition, a failed probe) starts no new injection.
   signal.throwIfAborted();
   record.phase(
     'inject',
-    `iteration ${index}: inject (task role ${pf.original.taskRoleArn ?? '(none)'} -> ${spec.taskRoleArn ?? '(removed)'}, ${spec.exposureMode} mode)`,
+    `iteration ${index}: inject (${fault.describe(pf.original, spec)}, ${spec.exposureMode} mode)`,
     index,
   );
   const markers = chaosRevisionMarkers({
@@ -48,10 +50,8 @@ export async function inject(ctx: RunContext, state: IterationState, signal: Abo
   const keptTags = pf.originalTags.filter(
     (t) => !MARKER_KEYS.includes(t.key ?? '') && !(t.key ?? '').startsWith(LEASE_PREFIX) && !reservedTag(t.key),
   );
-  const input = chaosTaskDefinitionInput(pf.original, {
-    taskRoleArn: spec.taskRoleArn,
-    tags: [...keptTags, ...markers],
-  });
+  // The fault's change, on a faithful copy of the original that carries its tags and the markers.
+  const input = fault.apply(copyTaskDefinition(pf.original, [...keptTags, ...markers]), spec);
 
   state.registerAttempted = true;
   const chaos = await register(ctx, input, index);
@@ -63,7 +63,7 @@ export async function inject(ctx: RunContext, state: IterationState, signal: Abo
   state.mutations.register = record.mutation(
     'RegisterTaskDefinition',
     chaosArn,
-    `${shortRevision(chaosArn)} (copy of ${shortRevision(pf.original.taskDefinitionArn!)}, task role ${chaos.taskRoleArn ?? 'removed'})`,
+    `${shortRevision(chaosArn)} (copy of ${shortRevision(pf.original.taskDefinitionArn!)}, ${fault.describeChaos(spec)})`,
     index,
   );
 
@@ -199,14 +199,14 @@ function checkSwap(ctx: RunContext, chaosArn: string, chaos: TaskDefinition, ans
   const effect = ctx.record.result.effect;
   const primary = answered?.deployments?.find((d) => d.status === 'PRIMARY');
   const onChaos = (primary?.taskDefinition ?? answered?.taskDefinition) === chaosArn;
-  const roleAsExpected = (chaos.taskRoleArn ?? null) === ctx.spec.taskRoleArn;
-  const swapped = onChaos && roleAsExpected;
+  const notCarried = faultModule(ctx.spec.fault).verifyRegistered(chaos, ctx.spec);
+  const swapped = onChaos && notCarried === undefined;
   effect.swapped = effect.swapped || swapped;
   if (!swapped) {
     effect.notes.push(
       !onChaos
         ? `after injection the primary deployment runs ${primary?.taskDefinition ?? answered?.taskDefinition ?? 'nothing'}, not ${chaosArn}`
-        : `the chaos revision's task role is ${chaos.taskRoleArn ?? 'absent'}, expected ${ctx.spec.taskRoleArn ?? 'absent'}`,
+        : notCarried!,
     );
   }
 }
@@ -232,7 +232,7 @@ async function waitForChaosTasks(ctx: RunContext, state: IterationState, signal:
       record.result.effect.chaosTasksRan = true;
       record.event(
         'chaos-running',
-        `tasks of ${shortRevision(chaosArn)} are RUNNING under task role ${spec.taskRoleArn ?? '(none)'}`,
+        `tasks of ${shortRevision(chaosArn)} are RUNNING under ${faultModule(spec.fault).describeChaos(spec)}`,
         { running },
         'info',
         index,

@@ -4,11 +4,8 @@
  */
 import type { DeploymentConfiguration } from '@aws-sdk/client-ecs';
 import type { ExperimentSpec } from '../config/spec.js';
-import {
-  chaosTaskDefinitionInput,
-  diffValues,
-  type FieldChange,
-} from '../faults/update-task-role/chaos-task-definition.js';
+import { faultModule } from '../faults/registry.js';
+import { copyTaskDefinition, diffValues, type FieldChange } from '../faults/task-definition-copy.js';
 import type { IoHost } from '../io/io-host.js';
 import type { CloudWatchPort, CloudTrailPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
 import { predictBlastRadius, type Prediction } from './predict.js';
@@ -77,9 +74,9 @@ export async function planExperiment(
   const pf = await preflight(spec, deps);
   const original = pf.original;
   const originalArn = original.taskDefinitionArn!;
-  const chaosInput = chaosTaskDefinitionInput(original, { taskRoleArn: spec.taskRoleArn, tags: [] });
-  const originalInput = chaosTaskDefinitionInput(original, { taskRoleArn: original.taskRoleArn ?? null, tags: [] });
-  const diff = diffValues(originalInput, chaosInput);
+  const fault = faultModule(spec.fault);
+  const originalInput = copyTaskDefinition(original);
+  const diff = diffValues(originalInput, fault.apply(copyTaskDefinition(original), spec));
   const holds = iterationHolds(spec.durationSeconds, spec.intervalSeconds);
   const family = original.family!;
   const service = `${spec.cluster}/${spec.service}`;
@@ -88,8 +85,7 @@ export async function planExperiment(
     { operation: 'DescribeServices', detail: service, mutating: false },
     { operation: 'DescribeTaskDefinition', detail: shortRevision(originalArn), mutating: false },
   ];
-  if (spec.taskRoleArn)
-    calls.push({ operation: 'GetRole', detail: `${spec.taskRoleArn} (trust policy)`, mutating: false });
+  for (const read of fault.plannedReads(spec)) calls.push({ ...read, mutating: false });
   const alarms = spec.stopConditions.map((c) => c.alarmName);
   if (alarms.length > 0)
     calls.push({ operation: 'DescribeAlarms', detail: `${alarms.join(', ')} (exist, none in ALARM)`, mutating: false });
@@ -117,7 +113,7 @@ export async function planExperiment(
     calls.push(
       {
         operation: 'RegisterTaskDefinition',
-        detail: `${label} ${family} (copy of ${shortRevision(originalArn)}, task role ${spec.taskRoleArn ?? 'removed'}, tagged with recovery markers)`,
+        detail: `${label} ${family} (copy of ${shortRevision(originalArn)}, ${fault.describeChaos(spec)}, tagged with recovery markers)`,
         mutating: true,
       },
       { operation: 'TagResource', detail: `${label} ${service} (marked as under chaos)`, mutating: true },

@@ -3,12 +3,12 @@
  * nothing changed, and names the problem and the fix.
  */
 import type { Cluster, DeploymentConfiguration, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
-import { parseArn, parseRoleArn } from '../aws/arn.js';
+import { parseArn } from '../aws/arn.js';
 import type { CloudWatchPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
 import { alarmStates } from './stop-conditions.js';
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
-import { chaosDeploymentConfiguration } from '../faults/update-task-role/deployment.js';
+import { chaosDeploymentConfiguration } from './deployment-config.js';
 import type { IoHost } from '../io/io-host.js';
 import { hasMarkers, MARKER, tagValue } from './markers.js';
 import { exactChaosTasks, predictExposure, type PredictedExposure } from './exposure.js';
@@ -16,7 +16,8 @@ import { describeLease, leasesOf, leaseStatus } from './lease.js';
 import { notCopied } from './sibling.js';
 import { checkServiceShape, checkTagLimits } from './preflight-shape.js';
 import { recoverCommand } from './recover-command.js';
-import { checkChaosRole, checkRunnerPermissions } from './preflight-iam.js';
+import { checkRunnerPermissions } from './preflight-iam.js';
+import { faultModule } from '../faults/registry.js';
 import { awsErrorName, settle, unsettle } from './settled.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -72,7 +73,7 @@ export class PreflightError extends ChaosError {
 const REFUSED_CREDENTIALS =
   /UnrecognizedClient|InvalidSignature|IncompleteSignature|ExpiredToken|InvalidClientTokenId|SignatureDoesNotMatch/;
 
-/** Runs the read-only checks of the update-task-role fault. Throws PreflightError on the first failure. */
+/** Runs the read-only checks: the engine's, then the fault's own. Throws PreflightError on the first failure. */
 export async function preflight(spec: ExperimentSpec, deps: PreflightDeps): Promise<PreflightResult> {
   // The first reads go out together. When a check fails, the ones still in flight are cancelled:
   // otherwise they fail as the caller destroys its clients, and are retried (and logged) after the
@@ -140,9 +141,8 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   const servicesCall = settle(
     deps.ecs.describeServices({ cluster: spec.cluster, services: [spec.service], include: ['TAGS'] }, callOptions),
   );
-  const chaosRole = spec.taskRoleArn === null ? undefined : parseRoleArn(spec.taskRoleArn);
-  const roleCall =
-    chaosRole?.ok === true ? settle(deps.iam.getRole({ RoleName: chaosRole.arn.roleName }, callOptions)) : undefined;
+  const fault = faultModule(spec.fault);
+  const faultReads = fault.startReads(spec, { iam: deps.iam, signal });
   const callerCall = deps.sts ? settle(deps.sts.getCallerIdentity(callOptions)) : undefined;
   const alarmNames = spec.stopConditions.map((c) => c.alarmName);
   const alarmsCall =
@@ -282,36 +282,24 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
     );
   }
   record(ONE_EXPERIMENT_CHECK, 'pass', 'no lease or ecs-chaos marker on the service or its revision');
-  const originalRole = original.taskRoleArn ?? null;
-  if (originalRole === null && spec.taskRoleArn === null) {
-    fail(
-      'the fault changes something',
-      `${original.taskDefinitionArn} has no task role and TASK_ROLE is empty: removing a task role that is not there is a no-op. Fix: set --task-role / TASK_ROLE to the chaos role's ARN`,
-    );
-  }
-  if (originalRole !== null && originalRole === spec.taskRoleArn) {
-    fail(
-      'the fault changes something',
-      `TASK_ROLE is the service's own task role (${originalRole}): the swap would change nothing. Fix: pass a different chaos role, or leave TASK_ROLE empty to remove the role`,
-    );
-  }
-  record(
-    'the fault changes something',
-    'pass',
-    `task role ${originalRole ?? '(none)'} -> ${spec.taskRoleArn ?? '(removed)'}`,
+  // The fault's own checks (the change it makes, the roles it names).
+  const arn = parseArn(svc.serviceArn ?? '');
+  await fault.check(
+    {
+      spec,
+      service: svc,
+      original,
+      where: {
+        partition: arn?.partition ?? 'aws',
+        region: spec.region,
+        accountId: arn?.accountId ?? '',
+        cluster: spec.cluster,
+      },
+      record,
+      fail,
+    },
+    faultReads,
   );
-
-  // The chaos role.
-  if (spec.taskRoleArn !== null) {
-    const arn = parseArn(svc.serviceArn ?? '');
-    const where = {
-      partition: arn?.partition ?? 'aws',
-      region: spec.region,
-      accountId: arn?.accountId ?? '',
-      cluster: spec.cluster,
-    };
-    await checkChaosRole(spec.taskRoleArn, where, roleCall, record, fail);
-  }
 
   // The stop conditions: a guard on an alarm that does not exist guards nothing, and an alarm
   // already in ALARM would stop the chaos at once (AWS FIS refuses to start then too).

@@ -18,6 +18,8 @@ import type { ProbeResult } from '../probes/types.js';
 import type { ExperimentResult, IterationRecord } from '../report/result.js';
 import type { EngineDeps } from './engine-deps.js';
 import { ExposureTracker } from './exposure.js';
+import { faultModule } from '../faults/registry.js';
+import type { RoleSwap } from '../faults/types.js';
 import { iterationHolds } from './holds.js';
 import { hold, inject } from './iteration.js';
 import { runnerName } from './lease.js';
@@ -142,11 +144,14 @@ class Run {
       plannedEnd: new Date(this.#deps.clock.now().getTime() + (spec.durationSeconds + 2 * spec.rampTimeSeconds) * 1000),
     });
 
-    // The prediction is advice, not a gate: it is computed alongside the injection.
+    // The prediction is advice, not a gate: it is computed alongside the injection, for a fault that
+    // swaps a role.
+    const swap = faultModule(spec.fault).identity?.(pf.original, spec);
     const prediction = (async () => {
+      if (!swap) return;
       const p = await predictBlastRadius(this.#deps.iam, {
-        originalRoleArn: pf.original.taskRoleArn ?? null,
-        chaosRoleArn: spec.taskRoleArn,
+        originalRoleArn: swap.original,
+        chaosRoleArn: swap.chaos,
         ...(this.#deps.catalog ? { catalog: this.#deps.catalog } : {}),
         ...(this.#deps.cloudtrail && spec.observedSinceSeconds
           ? { cloudtrail: this.#deps.cloudtrail, observedSinceSeconds: spec.observedSinceSeconds }
@@ -353,6 +358,11 @@ class Run {
     await this.#deps.clock.sleep(seconds * 1000, this.#signal);
   }
 
+  /** The role the fault swaps, once preflight has read the original (none for other faults). */
+  #swap(): RoleSwap | undefined {
+    return this.#ctx ? faultModule(this.#spec.fault).identity?.(this.#ctx.pf.original, this.#spec) : undefined;
+  }
+
   /** The facts probes see, as they are now. */
   #facts(): ProbeRunFacts {
     const spec = this.#spec;
@@ -361,8 +371,8 @@ class Run {
       cluster: spec.cluster,
       service: spec.service,
       region: spec.region,
-      chaosRoleArn: spec.taskRoleArn,
-      originalRoleArn: this.#result.effect.originalTaskRoleArn,
+      chaosRoleArn: this.#swap()?.chaos ?? null,
+      originalRoleArn: this.#swap()?.original ?? null,
       originalTaskDefinitionArn: this.#result.effect.originalTaskDefinitionArn || undefined,
       chaosTaskDefinitionArns: this.#ctx ? this.#ctx.exposure.chaosArns : [],
       startedAt: new Date(this.#result.startedAt),
@@ -402,9 +412,10 @@ class Run {
     const cloudtrail = this.#deps.cloudtrail;
     const start = this.#chaosStartedAt;
     // Skipped when the user stopped the run: they want it over, and the chaos window is partial.
-    if (!cloudtrail || !start || (this.#aborted && !this.#stopCause)) return;
+    const swap = this.#swap();
+    if (!cloudtrail || !start || !swap || (this.#aborted && !this.#stopCause)) return;
     this.#result.signals.accessDenied = await accessDeniedSummary(cloudtrail, {
-      principal: this.#spec.taskRoleArn,
+      principal: swap.chaos,
       start,
       end: this.#chaosEndedAt ?? this.#deps.clock.now(),
       signal: AbortSignal.timeout(30_000),

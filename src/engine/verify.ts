@@ -3,6 +3,7 @@
  */
 import { ChaosError } from '../errors.js';
 import { sameDeploymentLimits } from '../faults/update-task-role/deployment.js';
+import { faultModule } from '../faults/registry.js';
 import type { ProbeResult } from '../probes/types.js';
 import type { ResidueItem } from '../report/result.js';
 import { percentText } from './exposure.js';
@@ -191,7 +192,7 @@ export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
         ? `; ${result.probes.filter((p) => p.status === 'Passed').length} of ${result.probes.length} probes passed`
         : '';
     const x = result.exposure;
-    result.verdictReason = `the task role was swapped on ${x.peakChaosTasks} of ${x.peakServingTasks ?? x.desiredCount} serving tasks at peak (${percentText(x.peakShare)}, ${x.mode ?? 'rolling'} mode) and restored; nothing left behind${probes}`;
+    result.verdictReason = `${faultModule(ctx.spec.fault).effectPhrase} on ${x.peakChaosTasks} of ${x.peakServingTasks ?? x.desiredCount} serving tasks at peak (${percentText(x.peakShare)}, ${x.mode ?? 'rolling'} mode) and restored; nothing left behind${probes}`;
   }
 }
 

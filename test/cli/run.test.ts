@@ -157,6 +157,8 @@ describe('ecs-chaos run update-task-role (the built program)', () => {
         'orders',
         '--region',
         'us-east-1',
+        '--task-role',
+        CHAOS_ROLE,
         '--duration',
         'soon',
       ],

@@ -2,21 +2,9 @@
  * The fault's pure core: a faithful copy of a task definition with the task role swapped or removed.
  */
 import type { RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
+import { copyTaskDefinition } from '../task-definition-copy.js';
 
-/**
- * Fields ECS computes and returns but RegisterTaskDefinition does not accept. A copy drops these and
- * keeps everything else, so fields added to the API later are kept too.
- */
-export const READ_ONLY_TASK_DEFINITION_FIELDS = [
-  'taskDefinitionArn',
-  'revision',
-  'status',
-  'requiresAttributes',
-  'compatibilities',
-  'registeredAt',
-  'registeredBy',
-  'deregisteredAt',
-] as const;
+export { READ_ONLY_TASK_DEFINITION_FIELDS, diffValues, type FieldChange } from '../task-definition-copy.js';
 
 /** Options of {@link chaosTaskDefinitionInput}. */
 export interface ChaosCopyOptions {
@@ -24,6 +12,17 @@ export interface ChaosCopyOptions {
   readonly taskRoleArn: string | null;
   /** Tags of the copy: the original's tags and the recovery markers. */
   readonly tags: readonly Tag[];
+}
+
+/** The task role of a RegisterTaskDefinition input set to `taskRoleArn`, or removed when it is null. */
+export function withTaskRole(
+  input: RegisterTaskDefinitionCommandInput,
+  taskRoleArn: string | null,
+): RegisterTaskDefinitionCommandInput {
+  const copy = { ...input };
+  if (taskRoleArn === null) delete copy.taskRoleArn;
+  else copy.taskRoleArn = taskRoleArn;
+  return copy;
 }
 
 /**
@@ -36,37 +35,5 @@ export function chaosTaskDefinitionInput(
   original: TaskDefinition,
   options: ChaosCopyOptions,
 ): RegisterTaskDefinitionCommandInput {
-  const copy: Record<string, unknown> = structuredClone(original) as Record<string, unknown>;
-  for (const field of READ_ONLY_TASK_DEFINITION_FIELDS) delete copy[field];
-  if (options.taskRoleArn === null) delete copy.taskRoleArn;
-  else copy.taskRoleArn = options.taskRoleArn;
-  if (options.tags.length > 0) copy.tags = options.tags.map((t) => ({ key: t.key, value: t.value }));
-  return copy as unknown as RegisterTaskDefinitionCommandInput;
-}
-
-/** One difference between two JSON-like values. */
-export interface FieldChange {
-  /** A path like `taskRoleArn` or `containerDefinitions[0].image`. */
-  readonly path: string;
-  readonly before: unknown;
-  readonly after: unknown;
-}
-
-/** The differences between two JSON-like values, leaf by leaf. */
-export function diffValues(before: unknown, after: unknown, path = ''): FieldChange[] {
-  if (JSON.stringify(before) === JSON.stringify(after)) return [];
-  const isObject = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (Array.isArray(before) && Array.isArray(after)) {
-    const out: FieldChange[] = [];
-    for (let i = 0; i < Math.max(before.length, after.length); i++) {
-      out.push(...diffValues(before[i], after[i], `${path}[${i}]`));
-    }
-    return out;
-  }
-  if (isObject(before) && isObject(after)) {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-    return keys.flatMap((k) => diffValues(before[k], after[k], path ? `${path}.${k}` : k));
-  }
-  return [{ path: path || '(root)', before, after }];
+  return withTaskRole(copyTaskDefinition(original, options.tags), options.taskRoleArn);
 }

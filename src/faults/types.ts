@@ -1,0 +1,105 @@
+/**
+ * The contract between the engine and a fault. The engine owns the lifecycle every task-definition
+ * fault shares (preflight -> lease -> register -> roll -> hold -> revert -> deregister -> verify,
+ * with exposure modes, markers, recover and reports); a fault module says only what is its own:
+ * its checks, the change it makes to a task definition (a pure transform), how that change reads,
+ * and how to recognise it afterwards. Adding a fault adds a module under `src/faults/<name>/` and
+ * one line in the registry, never a change to the engine.
+ */
+import type { RegisterTaskDefinitionCommandInput, Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { IamPort } from '../aws/ports.js';
+import type { ExperimentSpec, FaultName } from '../config/spec.js';
+
+/** The outcome of one preflight check, as the engine records it. */
+export type FaultCheckStatus = 'pass' | 'warn' | 'fail';
+
+/** What a fault's preflight checks get from the engine. */
+export interface FaultCheckContext {
+  readonly spec: ExperimentSpec;
+  readonly service: Service;
+  /** The service's revision, as DescribeTaskDefinition answered it. */
+  readonly original: TaskDefinition;
+  /** Where the service is: the chaos revision's roles must be of this account. */
+  readonly where: {
+    readonly partition: string;
+    readonly region: string;
+    readonly accountId: string;
+    readonly cluster: string;
+  };
+  /** Records a passed or warned check. */
+  readonly record: (name: string, status: Exclude<FaultCheckStatus, 'fail'>, detail: string) => unknown;
+  /** Records a failed check and ends preflight (exit 2, nothing changed). */
+  readonly fail: (name: string, detail: string) => never;
+}
+
+/** The reads a fault's checks need, started with the engine's first reads and awaited in `check`. */
+export interface FaultReadDeps {
+  readonly iam: IamPort;
+  readonly signal: AbortSignal;
+}
+
+/** A read plan lists before the mutations. */
+export interface FaultPlannedRead {
+  readonly operation: string;
+  readonly detail: string;
+}
+
+/**
+ * A fault that changes the service's task definition: the engine registers the transformed copy as
+ * the chaos revision, rolls it out (exposure mode), holds, and restores the original.
+ *
+ * `Reads` is whatever the fault's `startReads` returns: promises of its preflight reads.
+ */
+export interface TaskDefinitionFault<Reads = unknown> {
+  readonly name: FaultName;
+  readonly kind: 'task-definition';
+  /** Starts the fault's own preflight reads alongside the engine's (preflight costs round trips, not calls). */
+  startReads(spec: ExperimentSpec, deps: FaultReadDeps): Reads;
+  /** The fault's own read-only checks, after the engine's checks of the service and its revision. */
+  check(ctx: FaultCheckContext, reads: Reads): Promise<void>;
+  /** The reads `check` makes, for `plan`. */
+  plannedReads(spec: ExperimentSpec): readonly FaultPlannedRead[];
+  /**
+   * The change, pure: the chaos revision's RegisterTaskDefinition input from a faithful copy of the
+   * original's. Only the fault's fields may differ; the engine adds the tags.
+   */
+  apply(copy: RegisterTaskDefinitionCommandInput, spec: ExperimentSpec): RegisterTaskDefinitionCommandInput;
+  /**
+   * The only fields `apply` may change, as paths of the task definition (`taskRoleArn`,
+   * `containerDefinitions[0].cpu`): the faithful-copy property every fault is tested for.
+   */
+  readonly changedFields: readonly RegExp[];
+  /** The change in a few words, for the timeline and plan: `task role A -> B`. */
+  describe(original: TaskDefinition, spec: ExperimentSpec): string;
+  /** What the chaos tasks run under, for the timeline: `task role B`. */
+  describeChaos(spec: ExperimentSpec): string;
+  /**
+   * Why the registered chaos revision does not carry the change (AWS answered something else), or
+   * undefined when it does.
+   */
+  verifyRegistered(chaos: TaskDefinition, spec: ExperimentSpec): string | undefined;
+  /**
+   * Whether `candidate` carries the change the chaos revision made to the original: the chaos
+   * revision itself, or someone's revision cloned from it (then it is residue).
+   */
+  carries(candidate: TaskDefinition, original: TaskDefinition, chaos: TaskDefinition): boolean;
+  /** The verdict's words for "the change reached the tasks": `the task role was swapped`. */
+  readonly effectPhrase: string;
+  /**
+   * The IAM identity the fault swaps, when it swaps one (a task or execution role): the engine then
+   * predicts the blast radius between the two roles, gives probes the chaos role, and reads the
+   * chaos role's AccessDenied events from CloudTrail. Undefined for faults that change no role.
+   */
+  identity?(original: TaskDefinition, spec: ExperimentSpec): RoleSwap | undefined;
+}
+
+/** A role swapped by a fault: the original's and the chaos revision's (null: none). */
+export interface RoleSwap {
+  /** Which role of the task definition: `task role`, `execution role`. */
+  readonly kind: string;
+  readonly original: string | null;
+  readonly chaos: string | null;
+}
+
+/** Every fault the engine drives. */
+export type Fault = TaskDefinitionFault;
