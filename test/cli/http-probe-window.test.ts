@@ -27,7 +27,7 @@ describe('--http-probe checks the chaos window', () => {
   const run = async (
     name: string,
     ...extra: string[]
-  ): Promise<{ code: number; stdout: string; result: ExperimentResult }> => {
+  ): Promise<{ code: number | null; stdout: string; result: ExperimentResult }> => {
     await waitSteady(ctx.ecs, 'demo', 'orders');
     const resultFile = join(dir, `${name}.json`);
     const health = `${ctx.sandbox.endpoint}/_sandbox/workload/demo/orders/health`;
