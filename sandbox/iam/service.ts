@@ -274,7 +274,19 @@ export function createIamService(deps: { iam: IamStore; keys: KeyStore; now: () 
       });
       return { Role: roleXml(role) };
     },
-    GetRole: (params) => ({ Role: roleXml(iam.requireRole(params.required('RoleName'))) }),
+    GetRole: (params) => {
+      // GetRole (not ListRoles) shows the role's permissions boundary, as IAM does.
+      const role = iam.requireRole(params.required('RoleName'));
+      const boundary = iam.permissionsBoundaryArn(role.roleId);
+      return {
+        Role: {
+          ...(roleXml(role) as Record<string, XmlValue>),
+          ...(boundary && {
+            PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: boundary },
+          }),
+        },
+      };
+    },
     DeleteRole: (params) => {
       iam.deleteRole(params.required('RoleName'));
       return {};
