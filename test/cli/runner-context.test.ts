@@ -174,17 +174,7 @@ describe('runner permissions: simulated with the context of each call', () => {
     });
     await waitSteady(ctx.ecs, 'demo', 'orders');
     const plan = await runCli(
-      [
-        'plan',
-        '--cluster',
-        'demo',
-        '--service',
-        'orders',
-        '--region',
-        'us-east-1',
-        '--task-role',
-        DEMO_CHAOS_ROLE,
-      ],
+      ['plan', '--cluster', 'demo', '--service', 'orders', '--region', 'us-east-1', '--task-role', DEMO_CHAOS_ROLE],
       { env: { ...runnerEnv, ASSUME_ROLE_ARN: SSO_ROLE_ARN } },
     );
     assert.equal(plan.code, 0, plan.stderr);
@@ -203,17 +193,7 @@ describe('runner permissions: simulated with the context of each call', () => {
       iam.createPolicy({ policyName: 'ecs-chaos-runner-sso-2', document: withoutGetRole }).arn,
     );
     const guessed = await runCli(
-      [
-        'plan',
-        '--cluster',
-        'demo',
-        '--service',
-        'orders',
-        '--region',
-        'us-east-1',
-        '--task-role',
-        DEMO_CHAOS_ROLE,
-      ],
+      ['plan', '--cluster', 'demo', '--service', 'orders', '--region', 'us-east-1', '--task-role', DEMO_CHAOS_ROLE],
       { env: { ...runnerEnv, ASSUME_ROLE_ARN: SSO_ROLE_ARN } },
     );
     assert.equal(guessed.code, 0, guessed.stderr);
