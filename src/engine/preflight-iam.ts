@@ -93,7 +93,8 @@ export async function checkRunnerPermissions(
   const missing: string[] = [];
   const unknown: string[] = [];
   const optionalMissing: RequiredPermission[] = [];
-  const details = new Set<string>();
+  /** What IAM reported of the Organizations (SCP) and permissions boundary decisions: the calls each denied. */
+  const details = { org: undefined as string[] | undefined, boundary: undefined as string[] | undefined };
   for (const { request, outcome } of outcomes) {
     if (!outcome.ok) continue;
     for (const r of outcome.value.EvaluationResults ?? []) {
@@ -109,8 +110,8 @@ export async function checkRunnerPermissions(
         .map((d) => d?.AllowedByPermissionsBoundary)
         .filter((x): x is boolean => x !== undefined);
       const boundary = boundaries.length === 0 ? undefined : boundaries.every(Boolean);
-      if (org !== undefined) details.add(`Organizations (SCPs): ${org ? 'allowed' : `denied ${where}`}`);
-      if (boundary !== undefined) details.add(`permissions boundary: ${boundary ? 'allowed' : `denied ${where}`}`);
+      if (org !== undefined) (details.org ??= []).push(...(org ? [] : [where]));
+      if (boundary !== undefined) (details.boundary ??= []).push(...(boundary ? [] : [where]));
       if (r.EvalDecision === 'allowed') continue;
       const keys = [
         ...new Set([...(r.MissingContextValues ?? []), ...specific.flatMap((x) => x.MissingContextValues ?? [])]),
@@ -132,13 +133,22 @@ export async function checkRunnerPermissions(
       missing.push(`${where} (${why.join(', ')})`);
     }
   }
+  const said = [
+    details.org &&
+      `Organizations (SCPs): ${details.org.length === 0 ? 'allow every call' : `deny ${details.org.join('; ')}`}`,
+    details.boundary &&
+      `permissions boundary: ${details.boundary.length === 0 ? 'allows every call' : `denies ${details.boundary.join('; ')}`}`,
+  ].filter((x): x is string => typeof x === 'string');
+  if (said.length > 0) {
+    const denied = (details.org?.length ?? 0) + (details.boundary?.length ?? 0) > 0;
+    record('runner decision details', denied ? 'warn' : 'pass', `as IAM reports them: ${said.join('; ')}`);
+  }
   if (missing.length > 0) {
     fail(
       name,
       `${principal} may not: ${missing.join('; ')}. Fix: grant them ('ecs-chaos policy --cluster ${scope.cluster ?? 'C'} --service ${scope.service ?? 'S'} --task-role ...' prints the whole least-privilege policy)`,
     );
   }
-  if (details.size > 0) record('runner decision details', 'pass', [...details].join('; '));
   if (unknown.length > 0) {
     record(
       'runner permissions unknown',

@@ -228,4 +228,36 @@ describe('runner permissions: simulated with the context of each call', () => {
       );
     assert.deepEqual(changed, []);
   });
+
+  test("a permissions boundary's decision is shown, and a refusal by it named as such", async () => {
+    const iam = ctx.sandbox.world.iam;
+    grant(scoped(policy));
+    const boundary = iam.createPolicy({
+      policyName: 'runner-boundary',
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: '*', Resource: '*' },
+          { Effect: 'Deny', Action: 'ecs:CreateService', Resource: '*' },
+        ],
+      },
+    }).arn;
+    iam.putUserPermissionsBoundary('runner', boundary);
+    await waitSteady(ctx.ecs, 'demo', 'orders');
+    const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
+    const result = await run();
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /runner decision details: as IAM reports them: permissions boundary: denies ecs:CreateService on arn:aws:ecs:us-east-1:123456789012:service\/demo\/orders-chaos-\*/,
+    );
+    assert.match(
+      result.stderr,
+      /may not: ecs:CreateService on arn:aws:ecs:us-east-1:123456789012:service\/demo\/orders-chaos-\* \(explicitDeny, denied by the permissions boundary\)/,
+    );
+    assert.deepEqual(
+      ctx.sandbox.requests(since).filter((r) => r.action === 'RegisterTaskDefinition' || r.action === 'TagResource'),
+      [],
+    );
+  });
 });
