@@ -208,6 +208,24 @@ function passRoles(input: Input): RequiredPermission[] {
   }));
 }
 
+/** The keys of a request that writes tags: `aws:RequestTag/KEY` per tag and `aws:TagKeys`. */
+function requestTagKeys(tags: unknown): Record<string, string | string[]> {
+  const entries = (Array.isArray(tags) ? tags : []) as Array<{ key?: unknown; value?: unknown }>;
+  if (entries.length === 0) return {};
+  const keys: Record<string, string | string[]> = { 'aws:TagKeys': entries.map((t) => String(t.key)) };
+  for (const t of entries) keys[`aws:RequestTag/${String(t.key)}`] = typeof t.value === 'string' ? t.value : '';
+  return keys;
+}
+
+/**
+ * Tags given to a create call: ECS authorizes them as `ecs:TagResource` on the new resource, with
+ * `ecs:CreateAction` naming the create action (the service authorization reference's tag-on-create).
+ */
+function tagOnCreate(resource: string, action: string, tags: unknown): RequiredPermission[] {
+  if (!Array.isArray(tags) || tags.length === 0) return [];
+  return [{ action: 'ecs:TagResource', resource, context: { 'ecs:CreateAction': action, ...requestTagKeys(tags) } }];
+}
+
 /**
  * The permissions an ECS operation needs, per AWS's service authorization reference: cluster,
  * service, task and container instance ARNs where ECS supports resource-level permissions, `*`
@@ -243,15 +261,22 @@ export function ecsPermissions(
       // ECS now supports the task-definition resource here (the new revision's ARN).
       const family = text(input.family) ?? '';
       const revision = where.ecs?.region(where.region).nextRevision(family) ?? 1;
-      return [...one(arns.arn(`task-definition/${family}:${revision}`)), ...passRoles(input)];
+      const arn = arns.arn(`task-definition/${family}:${revision}`);
+      return [...one(arn, requestTagKeys(input.tags)), ...tagOnCreate(arn, action, input.tags), ...passRoles(input)];
     }
     case 'CreateService':
     case 'UpdateService':
-    case 'DeleteService':
-      return one(arns.service(input.cluster, action === 'CreateService' ? input.serviceName : input.service), {
-        ...clusterKey,
-        ...(text(input.taskDefinition) !== undefined && { 'ecs:task-definition': text(input.taskDefinition) }),
-      });
+    case 'DeleteService': {
+      const arn = arns.service(input.cluster, action === 'CreateService' ? input.serviceName : input.service);
+      return [
+        ...one(arn, {
+          ...clusterKey,
+          ...(text(input.taskDefinition) !== undefined && { 'ecs:task-definition': text(input.taskDefinition) }),
+          ...(action === 'CreateService' && requestTagKeys(input.tags)),
+        }),
+        ...(action === 'CreateService' ? tagOnCreate(arn, action, input.tags) : []),
+      ];
+    }
     case 'DescribeServices':
       return each(
         list(input.services).map((ref) => arns.service(input.cluster, ref)),
@@ -274,7 +299,9 @@ export function ecsPermissions(
       // No resource-level permissions: scoped by the `ecs:cluster` condition key.
       return one('*', clusterKey);
     case 'TagResource':
+      return one(text(input.resourceArn) ?? '*', requestTagKeys(input.tags));
     case 'UntagResource':
+      return one(text(input.resourceArn) ?? '*', { 'aws:TagKeys': list(input.tagKeys) });
     case 'ListTagsForResource':
       return one(text(input.resourceArn) ?? '*');
     default:

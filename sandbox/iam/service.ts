@@ -236,14 +236,31 @@ export function createIamService(deps: { iam: IamStore; keys: KeyStore; now: () 
         const request = { action, resource, context };
         const result = decide(policies, request);
         const missing = missingContextKeys(policies, request);
+        const matched = result.matchedStatements.map((m) => sourcePolicy(m.policyId, iam));
+        const boundary = policies.boundary && {
+          PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: result.deniedBy !== 'boundary' },
+        };
+        // As IAM documents it: with ResourceArns given, the missing context keys are reported per
+        // resource (ResourceSpecificResults); with `*`, in the result itself. No SCPs are modelled,
+        // so OrganizationsDecisionDetail is never set (IAM sets it only for an organization's account).
+        const specific = resources.length > 0 && resource !== '*';
         results.push({
           EvalActionName: action,
           EvalResourceName: resource,
           EvalDecision: EVAL_DECISIONS[result.decision],
-          MatchedStatements: result.matchedStatements.map((m) => sourcePolicy(m.policyId, iam)),
-          MissingContextValues: missing,
-          ...(policies.boundary && {
-            PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: result.deniedBy !== 'boundary' },
+          MatchedStatements: matched,
+          MissingContextValues: specific ? [] : missing,
+          ...boundary,
+          ...(specific && {
+            ResourceSpecificResults: [
+              {
+                EvalResourceName: resource,
+                EvalResourceDecision: EVAL_DECISIONS[result.decision],
+                MatchedStatements: matched,
+                MissingContextValues: missing,
+                ...boundary,
+              },
+            ],
           }),
         });
       }
@@ -274,7 +291,19 @@ export function createIamService(deps: { iam: IamStore; keys: KeyStore; now: () 
       });
       return { Role: roleXml(role) };
     },
-    GetRole: (params) => ({ Role: roleXml(iam.requireRole(params.required('RoleName'))) }),
+    GetRole: (params) => {
+      // GetRole (not ListRoles) shows the role's permissions boundary, as IAM does.
+      const role = iam.requireRole(params.required('RoleName'));
+      const boundary = iam.permissionsBoundaryArn(role.roleId);
+      return {
+        Role: {
+          ...(roleXml(role) as Record<string, XmlValue>),
+          ...(boundary && {
+            PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: boundary },
+          }),
+        },
+      };
+    },
     DeleteRole: (params) => {
       iam.deleteRole(params.required('RoleName'));
       return {};

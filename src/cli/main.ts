@@ -125,8 +125,12 @@ function withExperimentOptions(command: Command, only?: ReadonlySet<string>): Co
     const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
     command.option(
       '--http-probe <url>',
-      'an http probe (mode Edge: before and after the chaos) expecting a 2xx answer; repeatable',
+      'an http probe expecting a 2xx answer, checked before, during and after the chaos (see --http-probe-checks); repeatable',
       collect,
+    );
+    command.option(
+      '--http-probe-checks <points>',
+      'when the --http-probe URLs are checked: a comma-separated subset of before, during, after (default: before,during,after)',
     );
     command.option(
       '--stop-alarm <name>',

@@ -226,6 +226,7 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
     stopConditions: file?.stopConditions,
     ...(file ? { sourceOf: file.sourceOf } : {}),
     httpProbeFlags: list(flags.httpProbe),
+    ...(typeof flags.httpProbeChecks === 'string' ? { httpProbeChecks: flags.httpProbeChecks } : {}),
     stopAlarmFlags: list(flags.stopAlarm),
     stopAlarmsEnv: env.STOP_ALARMS,
   };

@@ -3,8 +3,8 @@
  * service and access level. The prediction of what will fail before anyone runs the fault.
  */
 import type { ActionCatalog } from './catalog.js';
-import { evaluatePolicies, type PolicySource } from './evaluate.js';
-import { identityPolicySources, type RolePermissions } from './role-permissions.js';
+import { authorize, type PolicySource } from './evaluate.js';
+import { boundaryPolicySource, identityPolicySources, type RolePermissions } from './role-permissions.js';
 
 /** One call the chaos role loses. */
 export interface LostPermission {
@@ -16,8 +16,11 @@ export interface LostPermission {
   readonly service: string;
   /** Read, Write, List, Tagging, Permissions management; `Unknown` without a catalog entry. */
   readonly accessLevel: string;
-  /** Why the chaos role refuses it: `explicit deny` or `no allow`. */
-  readonly reason: 'explicit deny' | 'no allow' | 'no task role';
+  /**
+   * Why the chaos role refuses it: `explicit deny` or `no allow` in its policies, `permissions
+   * boundary` (its boundary denies or does not allow it), or `no task role`.
+   */
+  readonly reason: 'explicit deny' | 'no allow' | 'permissions boundary' | 'no task role';
 }
 
 /** The outcome of {@link blastRadius}. */
@@ -94,26 +97,68 @@ export function blastRadius(
   for (const p of [...original.inline, ...original.managed, ...(chaos ? [...chaos.inline, ...chaos.managed] : [])]) {
     if (p.parseError) notes.push(`${p.id} could not be parsed (${p.parseError}) and is left out`);
   }
-  const pairs = allowedPairs(identityPolicySources(original), catalog, notes);
+  // Both roles' permissions boundaries count: the original role never had what its boundary
+  // refuses (nothing to lose there), and the chaos role keeps only what its boundary allows.
+  for (const [which, perms] of [
+    ['original', original],
+    ['chaos', chaos],
+  ] as const) {
+    if (perms?.boundary?.parseError)
+      notes.push(
+        `the ${which} role's permissions boundary ${perms.boundary.id} could not be parsed (${perms.boundary.parseError}) and is left out`,
+      );
+  }
+  const originalPolicies = identityPolicySources(original);
+  const originalBoundary = boundaryPolicySource(original);
+  const pairs = allowedPairs(originalPolicies, catalog, notes);
   const chaosPolicies = chaos ? identityPolicySources(chaos) : [];
+  const chaosBoundary = chaos ? boundaryPolicySource(chaos) : undefined;
   const seen = new Set<string>();
   const lost: LostPermission[] = [];
+  let cappedByOriginalBoundary = 0;
   for (const [action, resource] of pairs) {
     const key = `${action} ${resource}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const decision = chaos
-      ? evaluatePolicies({ policies: chaosPolicies, request: { action, resource } }).decision
-      : 'ImplicitDeny';
-    if (decision === 'Allow') continue;
+    if (
+      originalBoundary &&
+      authorize({
+        identityPolicies: originalPolicies,
+        permissionBoundary: originalBoundary,
+        request: { action, resource },
+      }).decision !== 'Allow'
+    ) {
+      cappedByOriginalBoundary++;
+      continue;
+    }
+    const decided = chaos
+      ? authorize({
+          identityPolicies: chaosPolicies,
+          ...(chaosBoundary ? { permissionBoundary: chaosBoundary } : {}),
+          request: { action, resource },
+        })
+      : undefined;
+    if (decided?.decision === 'Allow') continue;
+    const byBoundary =
+      decided?.reason === 'ExplicitDenyInPermissionBoundary' || decided?.reason === 'NoAllowInPermissionBoundary';
     lost.push({
       action,
       resource,
       service: action.split(':')[0] ?? action,
       accessLevel: catalog.accessLevel(action) ?? 'Unknown',
-      reason: chaos === null ? 'no task role' : decision === 'ExplicitDeny' ? 'explicit deny' : 'no allow',
+      reason:
+        decided === undefined
+          ? 'no task role'
+          : byBoundary
+            ? 'permissions boundary'
+            : decided.decision === 'ExplicitDeny'
+              ? 'explicit deny'
+              : 'no allow',
     });
   }
+  notes.push(
+    `permissions boundaries included: the original role's ${original.boundary ? original.boundary.id : '(none)'}${cappedByOriginalBoundary > 0 ? ` (caps ${cappedByOriginalBoundary} of its grants: never usable, not counted as lost)` : ''}; the chaos role's ${chaos === null ? '(no task role)' : chaos.boundary ? chaos.boundary.id : '(none)'}`,
+  );
   lost.sort(
     (a, b) =>
       a.service.localeCompare(b.service) ||

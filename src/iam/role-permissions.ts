@@ -30,6 +30,11 @@ export interface RolePermissions {
   readonly trustPolicy: PolicyDocument | undefined;
   readonly inline: readonly RolePolicy[];
   readonly managed: readonly RolePolicy[];
+  /**
+   * The role's permissions boundary (GetRole's `PermissionsBoundary`, the managed policy's default
+   * version), when one is set: the role may do only what its policies and the boundary both allow.
+   */
+  readonly boundary?: RolePolicy;
 }
 
 /** IAM answers policy documents URL-encoded. */
@@ -97,7 +102,23 @@ export async function collectRolePermissions(
       ...parsed(text, 'identity'),
     });
   }
+  const boundaryArn = role.PermissionsBoundary?.PermissionsBoundaryArn;
+  let boundary: RolePolicy | undefined;
+  if (boundaryArn !== undefined) {
+    const policy = (await iam.getPolicy({ PolicyArn: boundaryArn }, options)).Policy!;
+    const version = await iam.getPolicyVersion({ PolicyArn: boundaryArn, VersionId: policy.DefaultVersionId }, options);
+    const text = decodePolicyText(version.PolicyVersion?.Document);
+    boundary = {
+      id: boundaryArn,
+      name: policy.PolicyName ?? boundaryArn,
+      kind: 'managed',
+      arn: boundaryArn,
+      text,
+      ...parsed(text, 'identity'),
+    };
+  }
   return {
+    ...(boundary ? { boundary } : {}),
     roleName,
     roleArn: role.Arn!,
     trustPolicyText,
@@ -108,6 +129,12 @@ export async function collectRolePermissions(
     inline,
     managed,
   };
+}
+
+/** The role's permissions boundary, ready for the evaluator (undefined when none, or unparseable). */
+export function boundaryPolicySource(perms: RolePermissions): PolicySource | undefined {
+  const b = perms.boundary;
+  return b?.document ? { id: b.id, document: b.document } : undefined;
 }
 
 /** The role's identity policies, ready for the evaluator. */

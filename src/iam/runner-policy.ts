@@ -169,6 +169,23 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     [scope.runnerArn ? policySourceArn(scope.runnerArn) : `arn:${p}:iam::${a}:*`],
     'preflight: check these permissions before any change',
   );
+  // A session's role is simulated by its full ARN, path included: the runner reads it with GetRole.
+  const runnerRole =
+    scope.runnerArn === undefined
+      ? `arn:${p}:iam::${a}:role/*`
+      : /:role\//.test(scope.runnerArn)
+        ? scope.runnerArn
+        : undefined;
+  if (runnerRole) {
+    add(
+      'ReadOwnRole',
+      ['iam:GetRole'],
+      [runnerRole],
+      "preflight: the path of the runner's own role (an assumed-role session's ARN lacks it), to simulate it",
+      undefined,
+      "the path of the runner's role in the permission check (guessed without it)",
+    );
+  }
   const SIGNALS_WHY =
     'the AccessDenied counts of the chaos window, stop conditions and probes (optional unless the experiment uses them; no resource-level permissions in IAM)';
   // The signals: required when the experiment's probes or stop conditions read them, optional otherwise.

@@ -36,6 +36,8 @@ export interface ProbeSources {
   readonly sourceOf?: (path: string) => string | undefined;
   /** `--http-probe` URLs. */
   readonly httpProbeFlags?: readonly string[];
+  /** `--http-probe-checks`: when the `--http-probe` URLs are checked (`before,during,after` by default). */
+  readonly httpProbeChecks?: string;
   /** `--stop-alarm` names. */
   readonly stopAlarmFlags?: readonly string[];
   /** STOP_ALARMS, comma-separated. */
@@ -661,20 +663,24 @@ export function parseProbes(sources: ProbeSources, fileSource = 'the experiment 
       );
     (sources.probes as unknown[]).forEach((p, i) => probes.push(parseProbe(r, `probes[${i}]`, p)));
   }
+  const checks = httpProbeChecks(sources.httpProbeChecks);
   (sources.httpProbeFlags ?? []).forEach((url, i) => {
     const flag = reader(() => 'flag --http-probe', 'flag --http-probe');
-    probes.push({
-      name: `http-probe-${i + 1}`,
-      type: 'http',
-      mode: 'Edge',
+    const base = {
+      type: 'http' as const,
       runProperties: FLAG_RUN_PROPERTIES,
       url: flag.url('--http-probe', url),
-      method: 'GET',
+      method: 'GET' as const,
       headers: {},
       body: undefined,
-      status: { type: 'number', criteria: 'between', value: [200, 299] },
+      status: { type: 'number' as const, criteria: 'between' as const, value: [200, 299] },
       responseBody: undefined,
-    });
+    };
+    // Before and after: one Edge (or SOT/EOT) probe; during: an OnChaos probe beside it, polled
+    // every 2 s, so an app that fails for the whole chaos window fails the run.
+    const edge = checks.before && checks.after ? 'Edge' : checks.before ? 'SOT' : checks.after ? 'EOT' : undefined;
+    if (edge) probes.push({ ...base, name: `http-probe-${i + 1}`, mode: edge });
+    if (checks.during) probes.push({ ...base, name: `http-probe-${i + 1}-chaos`, mode: 'OnChaos' });
   });
   const seen = new Map<string, number>();
   probes.forEach((p, i) => {
@@ -684,6 +690,29 @@ export function parseProbes(sources: ProbeSources, fileSource = 'the experiment 
     seen.set(p.name, i);
   });
   return deepFreeze(probes);
+}
+
+/** The points of the run `--http-probe-checks` names. */
+export const HTTP_PROBE_CHECKS = ['before', 'during', 'after'] as const;
+
+/** Parses `--http-probe-checks` (a comma-separated subset of before, during, after; all by default). */
+export function httpProbeChecks(text: string | undefined): Record<(typeof HTTP_PROBE_CHECKS)[number], boolean> {
+  if (text === undefined) return { before: true, during: true, after: true };
+  const words = text
+    .split(',')
+    .map((w) => w.trim().toLowerCase())
+    .filter((w) => w !== '');
+  const unknown = words.filter((w) => !(HTTP_PROBE_CHECKS as readonly string[]).includes(w));
+  if (words.length === 0 || unknown.length > 0) {
+    throw new InvalidInputError(
+      '--http-probe-checks',
+      shownValue(text),
+      words.length === 0 ? 'names no point of the run' : `does not know ${unknown.join(', ')}`,
+      `write a comma-separated subset of ${HTTP_PROBE_CHECKS.join(', ')}, e.g. --http-probe-checks before,during,after`,
+      { source: 'flag --http-probe-checks' },
+    );
+  }
+  return { before: words.includes('before'), during: words.includes('during'), after: words.includes('after') };
 }
 
 /** The stop conditions: the file's alarms, `--stop-alarm` and STOP_ALARMS, without duplicates. */

@@ -64,6 +64,8 @@ export class ProbeRunner {
   readonly #deps: ProbeRunnerDeps;
   readonly results: ProbeResult[];
   readonly #loops: Array<{ controller: AbortController; done: Promise<void> }> = [];
+  /** Evaluations per probe and phase (the kept evaluations may be fewer). */
+  readonly #byPhase = new Map<ProbeResult, Record<ProbePhase, number>>();
 
   constructor(probes: readonly ProbeSpec[], deps: ProbeRunnerDeps) {
     this.#probes = probes;
@@ -116,10 +118,10 @@ export class ProbeRunner {
       if (r.failedCount > 0) {
         r.status = 'Failed';
         const first = r.evaluations.find((e) => !e.passed);
-        r.statusReason = `${r.failedCount} of ${r.evaluationCount} evaluations failed${first ? `; first at ${first.phase} ${first.at}: ${first.error ?? first.evidence}` : ''}`;
+        r.statusReason = `${r.failedCount} of ${r.evaluationCount} evaluations failed${this.#phases(r)}${first ? `; first at ${first.phase} ${first.at}: ${first.error ?? first.evidence}` : ''}`;
       } else if (r.evaluationCount > 0) {
         r.status = 'Passed';
-        r.statusReason = `${r.evaluationCount} of ${r.evaluationCount} evaluations passed`;
+        r.statusReason = `${r.evaluationCount} of ${r.evaluationCount} evaluations passed${this.#phases(r)}`;
       } else {
         r.status = 'N/A';
         r.statusReason =
@@ -128,6 +130,19 @@ export class ProbeRunner {
     }
     if (this.results.length === 0) return 100;
     return Math.round((this.results.filter((r) => r.status === 'Passed').length / this.results.length) * 100);
+  }
+
+  /** Where a probe's evaluations happened, e.g. ` (1 before the chaos, 12 during, 1 after)`. */
+  #phases(r: ProbeResult): string {
+    const counts = this.#byPhase.get(r);
+    if (!counts) return '';
+    const parts = [
+      counts['pre-chaos'] > 0 && `${counts['pre-chaos']} before the chaos`,
+      counts.chaos > 0 && `${counts.chaos} during${counts['pre-chaos'] > 0 ? '' : ' the chaos'}`,
+      counts['post-chaos'] > 0 &&
+        `${counts['post-chaos']} after${counts['pre-chaos'] + counts.chaos > 0 ? '' : ' the chaos'}`,
+    ].filter((x): x is string => typeof x === 'string');
+    return ` (${parts.join(', ')})`;
   }
 
   /** Marks the probes of some modes as not evaluated, with a reason (e.g. the chaos never started). */
@@ -203,6 +218,9 @@ export class ProbeRunner {
       ...(error !== undefined ? { error } : {}),
     };
     result.evaluationCount++;
+    const counts = this.#byPhase.get(result) ?? { 'pre-chaos': 0, chaos: 0, 'post-chaos': 0 };
+    counts[phase]++;
+    this.#byPhase.set(result, counts);
     if (!passed) result.failedCount++;
     if (result.evaluations.length < KEEP_EVALUATIONS || (!passed && result.evaluations.length < 2 * KEEP_EVALUATIONS))
       result.evaluations.push(evaluation);

@@ -304,7 +304,36 @@ describe('sandbox authorization', () => {
     assert.equal(withService.EvaluationResults?.[0]?.EvalDecision, 'allowed');
     const withoutContext = await passRole(undefined);
     assert.equal(withoutContext.EvaluationResults?.[0]?.EvalDecision, 'implicitDeny');
-    assert.deepEqual(withoutContext.EvaluationResults?.[0]?.MissingContextValues, ['iam:PassedToService']);
+    // As IAM documents it: with ResourceArns, the missing keys are reported per resource; with `*`,
+    // in the result itself.
+    assert.deepEqual(withoutContext.EvaluationResults?.[0]?.MissingContextValues, []);
+    assert.deepEqual(withoutContext.EvaluationResults?.[0]?.ResourceSpecificResults, [
+      {
+        EvalResourceName: role('ecsTaskExecutionRole'),
+        EvalResourceDecision: 'implicitDeny',
+        MatchedStatements: [],
+        MissingContextValues: ['iam:PassedToService'],
+      },
+    ]);
+    const anyResource = await simulate({
+      ActionNames: ['iam:PassRole'],
+      PolicyInputList: [
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'iam:PassRole',
+              Resource: '*',
+              Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+            },
+          ],
+        }),
+      ],
+    });
+    assert.equal(anyResource.EvaluationResults?.[0]?.EvalResourceName, '*');
+    assert.deepEqual(anyResource.EvaluationResults?.[0]?.MissingContextValues, ['iam:PassedToService']);
+    assert.equal(anyResource.EvaluationResults?.[0]?.ResourceSpecificResults, undefined);
   });
 
   test('SimulatePrincipalPolicy of a role, and the caller needs iam:SimulatePrincipalPolicy on the source', async () => {

@@ -238,7 +238,7 @@ stopConditions:
 });
 
 describe('probes and stop conditions from flags and env', () => {
-  test('--http-probe adds an Edge http probe per URL; stop alarms come from the file, flags and STOP_ALARMS, once each', () => {
+  test('--http-probe adds an Edge and an OnChaos http probe per URL; stop alarms come from the file, flags and STOP_ALARMS, once each', () => {
     const spec = load(
       'stopConditions: [{ alarm: from-file }]\n',
       { httpProbe: ['http://a/health', 'https://b/'], stopAlarm: ['from-flag', 'from-file'] },
@@ -248,12 +248,29 @@ describe('probes and stop conditions from flags and env', () => {
       spec.probes.map((p) => [p.name, p.type, p.mode, p.type === 'http' ? p.url : '']),
       [
         ['http-probe-1', 'http', 'Edge', 'http://a/health'],
+        ['http-probe-1-chaos', 'http', 'OnChaos', 'http://a/health'],
         ['http-probe-2', 'http', 'Edge', 'https://b/'],
+        ['http-probe-2-chaos', 'http', 'OnChaos', 'https://b/'],
       ],
     );
     assert.deepEqual(
       spec.stopConditions.map((c) => c.alarmName),
       ['from-file', 'from-flag', 'from-env'],
+    );
+  });
+
+  test('--http-probe-checks chooses the points: before and after only, during only', () => {
+    const modes = (checks: string): string[][] =>
+      load('', { httpProbe: ['http://a/health'], httpProbeChecks: checks }).probes.map((p) => [p.name, p.mode]);
+    assert.deepEqual(modes('before,after'), [['http-probe-1', 'Edge']]);
+    assert.deepEqual(modes('during'), [['http-probe-1-chaos', 'OnChaos']]);
+    assert.deepEqual(modes('after, during'), [
+      ['http-probe-1', 'EOT'],
+      ['http-probe-1-chaos', 'OnChaos'],
+    ]);
+    assert.throws(
+      () => load('', { httpProbe: ['http://a/health'], httpProbeChecks: '' }),
+      (error: InvalidInputError) => error.field === '--http-probe-checks' && /names no point/.test(error.message),
     );
   });
 

@@ -121,7 +121,11 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
       const message =
         describeUnreachable(error, spec.auth.endpointUrl) ??
         (error instanceof ChaosError ? error.message : `${(error as Error).name}: ${(error as Error).message}`);
-      input.stderr.write(`ecs-chaos: ${message}\nnothing was changed.\n`);
+      // AWS refused the first change (the permission check may not have run: no simulation rights).
+      const hint = /AccessDenied/.test((error as Error).name ?? '')
+        ? `\nFix: give the runner the permissions 'ecs-chaos policy --cluster ${spec.cluster} --service ${spec.service} --region ${spec.region}${spec.taskRoleArn ? ` --task-role ${spec.taskRoleArn}` : ''}' prints`
+        : '';
+      input.stderr.write(`ecs-chaos: ${message}${hint}\nnothing was changed.\n`);
       return EXIT.invalidInput;
     }
     // Everything was done in AWS: an output that cannot be written (a full disk, a folder gone) is
