@@ -324,6 +324,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     ],
     ['GET /oidc/jwks', () => oidc.jwks()],
+    [
+      'POST /credentials/expire',
+      (body) => {
+        const { accessKeyId, roleArn } = (body ?? {}) as { accessKeyId?: unknown; roleArn?: unknown };
+        if (typeof accessKeyId !== 'string' && typeof roleArn !== 'string')
+          throw new Error('accessKeyId or roleArn is required');
+        return {
+          expired: keys.expire(
+            {
+              ...(typeof accessKeyId === 'string' ? { accessKeyId } : {}),
+              ...(typeof roleArn === 'string' ? { roleArn } : {}),
+            },
+            clock(),
+          ),
+        };
+      },
+    ],
     ...workloadRoutes(workload, catchUp),
     ['GET /target-groups', () => ({ defaults: TARGET_GROUP_DEFAULTS, targetGroups: targetGroups.list() })],
     [

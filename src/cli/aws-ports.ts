@@ -35,6 +35,14 @@ export function portsFor(
                 ...optional('httpStatusCode', errorHttpStatus(error)),
               },
             }),
+          onExpiredCredentials: ({ operation, error }) =>
+            io.notify({
+              time: new Date(),
+              level: 'warn',
+              code: 'aws.retry',
+              message: `${operation} failed (${describeAwsError(error)}); the credentials are resolved again and the call repeated`,
+              data: { operation, attempt: 1, delayMs: 0, error: (error as Error)?.name ?? 'Error' },
+            }),
         }
       : {}),
   });
