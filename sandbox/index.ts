@@ -33,6 +33,7 @@ import { createFront, type AdminRoute, type Interceptor } from './core/server.js
 import type { RequestContext } from './core/service.js';
 import { Scheduler } from './ecs/scheduler.js';
 import { createEcsService } from './ecs/service.js';
+import { addTaskDefinitionMembers } from './ecs/taskdef-api.js';
 import { EcsStore } from './ecs/store.js';
 import { createIamService } from './iam/service.js';
 import { IamStore } from './iam/store.js';
@@ -324,6 +325,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     ],
     ['GET /oidc/jwks', () => oidc.jwks()],
+    [
+      'POST /task-definitions/members',
+      (body) => {
+        const { taskDefinition, members, containerMembers } = (body ?? {}) as {
+          taskDefinition?: unknown;
+          members?: Record<string, unknown>;
+          containerMembers?: Record<string, unknown>;
+        };
+        if (typeof taskDefinition !== 'string')
+          throw new Error('taskDefinition (an ARN or family:revision) is required');
+        return {
+          taskDefinition: addTaskDefinitionMembers(ecs.region(region), taskDefinition, members ?? {}, containerMembers),
+        };
+      },
+    ],
     [
       'POST /credentials/expire',
       (body) => {

@@ -36,6 +36,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } f
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AwsPorts, CallOptions, EcsPort } from './ports.js';
 import { invalidateCredentials, isExpiredCredentials } from './credential-cache.js';
+import { keepRawAnswers } from './raw-members.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
 
 /** Options of {@link createAwsPorts}. */
@@ -72,6 +73,8 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
     },
   };
   const ecs = new ECSClient(config);
+  // The answers the fault copies: preflight checks them for members this SDK does not know.
+  keepRawAnswers(ecs, new Set(['DescribeTaskDefinitionCommand']));
   const iam = new IAMClient(config);
   const sts = new STSClient(config);
   const cloudtrail = new CloudTrailClient(config);
