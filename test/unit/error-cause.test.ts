@@ -10,7 +10,7 @@ const sdkError = (name: string, message: string, extra: Record<string, unknown>)
   Object.assign(new Error(message), { name, ...extra });
 
 test('names the network code, the AWS error and its HTTP status', () => {
-  const cases: [Error | unknown, string][] = [
+  const cases: [unknown, string][] = [
     [
       sdkError('Error', 'connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED', errno: -111, $metadata: {} }),
       'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1',
