@@ -45,7 +45,9 @@ export const FILE_RECHECK_MS = 60_000;
  * is assumed on top of the base. STS calls go to `auth.endpointUrl` when set.
  *
  * The provider is memoized: pass the same one to every client, and the run makes one AssumeRole,
- * refreshed only when the credentials near their expiry. Failures reject with a {@link ChaosError}
+ * renewed 5 minutes before the session ends. A credentials file is read again every
+ * {@link FILE_RECHECK_MS} and before its `aws_expiration`; `invalidate()` (called when AWS answers
+ * ExpiredToken) drops every cached level at once. Failures reject with a {@link ChaosError}
  * of code `CREDENTIALS` (fault `user` for authentication problems, `aws` for outages) whose message
  * names the path that failed and what to check, never a secret; a bad credentials file rejects with
  * the {@link InvalidInputError} of {@link readCredentialsFile}.
