@@ -33,6 +33,7 @@ import { createFront, type AdminRoute, type Interceptor } from './core/server.js
 import type { RequestContext } from './core/service.js';
 import { Scheduler } from './ecs/scheduler.js';
 import { createEcsService } from './ecs/service.js';
+import { addTaskDefinitionMembers } from './ecs/taskdef-api.js';
 import { EcsStore } from './ecs/store.js';
 import { createIamService } from './iam/service.js';
 import { IamStore } from './iam/store.js';
@@ -324,6 +325,38 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     ],
     ['GET /oidc/jwks', () => oidc.jwks()],
+    [
+      'POST /task-definitions/members',
+      (body) => {
+        const { taskDefinition, members, containerMembers } = (body ?? {}) as {
+          taskDefinition?: unknown;
+          members?: Record<string, unknown>;
+          containerMembers?: Record<string, unknown>;
+        };
+        if (typeof taskDefinition !== 'string')
+          throw new Error('taskDefinition (an ARN or family:revision) is required');
+        return {
+          taskDefinition: addTaskDefinitionMembers(ecs.region(region), taskDefinition, members ?? {}, containerMembers),
+        };
+      },
+    ],
+    [
+      'POST /credentials/expire',
+      (body) => {
+        const { accessKeyId, roleArn } = (body ?? {}) as { accessKeyId?: unknown; roleArn?: unknown };
+        if (typeof accessKeyId !== 'string' && typeof roleArn !== 'string')
+          throw new Error('accessKeyId or roleArn is required');
+        return {
+          expired: keys.expire(
+            {
+              ...(typeof accessKeyId === 'string' ? { accessKeyId } : {}),
+              ...(typeof roleArn === 'string' ? { roleArn } : {}),
+            },
+            clock(),
+          ),
+        };
+      },
+    ],
     ...workloadRoutes(workload, catchUp),
     ['GET /target-groups', () => ({ defaults: TARGET_GROUP_DEFAULTS, targetGroups: targetGroups.list() })],
     [

@@ -51,6 +51,25 @@ export class KeyStore {
     this.#keys.delete(accessKeyId);
   }
 
+  /**
+   * Ends temporary credentials at `at` (epoch ms), as the end of their session would: the key
+   * `accessKeyId`, or every session of the role `roleArn`. Long-term keys never expire. Returns how
+   * many were ended. A test hook (`POST /_sandbox/credentials/expire`): AWS sessions last 15 min at least.
+   */
+  expire(filter: { readonly accessKeyId?: string; readonly roleArn?: string }, at: number): number {
+    let ended = 0;
+    for (const [id, credential] of this.#keys) {
+      if (credential.sessionToken === undefined) continue;
+      const match =
+        (filter.accessKeyId !== undefined && id === filter.accessKeyId) ||
+        (filter.roleArn !== undefined && credential.principal.roleArn === filter.roleArn);
+      if (!match) continue;
+      this.#keys.set(id, { ...credential, expiresAt: Math.min(at, credential.expiresAt ?? at) });
+      ended++;
+    }
+    return ended;
+  }
+
   /** Removes every key whose principal has the given ARN (a deleted user). */
   deleteForPrincipal(arn: string): void {
     for (const [id, credential] of this.#keys) if (credential.principal.arn === arn) this.#keys.delete(id);

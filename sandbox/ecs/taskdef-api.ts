@@ -79,3 +79,25 @@ export function taskDefinitionHandlers(withRegion: WithRegion): Record<string, J
     }),
   };
 }
+
+/**
+ * A test hook (`POST /_sandbox/task-definitions/members`): adds members to a registered task
+ * definition, or to its first container definition, as ECS would answer after adding a field an
+ * older SDK does not know. DescribeTaskDefinition returns them as given. Returns the new answer.
+ */
+export function addTaskDefinitionMembers(
+  region: EcsRegion,
+  ref: string,
+  members: Readonly<Record<string, unknown>>,
+  containerMembers: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  const record = region.findTaskDefinition(ref);
+  if (!record) throw new AwsError('ClientException', `no task definition '${ref}'`, 404);
+  Object.assign(record.def, members);
+  const containers = record.def.containerDefinitions as Record<string, unknown>[] | undefined;
+  if (Object.keys(containerMembers).length > 0) {
+    if (!containers?.[0]) throw new AwsError('ClientException', `task definition '${ref}' has no container`, 400);
+    Object.assign(containers[0], containerMembers);
+  }
+  return record.def;
+}

@@ -7,134 +7,17 @@
  * four characters of an access key id, and messages that come back from AWS are scrubbed of every
  * secret this module has seen.
  */
-import { readFileSync } from 'node:fs';
 import { fromNodeProviderChain, fromTemporaryCredentials, fromTokenFile } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AuthSpec } from '../config/spec.js';
-import { ChaosError, InvalidInputError, type ErrorFault } from '../errors.js';
+import { ChaosError, type ErrorFault } from '../errors.js';
+import { cacheCredentials, type RefreshingProvider } from './credential-cache.js';
+import { readCredentialsFile } from './credentials-file.js';
 
 /** The SDK's credential types, re-exported so callers need not depend on `@smithy/types`. */
 export type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
-/** Static credentials, as read from a credentials file. */
-export interface AwsCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
-
-/** Options of {@link readCredentialsFile}. */
-export interface ReadCredentialsFileOptions {
-  /** Where the path came from, for errors, e.g. `env AWS_AUTHENTICATION_SECRET`. */
-  readonly source?: string;
-}
-
-const FIELD = 'AWS_AUTHENTICATION_SECRET';
-const FILE_FORMAT_FIX =
-  'pass a credentials file in ~/.aws/credentials format: a [default] section with aws_access_key_id = ... and aws_secret_access_key = ...';
-
-/**
- * Reads one profile of a credentials file in the standard `~/.aws/credentials` INI format
- * (`[name]` sections, `key = value` lines, `#` and `;` comments). Sections written `[profile name]`
- * are read as `name` too.
- *
- * Throws an {@link InvalidInputError} naming AWS_AUTHENTICATION_SECRET when the file is missing,
- * unreadable or malformed, has no such profile (the profiles found are listed), or lacks a key.
- * No error ever quotes a line of the file or a secret.
- *
- * @example readCredentialsFile('/run/secrets/aws', 'default') // { accessKeyId: 'AKIA...', secretAccessKey: '...' }
- */
-export function readCredentialsFile(
-  path: string,
-  profile = 'default',
-  options: ReadCredentialsFileOptions = {},
-): AwsCredentials {
-  const fail = (problem: string, fix: string): InvalidInputError =>
-    new InvalidInputError(FIELD, path, problem, fix, options.source === undefined ? {} : { source: options.source });
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw fail('the credentials file does not exist', FILE_FORMAT_FIX);
-    if (code === 'EISDIR') throw fail('is a directory, not a credentials file', FILE_FORMAT_FIX);
-    if (code === 'EACCES' || code === 'EPERM')
-      throw fail(
-        'the credentials file cannot be read (permission denied)',
-        'make the file readable by the user running ecs-chaos',
-      );
-    throw fail(`the credentials file cannot be read (${code ?? 'unknown error'})`, FILE_FORMAT_FIX);
-  }
-  const parsed = parseCredentialsIni(text);
-  if (!parsed.ok) throw fail(`the credentials file is malformed: ${parsed.problem}`, FILE_FORMAT_FIX);
-  const section = parsed.profiles.get(profile);
-  if (!section) {
-    const found = [...parsed.profiles.keys()];
-    const listed = found.length === 0 ? 'no profiles found' : `profiles found: ${found.join(', ')}`;
-    throw fail(
-      `the credentials file has no profile '${profile}' (${listed})`,
-      found.length === 0
-        ? FILE_FORMAT_FIX
-        : `set --profile / AWS_PROFILE to one of ${found.join(', ')}, or add a [${profile}] section`,
-    );
-  }
-  const accessKeyId = section.get('aws_access_key_id');
-  const secretAccessKey = section.get('aws_secret_access_key');
-  const sessionToken = section.get('aws_session_token');
-  if (!accessKeyId || !secretAccessKey) {
-    const missing = [!accessKeyId && 'aws_access_key_id', !secretAccessKey && 'aws_secret_access_key'].filter(Boolean);
-    const keyHint = accessKeyId ? ` (aws_access_key_id ${maskAccessKeyId(accessKeyId)})` : '';
-    throw fail(
-      `profile '${profile}' of the credentials file has no ${missing.join(' and no ')}${keyHint}`,
-      `add aws_access_key_id = ... and aws_secret_access_key = ... under [${profile}]`,
-    );
-  }
-  return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
-}
-
-/** `...WXYZ`: the most of an access key id any message shows. */
-function maskAccessKeyId(accessKeyId: string): string {
-  return accessKeyId.length > 4 ? `...${accessKeyId.slice(-4)}` : '...';
-}
-
-type ParsedIni =
-  | { readonly ok: true; readonly profiles: Map<string, Map<string, string>> }
-  | { readonly ok: false; readonly problem: string };
-
-/** Parses the INI dialect of AWS credentials files. Problems name a line number, never its text. */
-function parseCredentialsIni(text: string): ParsedIni {
-  const profiles = new Map<string, Map<string, string>>();
-  let current: Map<string, string> | undefined;
-  let inSubProperties = false;
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  for (const [index, line] of lines.entries()) {
-    const lineNo = index + 1;
-    if (/^\s*([#;].*)?$/.test(line)) continue;
-    // The SDK's parser also drops a comment that follows whitespace; keys and secrets hold none.
-    const content = line.replace(/\s[#;].*$/, '');
-    // An indented line under `key =` is a nested setting (e.g. `s3 =` then `  max_concurrent = 5`).
-    if (inSubProperties && /^\s/.test(content)) continue;
-    inSubProperties = false;
-    const header = /^\s*\[\s*([^\]]*?)\s*\]\s*$/.exec(content);
-    if (header) {
-      const name = (header[1] ?? '').replace(/^profile\s+/, '');
-      if (name === '') return { ok: false, problem: `line ${lineNo} is a section header without a name` };
-      current = profiles.get(name) ?? new Map<string, string>();
-      profiles.set(name, current);
-      continue;
-    }
-    const pair = /^\s*([^=\s][^=]*?)\s*=\s*(.*?)\s*$/.exec(content);
-    if (pair) {
-      if (!current) return { ok: false, problem: `line ${lineNo} sets a key before any [profile] header` };
-      const value = pair[2] ?? '';
-      current.set((pair[1] ?? '').toLowerCase(), value);
-      inSubProperties = value === '';
-      continue;
-    }
-    return { ok: false, problem: `line ${lineNo} is not a [profile] header, a key = value line or a comment` };
-  }
-  return { ok: true, profiles };
-}
+export { readCredentialsFile, type AwsCredentials, type ReadCredentialsFileOptions } from './credentials-file.js';
 
 /** Options of {@link createCredentialProvider}. */
 export interface CredentialProviderOptions {
@@ -152,8 +35,8 @@ export interface CredentialProviderOptions {
   readonly now?: () => number;
 }
 
-/** Refresh credentials this long before they expire (as the SDK does). */
-const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
+/** A credentials file is read again this long after it was read: another tool may have renewed its keys. */
+export const FILE_RECHECK_MS = 60_000;
 
 /**
  * Creates the credential provider of a run: base credentials from the credentials file when
@@ -162,7 +45,9 @@ const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
  * is assumed on top of the base. STS calls go to `auth.endpointUrl` when set.
  *
  * The provider is memoized: pass the same one to every client, and the run makes one AssumeRole,
- * refreshed only when the credentials near their expiry. Failures reject with a {@link ChaosError}
+ * renewed 5 minutes before the session ends. A credentials file is read again every
+ * {@link FILE_RECHECK_MS} and before its `aws_expiration`; `invalidate()` (called when AWS answers
+ * ExpiredToken) drops every cached level at once. Failures reject with a {@link ChaosError}
  * of code `CREDENTIALS` (fault `user` for authentication problems, `aws` for outages) whose message
  * names the path that failed and what to check, never a secret; a bad credentials file rejects with
  * the {@link InvalidInputError} of {@link readCredentialsFile}.
@@ -171,10 +56,7 @@ const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
  * const credentials = createCredentialProvider(spec.auth, { region: spec.region, env: process.env });
  * const ecs = new ECSClient({ region: spec.region, credentials, endpoint: spec.auth.endpointUrl });
  */
-export function createCredentialProvider(
-  auth: AuthSpec,
-  options: CredentialProviderOptions,
-): AwsCredentialIdentityProvider {
+export function createCredentialProvider(auth: AuthSpec, options: CredentialProviderOptions): RefreshingProvider {
   const { region, env } = options;
   const now = options.now ?? Date.now;
   const clientConfig = auth.endpointUrl ? { region, endpoint: auth.endpointUrl } : { region };
@@ -191,10 +73,13 @@ export function createCredentialProvider(
       break;
     }
     case 'env-keys': {
+      // AWS_CREDENTIAL_EXPIRATION, as the SDK reads it: the keys cannot be renewed, but their expiry is known.
+      const expiration = env.AWS_CREDENTIAL_EXPIRATION ? new Date(env.AWS_CREDENTIAL_EXPIRATION) : undefined;
       const identity = {
         accessKeyId: env.AWS_ACCESS_KEY_ID!,
         secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
         ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        ...(expiration && !Number.isNaN(expiration.getTime()) ? { expiration } : {}),
       };
       raw = async () => identity;
       break;
@@ -213,9 +98,9 @@ export function createCredentialProvider(
   }
   const baseDescription = describeBase(auth, env);
   const baseHint = hintFor(base.kind);
-  const baseProvider = memoize(
+  const baseProvider = cacheCredentials(
     guard(raw, { what: baseDescription, authPath: baseDescription, hint: () => baseHint, secrets }),
-    now,
+    { now, ...(base.kind === 'file' ? { recheckMs: FILE_RECHECK_MS } : {}) },
   );
   if (!auth.assumeRoleArn) return baseProvider;
 
@@ -225,7 +110,7 @@ export function createCredentialProvider(
     masterCredentials: baseProvider,
     clientConfig,
   });
-  return memoize(
+  return cacheCredentials(
     guard(assume, {
       what: `assuming role ${roleArn} with ${baseDescription}`,
       authPath: describeAuthPath(auth, env),
@@ -236,7 +121,7 @@ export function createCredentialProvider(
             'allows that identity; or unset ASSUME_ROLE_ARN / --assume-role-arn to run with the base credentials',
       secrets,
     }),
-    now,
+    { now, dependsOn: baseProvider },
   );
 }
 
@@ -451,29 +336,4 @@ function credentialsError(err: unknown, context: GuardContext): ChaosError {
       ...(status === undefined ? {} : { httpStatusCode: status }),
     },
   });
-}
-
-/**
- * Shares one resolution among concurrent callers and caches the credentials until shortly before
- * they expire. A failure is not cached: the next call tries again.
- */
-function memoize(provider: AwsCredentialIdentityProvider, now: () => number): AwsCredentialIdentityProvider {
-  let cached: { identity: AwsCredentialIdentity; refreshAt: number } | undefined;
-  let pending: Promise<AwsCredentialIdentity> | undefined;
-  return async () => {
-    if (cached && now() < cached.refreshAt) return cached.identity;
-    pending ??= provider()
-      .then((identity) => {
-        const fetchedAt = now();
-        const expiresAt = identity.expiration?.getTime() ?? Number.POSITIVE_INFINITY;
-        // Short-lived credentials are kept for half their life rather than refetched on every call.
-        const margin = Math.min(REFRESH_BEFORE_EXPIRY_MS, (expiresAt - fetchedAt) / 2);
-        cached = { identity, refreshAt: expiresAt - margin };
-        return identity;
-      })
-      .finally(() => {
-        pending = undefined;
-      });
-    return pending;
-  };
 }

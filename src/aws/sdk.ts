@@ -35,6 +35,8 @@ import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrai
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AwsPorts, CallOptions, EcsPort } from './ports.js';
+import { invalidateCredentials, isExpiredCredentials } from './credential-cache.js';
+import { keepRawAnswers } from './raw-members.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
 
 /** Options of {@link createAwsPorts}. */
@@ -46,6 +48,8 @@ export interface AwsClientOptions {
   readonly retry?: RetryPolicy;
   /** Called before each retry. */
   readonly onRetry?: (info: { operation: string; attempt: number; delayMs: number; error: unknown }) => void;
+  /** Called when AWS answered that the credentials expired and they are resolved again for one more attempt. */
+  readonly onExpiredCredentials?: (info: { operation: string; error: unknown }) => void;
   /** Socket timeouts: a hung request fails instead of waiting forever. @default 30000 */
   readonly requestTimeoutMs?: number;
 }
@@ -69,13 +73,26 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
     },
   };
   const ecs = new ECSClient(config);
+  // The answers the fault copies: preflight checks them for members this SDK does not know.
+  keepRawAnswers(ecs, new Set(['DescribeTaskDefinitionCommand']));
   const iam = new IAMClient(config);
   const sts = new STSClient(config);
   const cloudtrail = new CloudTrailClient(config);
   const cloudwatch = new CloudWatchClient(config);
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
 
-  function call<T>(operation: string, safe: boolean, run: () => Promise<T>, callOptions?: CallOptions): Promise<T> {
+  function call<T>(operation: string, safe: boolean, send: () => Promise<T>, callOptions?: CallOptions): Promise<T> {
+    // A call refused for expired credentials was not applied: resolve them again (a renewed file, a
+    // new role session) and repeat it once, whether or not it is safe to repeat.
+    const run = async (): Promise<T> => {
+      try {
+        return await send();
+      } catch (error) {
+        if (!isExpiredCredentials(error) || !invalidateCredentials(options.credentials)) throw error;
+        options.onExpiredCredentials?.({ operation, error });
+        return send();
+      }
+    };
     if (!safe) return run();
     return withRetry(run, {
       policy,

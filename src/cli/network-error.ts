@@ -3,6 +3,8 @@
  * say so in one line with the endpoint and the fix, never a stack.
  */
 
+import { errorCauseCode } from '../aws/error-cause.js';
+
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -15,6 +17,9 @@ const NETWORK_CODES = new Set([
 
 /** The network error code of an error or of one of its causes, if any. */
 export function networkErrorCode(error: unknown): string | undefined {
+  // The code of a cause, or of one of the attempts of an AggregateError (a host with two addresses).
+  const causeCode = errorCauseCode(error);
+  if (causeCode !== undefined && NETWORK_CODES.has(causeCode)) return causeCode;
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
@@ -33,7 +38,7 @@ export function networkErrorCode(error: unknown): string | undefined {
 export function describeUnreachable(error: unknown, endpoint: string | undefined): string | undefined {
   const code = networkErrorCode(error);
   if (!code) return undefined;
-  const message = ((error as Error)?.message ?? '').split('\n')[0]!.slice(0, 200);
+  const message = ((error as Error)?.message || code).split('\n')[0]!.slice(0, 200);
   const where = endpoint ? endpoint : 'AWS';
   const fix = endpoint
     ? 'check --endpoint-url / AWS_ENDPOINT_URL (is the sandbox or emulator running there?)'

@@ -4,6 +4,7 @@
  */
 import type { Cluster, DeploymentConfiguration, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { parseArn } from '../aws/arn.js';
+import { judgeTaskDefinitionAnswer, KNOWN_MEMBERS_CHECK } from '../aws/raw-members.js';
 import type { CloudWatchPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
 import { alarmStates } from './stop-conditions.js';
 import type { ExperimentSpec } from '../config/spec.js';
@@ -274,6 +275,9 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   );
   const original = described.taskDefinition!;
   const originalTags = described.tags ?? [];
+  const understood = judgeTaskDefinitionAnswer(described);
+  if (understood?.status === 'fail') fail(KNOWN_MEMBERS_CHECK, understood.detail);
+  if (understood) record(KNOWN_MEMBERS_CHECK, understood.status, understood.detail);
   checkTagLimits(spec, svc, serviceTags, original, originalTags, record, fail);
   if (tagValue(originalTags, MARKER.experimentId) !== undefined) {
     fail(

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
+import { describeError } from './describe-error.js';
 import type { ProbeRunFacts } from '../probes/context.js';
 import { ProbeRunner } from '../probes/runner.js';
 import type { ProbeResult } from '../probes/types.js';
@@ -232,7 +233,9 @@ class Run {
       if (isAbort(failure) || this.#signal.aborted) this.#aborted = true;
       if (restoreFailed || !this.#aborted) {
         result.error = { code: errorCode(failure), message: (failure as Error).message };
-        record.event('error', `error: ${(failure as Error).message}`, { code: errorCode(failure) }, 'error');
+        // An AWS call that failed for good: its name and cause (ECONNREFUSED, HTTP 503...), not only its message.
+        const said = failure instanceof ChaosError ? failure.message : describeError(failure);
+        record.event('error', `error: ${said}`, { code: errorCode(failure) }, 'error');
       }
     }
     await this.#endChaos();
