@@ -35,7 +35,8 @@ describe('--http-probe checks the chaos window', () => {
     // chaos task runs, and 200 again once the service is restored.
     const out = await runCli(
       demoRunArgs('orders', '--duration', '20', '--http-probe', health, '--result-file', resultFile, ...extra),
-      { env: sandboxEnv(ctx.sandbox) },
+      // A safety net against a hung run, far beyond what a run takes on a loaded machine.
+      { env: sandboxEnv(ctx.sandbox), timeoutMs: 180_000 },
     );
     return {
       code: out.code,
