@@ -12,13 +12,14 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
-import { describeError } from './describe-error.js';
 import type { ProbeRunFacts } from '../probes/context.js';
 import { ProbeRunner } from '../probes/runner.js';
 import type { ProbeResult } from '../probes/types.js';
 import type { ExperimentResult, IterationRecord } from '../report/result.js';
 import type { EngineDeps } from './engine-deps.js';
 import { ExposureTracker } from './exposure.js';
+import { guardedIo } from '../io/io-host.js';
+import { describeError } from './describe-error.js';
 import { faultModule } from '../faults/registry.js';
 import type { RoleSwap } from '../faults/types.js';
 import { iterationHolds } from './holds.js';
@@ -67,7 +68,8 @@ export async function runExperiment(
   deps: EngineDeps,
   signal: AbortSignal,
 ): Promise<ExperimentResult> {
-  const run = new Run(spec, deps, signal);
+  // The run's messages are a report: a host that fails (a closed pipe, a full disk) never stops a restore.
+  const run = new Run(spec, { ...deps, io: guardedIo(deps.io) }, signal);
   return run.execute();
 }
 
@@ -150,6 +152,7 @@ class Run {
     const swap = faultModule(spec.fault).identity?.(pf.original, spec);
     const prediction = (async () => {
       if (!swap) return;
+      // Advice never fails the run: an error is the prediction's own "unknown".
       const p = await predictBlastRadius(this.#deps.iam, {
         originalRoleArn: swap.original,
         chaosRoleArn: swap.chaos,
@@ -157,7 +160,7 @@ class Run {
         ...(this.#deps.cloudtrail && spec.observedSinceSeconds
           ? { cloudtrail: this.#deps.cloudtrail, observedSinceSeconds: spec.observedSinceSeconds }
           : {}),
-      });
+      }).catch((error: unknown) => ({ ok: false as const, reason: `the prediction failed: ${describeError(error)}` }));
       record.say('info', 'info', p.ok ? `blast radius: ${p.blastRadius.summary}` : `blast radius unknown: ${p.reason}`);
       result.prediction = p;
     })();

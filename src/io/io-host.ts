@@ -66,3 +66,28 @@ export class RecordingIoHost implements IoHost {
     return this.messages.filter((m) => m.code === code);
   }
 }
+
+/**
+ * An IoHost whose failures never reach the caller: the engine's messages are a report, and a closed
+ * pipe, a full disk or a throwing host must not stop a restore. A host that returns a promise (an
+ * async writer) has its rejection caught too. The first failure is kept for whoever wants to say so.
+ */
+export function guardedIo(io: IoHost): IoHost & { readonly failure: unknown } {
+  let failure: unknown;
+  const keep = (error: unknown): void => {
+    failure ??= error;
+  };
+  return {
+    get failure() {
+      return failure;
+    },
+    notify(message) {
+      try {
+        const answer = io.notify(message) as unknown;
+        if (answer instanceof Promise) answer.catch(keep);
+      } catch (error) {
+        keep(error);
+      }
+    },
+  };
+}
