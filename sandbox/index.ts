@@ -119,6 +119,11 @@ export interface SandboxOptions {
    * have ELB's defaults (300, 5, 2, 30).
    */
   readonly targetGroups?: Readonly<Record<string, Partial<TargetGroupSettings>>>;
+  /**
+   * CloudTrail's LookupEvents rate limit, requests per wall-clock second per account and region
+   * (AWS: 2; more answer ThrottlingException); 0 lifts it. @default 2
+   */
+  readonly cloudtrailLookupsPerSecond?: number;
 }
 
 /** The sandbox's parts, for tests that look inside. */
@@ -248,7 +253,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ecsService,
     createIamService({ iam, keys, now: clock }),
     createStsService({ iam, keys, oidc, now: clock }),
-    createCloudTrailService({ trail }),
+    createCloudTrailService({
+      trail,
+      accountId: ACCOUNT_ID,
+      ...(options.cloudtrailLookupsPerSecond !== undefined && { lookupsPerSecond: options.cloudtrailLookupsPerSecond }),
+    }),
     createCloudWatchService({ cloudwatch, catchUp }),
   ];
   const faults = new FaultInjector({
