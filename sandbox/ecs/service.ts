@@ -28,12 +28,15 @@ import type { Scheduler } from './scheduler.js';
 import type { EcsRegion, EcsStore } from './store.js';
 import { supportsFargate } from './taskdef.js';
 import { taskDefinitionHandlers } from './taskdef-api.js';
+import { withStaleReads, type ConsistencyOptions } from './consistency.js';
 
 export interface EcsServiceDeps {
   readonly ecs: EcsStore;
   readonly scheduler: Scheduler;
   /** Brings the world up to date before a request reads it. */
   readonly catchUp: () => void;
+  /** Eventual consistency: reads may show the state before a write for a while (consistency.ts). */
+  readonly consistency?: ConsistencyOptions;
 }
 
 /** Fields of CreateService/UpdateService kept as given and returned by DescribeServices. */
@@ -381,6 +384,6 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
     name: 'ecs',
     targetPrefix: 'AmazonEC2ContainerServiceV20141113',
     jsonVersion: '1.1',
-    handlers,
+    handlers: deps.consistency ? withStaleReads(handlers, deps.consistency) : handlers,
   };
 }

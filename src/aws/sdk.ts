@@ -35,6 +35,7 @@ import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrai
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { lookupEventsPacer } from './cloudtrail-pace.js';
+import { readYourWrites } from './read-your-writes.js';
 import type { AwsPorts, CallOptions, EcsPort } from './ports.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
 
@@ -111,7 +112,8 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
   };
 
   return {
-    ecs: ecsPort,
+    // DescribeServices never older than this process's own UpdateService / CreateService (read-your-writes.ts).
+    ecs: readYourWrites(ecsPort),
     iam: {
       getRole: (i, o) => call('GetRole', true, () => iam.send(new GetRoleCommand(i), s(o)), o),
       listRolePolicies: (i, o) =>

@@ -81,7 +81,10 @@ export async function observeCloudTrail(spec: CloudTrailProbeSpec, ctx: ProbeCon
 }
 
 /** Why the probe cannot see what it asks for: it names a data event, which LookupEvents never returns. */
-export function dataEventAsked(spec: Pick<CloudTrailProbeSpec, 'eventName' | 'eventSource'>): string | undefined {
+export function dataEventAsked(spec: {
+  readonly eventName?: string | undefined;
+  readonly eventSource?: string | undefined;
+}): string | undefined {
   if (!spec.eventName) return undefined;
   const prefix = spec.eventSource ? spec.eventSource.split('.')[0] : undefined;
   const candidates = prefix
