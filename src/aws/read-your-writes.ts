@@ -55,7 +55,9 @@ export function readYourWrites(
   const stale = (service: Service): boolean => {
     const write = service.serviceArn ? known.get(service.serviceArn) : undefined;
     if (!write) return false;
-    if (service.deployments?.some((d) => d.id === write.id)) return false;
+    // A service being deleted, or one without deployments, is no older than a write we know.
+    if (service.status !== 'ACTIVE' || !service.deployments?.length) return false;
+    if (service.deployments.some((d) => d.id === write.id)) return false;
     const shown = primary(service)?.createdAt?.getTime();
     return shown === undefined || shown < write.createdAt;
   };

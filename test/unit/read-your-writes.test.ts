@@ -9,11 +9,13 @@ const ARN = 'arn:aws:ecs:us-east-1:123456789012:service/demo/orders';
 const at = (s: number): Date => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
 const before: Service = {
   serviceArn: ARN,
+  status: 'ACTIVE',
   taskDefinition: 'td:1',
   deployments: [{ id: 'ecs-svc/1', status: 'PRIMARY', taskDefinition: 'td:1', createdAt: at(0) }],
 };
 const after: Service = {
   serviceArn: ARN,
+  status: 'ACTIVE',
   taskDefinition: 'td:2',
   deployments: [
     { id: 'ecs-svc/2', status: 'PRIMARY', taskDefinition: 'td:2', createdAt: at(10) },
@@ -49,6 +51,7 @@ describe('read-your-writes', () => {
   test('a newer change by someone else is not stale: passed on at once', async () => {
     const theirs: Service = {
       serviceArn: ARN,
+      status: 'ACTIVE',
       taskDefinition: 'td:9',
       deployments: [{ id: 'ecs-svc/9', status: 'PRIMARY', taskDefinition: 'td:9', createdAt: at(20) }],
     };
@@ -56,6 +59,14 @@ describe('read-your-writes', () => {
     const port = readYourWrites(ecs, { sleep: async () => undefined });
     await port.updateService({ service: 'orders' });
     assert.equal((await port.describeServices({ services: ['orders'] })).services![0]!.taskDefinition, 'td:9');
+    assert.equal(ecs.describes, 1);
+  });
+
+  test('a service being deleted is passed on at once', async () => {
+    const ecs = fakeEcs([{ ...before, status: 'DRAINING', deployments: [] }]);
+    const port = readYourWrites(ecs, { sleep: async () => undefined });
+    await port.updateService({ service: 'orders' });
+    await port.describeServices({ services: ['orders'] });
     assert.equal(ecs.describes, 1);
   });
 
