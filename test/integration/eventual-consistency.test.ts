@@ -14,7 +14,11 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { roleArn, runFault } from '../support/experiment.js';
+import { createAwsPorts } from '../../src/aws/sdk.js';
+import { SYSTEM_CLOCK } from '../../src/engine/clock.js';
+import { runExperiment } from '../../src/engine/run.js';
+import { RecordingIoHost } from '../../src/io/io-host.js';
+import { roleArn, runFault, specFor } from '../support/experiment.js';
 import { waitFor, waitSteady, withSandbox } from '../support/sandbox.js';
 
 const FLAGS = {
@@ -149,6 +153,50 @@ describe('eventual consistency', () => {
         return s.taskDefinition?.endsWith('orders:1') ? true : undefined;
       });
     } finally {
+      await ctx.sandbox.close();
+    }
+  });
+
+  test('an UpdateService answer that does not show the chaos revision is read again before the swap is judged', async () => {
+    const ctx = await withSandbox({ scenario: 'demo', pace: 'fast', eventualConsistency: { lagMs: 1_000 } });
+    const ports = createAwsPorts({
+      region: ctx.sandbox.region,
+      endpoint: ctx.sandbox.endpoint,
+      credentials: ctx.sandbox.credentials,
+    });
+    try {
+      // The answer of the first UpdateService (the injection) is cut to its ARN: it says nothing of the deployment.
+      let cut = 0;
+      const ecs = {
+        ...ports.ecs,
+        updateService: async (...args: Parameters<typeof ports.ecs.updateService>) => {
+          const out = await ports.ecs.updateService(...args);
+          if (cut++ > 0) return out;
+          return { ...out, service: { serviceArn: out.service?.serviceArn, serviceName: out.service?.serviceName } };
+        },
+      };
+      const io = new RecordingIoHost();
+      const result = await runExperiment(
+        specFor(ctx.sandbox, FLAGS),
+        {
+          ecs,
+          sts: ports.sts,
+          iam: ports.iam,
+          cloudwatch: ports.cloudwatch,
+          cloudtrail: ports.cloudtrail,
+          io,
+          clock: SYSTEM_CLOCK,
+          version: 'test',
+          pollIntervalMs: 25,
+        },
+        new AbortController().signal,
+      );
+      assert.equal(cut, 2, 'the injection and the restore');
+      assert.equal(result.effect.swapped, true, JSON.stringify(result.effect.notes));
+      assert.ok(!result.effect.notes.some((n) => /after injection the primary deployment runs/.test(n)));
+      assert.equal(result.verdict, 'Pass', result.verdictReason);
+    } finally {
+      ports.destroy();
       await ctx.sandbox.close();
     }
   });
