@@ -120,6 +120,17 @@ export interface SandboxOptions {
    * have ELB's defaults (300, 5, 2, 30).
    */
   readonly targetGroups?: Readonly<Record<string, Partial<TargetGroupSettings>>>;
+  /**
+   * CloudTrail's LookupEvents rate limit, requests per wall-clock second per account and region
+   * (AWS: 2; more answer ThrottlingException); 0 lifts it. @default 2
+   */
+  readonly cloudtrailLookupsPerSecond?: number;
+  /**
+   * ECS's eventual consistency: for `lagMs` (wall-clock, default 1000) after a write, DescribeServices
+   * shows the service as it was before, and ListTaskDefinitions / ListTasks leave out what is newer.
+   * The mutations' own answers stay current. @default false (reads are consistent)
+   */
+  readonly eventualConsistency?: boolean | { readonly lagMs?: number };
 }
 
 /** The sandbox's parts, for tests that look inside. */
@@ -244,12 +255,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     tickAll(now);
   };
-  const ecsService = createEcsService({ ecs, scheduler, catchUp });
+  const consistency = options.eventualConsistency;
+  const ecsService = createEcsService({
+    ecs,
+    scheduler,
+    catchUp,
+    ...(consistency && { consistency: consistency === true ? {} : consistency }),
+  });
   const services = [
     ecsService,
     createIamService({ iam, keys, now: clock }),
     createStsService({ iam, keys, oidc, now: clock }),
-    createCloudTrailService({ trail }),
+    createCloudTrailService({
+      trail,
+      accountId: ACCOUNT_ID,
+      ...(options.cloudtrailLookupsPerSecond !== undefined && { lookupsPerSecond: options.cloudtrailLookupsPerSecond }),
+    }),
     createCloudWatchService({ cloudwatch, catchUp }),
   ];
   const faults = new FaultInjector({

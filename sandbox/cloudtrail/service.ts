@@ -1,12 +1,48 @@
 /**
  * CloudTrail in the sandbox (JSON 1.1, `X-Amz-Target: CloudTrail_20131101.LookupEvents` as the
- * pinned client sends it): LookupEvents over the {@link TrailStore}, and the recorder the HTTP front
- * calls for every AWS call it answered.
+ * pinned client sends it, or the full `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101`
+ * prefix): LookupEvents over the {@link TrailStore}, and the recorder the HTTP front calls for every
+ * AWS call it answered.
+ *
+ * As on AWS, LookupEvents answers management events only (the event history holds no data events)
+ * and at most {@link LOOKUPS_PER_SECOND} requests per second per account and region; more answer
+ * `ThrottlingException`. The limit counts wall-clock seconds, whatever the pace: it stands for
+ * AWS's capacity, and a client paced for AWS must pass against the sandbox unchanged.
  */
 import { AwsError } from '../core/errors.js';
 import type { AnsweredCall } from '../core/server.js';
 import { isReadOnly, type JsonService } from '../core/service.js';
 import { LOOKUP_KEYS, type LookupKey, type TrailResource, type TrailStore } from './store.js';
+
+/** LookupEvents' rate limit on AWS: two requests per second, per account, per region. */
+export const LOOKUPS_PER_SECOND = 2;
+
+/**
+ * A token bucket per region: `perSecond` tokens a second, at most `perSecond` saved (AWS does not
+ * publish its burst; one second's worth is the strictest reading that a paced client still passes).
+ */
+export class LookupRateLimit {
+  readonly #perSecond: number;
+  readonly #now: () => number;
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(perSecond: number, now: () => number = () => performance.now()) {
+    this.#perSecond = perSecond;
+    this.#now = now;
+  }
+
+  /** Takes a token for `key`; false when none is left. */
+  take(key: string): boolean {
+    const now = this.#now();
+    const bucket = this.#buckets.get(key) ?? { tokens: this.#perSecond, at: now };
+    bucket.tokens = Math.min(this.#perSecond, bucket.tokens + ((now - bucket.at) / 1000) * this.#perSecond);
+    bucket.at = now;
+    this.#buckets.set(key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
 
 /** The calls never recorded: CloudTrail's own lookups and CloudWatch's metric data plane, which would flood the history. */
 const NOT_RECORDED = new Set([
@@ -39,15 +75,33 @@ function decodeToken(token: string): { time: number; seq: number } {
 }
 
 /** The CloudTrail service module. */
-export function createCloudTrailService(options: { readonly trail: TrailStore }): JsonService {
+export function createCloudTrailService(options: {
+  readonly trail: TrailStore;
+  /** LookupEvents requests per wall-clock second per account and region; 0 for no limit. @default 2 */
+  readonly lookupsPerSecond?: number;
+  readonly accountId?: string;
+}): JsonService {
   const { trail } = options;
+  const perSecond = options.lookupsPerSecond ?? LOOKUPS_PER_SECOND;
+  const limit = perSecond > 0 ? new LookupRateLimit(perSecond) : undefined;
   return {
     protocol: 'json',
     name: 'cloudtrail',
     targetPrefix: 'CloudTrail_20131101',
+    targetAliases: ['com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101'],
     jsonVersion: '1.1',
     handlers: {
       LookupEvents: (input, ctx) => {
+        if (limit && !limit.take(`${ctx.principal?.accountId ?? options.accountId ?? ''}/${ctx.region}`)) {
+          throw new AwsError('ThrottlingException', 'Rate exceeded');
+        }
+        const category = input.EventCategory;
+        if (category !== undefined && category !== null && category !== 'insight') {
+          throw new AwsError(
+            'InvalidEventCategoryException',
+            `Invalid EventCategory ${JSON.stringify(category)}: the only value is insight.`,
+          );
+        }
         const startTime = epochSeconds(input.StartTime, 'StartTime');
         const endTime = epochSeconds(input.EndTime, 'EndTime');
         if (startTime && endTime && startTime > endTime) {
@@ -78,7 +132,11 @@ export function createCloudTrailService(options: { readonly trail: TrailStore })
         const token = typeof input.NextToken === 'string' && input.NextToken !== '' ? input.NextToken : undefined;
         // With no start, CloudTrail looks back 90 days.
         const start = startTime ?? new Date(ctx.now.getTime() - 90 * 86_400_000);
+        // The sandbox records no Insights events: asking for them finds none.
+        if (category === 'insight') return { Events: [] };
         const page = trail.lookup({
+          // The event history holds management events only: data events go to trails and Lake.
+          category: 'Management',
           startTime: start,
           ...(endTime && { endTime }),
           ...(attribute && { attribute }),

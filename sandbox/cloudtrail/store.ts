@@ -1,7 +1,8 @@
 /**
- * The sandbox's CloudTrail event history: every management call the sandbox answered and every AWS
- * call of the simulated workload, as CloudTrail records them (`userIdentity`, `eventSource`,
- * `errorCode`...), bounded to the most recent events, and the LookupEvents query over them.
+ * The sandbox's CloudTrail events: every management call the sandbox answered and every AWS call of
+ * the simulated workload, as CloudTrail records them (`userIdentity`, `eventSource`, `errorCode`,
+ * `eventCategory`...), bounded to the most recent events, and the query over them. LookupEvents
+ * asks for management events only, as CloudTrail's event history holds no data events.
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../core/identity.js';
@@ -51,6 +52,8 @@ export interface TrailEvent {
   readonly readOnly: boolean;
   readonly errorCode: string | undefined;
   readonly resources: readonly TrailResource[];
+  /** Data events are held for the sandbox's own views but never answered by LookupEvents. */
+  readonly category: 'Management' | 'Data';
   /** The CloudTrail record (the `CloudTrailEvent` JSON). */
   readonly record: Readonly<Record<string, unknown>>;
 }
@@ -77,6 +80,8 @@ export interface TrailQuery {
   readonly maxResults?: number;
   /** Continue after this position (from a previous page's `next`). */
   readonly after?: { readonly time: number; readonly seq: number };
+  /** Only the events of this category (LookupEvents: `Management`). @default every event */
+  readonly category?: 'Management' | 'Data';
 }
 
 const HIDDEN = 'HIDDEN_DUE_TO_SECURITY_REASONS';
@@ -187,6 +192,7 @@ export class TrailStore {
       readOnly: call.readOnly,
       errorCode: call.errorCode ?? undefined,
       resources: call.resources ?? [],
+      category,
       record,
     };
     this.#events.push(event);
@@ -216,6 +222,7 @@ export class TrailStore {
     const matches = (e: TrailEvent): boolean => {
       const t = e.eventTime.getTime();
       if (t < start || t > end) return false;
+      if (query.category !== undefined && e.category !== query.category) return false;
       if (query.after) {
         if (t > query.after.time) return false;
         if (t === query.after.time && e.seq >= query.after.seq) return false;

@@ -222,8 +222,10 @@ export function createFront(options: FrontOptions): Server {
   const queryByName = new Map<string, QueryService>();
   const queryByVersion = new Map<string, QueryService>();
   for (const service of options.services) {
-    if (service.protocol === 'json') jsonByPrefix.set(service.targetPrefix, service);
-    else {
+    if (service.protocol === 'json') {
+      jsonByPrefix.set(service.targetPrefix, service);
+      for (const alias of service.targetAliases ?? []) jsonByPrefix.set(alias, service);
+    } else {
       queryByName.set(service.name, service);
       queryByVersion.set(service.apiVersion, service);
     }

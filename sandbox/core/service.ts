@@ -38,6 +38,8 @@ export interface JsonService {
   readonly name: string;
   /** The X-Amz-Target prefix, e.g. `AmazonEC2ContainerServiceV20141113`. */
   readonly targetPrefix: string;
+  /** Other prefixes AWS accepts for the same service (CloudTrail's full `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101`). */
+  readonly targetAliases?: readonly string[];
   readonly jsonVersion: '1.0' | '1.1';
   readonly handlers: Readonly<Record<string, JsonHandler>>;
   /**

@@ -187,7 +187,7 @@ export interface Service {
   deploymentConfiguration: DeploymentConfiguration;
   readonly deploymentController: { type: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL' };
   networkConfiguration: unknown;
-  readonly schedulingStrategy: 'REPLICA';
+  readonly schedulingStrategy: 'REPLICA' | 'DAEMON';
   readonly createdAt: Date;
   readonly createdBy: string;
   /** Input fields kept and returned as given (loadBalancers, placement, tags propagation...). */

@@ -210,6 +210,19 @@ export function checkTags(raw: unknown): Tag[] {
   });
 }
 
+/**
+ * Services, tasks and container instances created before the long ARN format (no cluster in the
+ * ARN) cannot be tagged: ECS answers InvalidParameterException.
+ */
+export function checkLongArn(resourceArn: unknown): void {
+  if (typeof resourceArn !== 'string') return;
+  const path = resourceArn.split(':')[5] ?? '';
+  const [kind, ...rest] = path.split('/');
+  if ((kind === 'service' || kind === 'task' || kind === 'container-instance') && rest.length === 1) {
+    throw invalid('Long arn format must be used for tagging operations');
+  }
+}
+
 /** Tags merged: later keys overwrite earlier ones. */
 export function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
   const map = new Map(existing.map((t) => [t.key, t.value]));

@@ -15,6 +15,7 @@ import {
 } from './input.js';
 import type { Cluster, Service, Task } from './model.js';
 import {
+  checkLongArn,
   checkTags,
   invalid,
   mergeTags,
@@ -28,12 +29,16 @@ import type { Scheduler } from './scheduler.js';
 import type { EcsRegion, EcsStore } from './store.js';
 import { supportsFargate } from './taskdef.js';
 import { taskDefinitionHandlers } from './taskdef-api.js';
+import { withStaleReads, type ConsistencyOptions } from './consistency.js';
+import { checkDaemonDeployment, DAEMON_DEPLOYMENT, daemonCount, schedulingStrategyOf } from './daemon.js';
 
 export interface EcsServiceDeps {
   readonly ecs: EcsStore;
   readonly scheduler: Scheduler;
   /** Brings the world up to date before a request reads it. */
   readonly catchUp: () => void;
+  /** Eventual consistency: reads may show the state before a write for a while (consistency.ts). */
+  readonly consistency?: ConsistencyOptions;
 }
 
 /** Fields of CreateService/UpdateService kept as given and returned by DescribeServices. */
@@ -81,6 +86,7 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
 
     DescribeClusters: withRegion((input, _ctx, region) => {
       const refs = strings(input, 'clusters');
+      if (refs.length > 100) throw invalid('At most 100 clusters can be described at once.');
       const include = strings(input, 'include');
       const clusters: unknown[] = [];
       const failures: unknown[] = [];
@@ -132,9 +138,12 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
         throw invalid('Task definition does not support launch_type FARGATE.');
       }
       if (def) checkNetwork(def, input.networkConfiguration);
-      const desiredCount = int(input, 'desiredCount') ?? 0;
+      const strategy = schedulingStrategyOf(input, launchType);
+      const desiredCount = strategy === 'DAEMON' ? daemonCount(cluster) : (int(input, 'desiredCount') ?? 0);
       if (desiredCount < 0) throw invalid('desiredCount must be at least 0.');
-      const config = deploymentConfiguration(input.deploymentConfiguration, DEFAULT_DEPLOYMENT, controller);
+      const defaults = strategy === 'DAEMON' ? DAEMON_DEPLOYMENT : DEFAULT_DEPLOYMENT;
+      const config = deploymentConfiguration(input.deploymentConfiguration, defaults, controller);
+      checkDaemonDeployment(config, strategy);
       const loadBalancers = loadBalancerTargets(input.loadBalancers, def);
       checkGracePeriod(input);
       const extra: Record<string, unknown> = {};
@@ -150,7 +159,7 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
         deploymentConfiguration: config,
         deploymentController: { type: controller },
         networkConfiguration: input.networkConfiguration ?? undefined,
-        schedulingStrategy: 'REPLICA',
+        schedulingStrategy: strategy,
         createdAt: ctx.now,
         createdBy: ctx.principal?.arn ?? 'anonymous',
         extra,
@@ -192,11 +201,15 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
       if (target) checkNetwork(target, networkConfiguration);
       const desiredCount = int(input, 'desiredCount');
       if (desiredCount !== undefined && desiredCount < 0) throw invalid('desiredCount must be at least 0.');
+      if (desiredCount !== undefined && service.schedulingStrategy === 'DAEMON') {
+        throw invalid('desiredCount cannot be updated for a service with the DAEMON scheduling strategy.');
+      }
       const config = deploymentConfiguration(
         input.deploymentConfiguration,
         service.deploymentConfiguration,
         controller,
       );
+      checkDaemonDeployment(config, service.schedulingStrategy);
       checkGracePeriod(input);
       const lbInput = input.loadBalancers ?? service.extra.loadBalancers;
       const loadBalancers = loadBalancerTargets(lbInput, target);
@@ -353,6 +366,7 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
     }),
 
     TagResource: withRegion((input, _ctx, region) => {
+      checkLongArn(input.resourceArn);
       const target = region.taggable(str(input, 'resourceArn', true));
       if (!target) throw new AwsError('ResourceNotFoundException', 'The specified resource could not be found.');
       const tags = checkTags(input.tags);
@@ -362,6 +376,7 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
     }),
 
     UntagResource: withRegion((input, _ctx, region) => {
+      checkLongArn(input.resourceArn);
       const target = region.taggable(str(input, 'resourceArn', true));
       if (!target) throw new AwsError('ResourceNotFoundException', 'The specified resource could not be found.');
       const keys = new Set(strings(input, 'tagKeys'));
@@ -381,6 +396,6 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
     name: 'ecs',
     targetPrefix: 'AmazonEC2ContainerServiceV20141113',
     jsonVersion: '1.1',
-    handlers,
+    handlers: deps.consistency ? withStaleReads(handlers, deps.consistency) : handlers,
   };
 }

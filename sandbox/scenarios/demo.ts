@@ -1,11 +1,13 @@
 /**
  * The demo world: cluster `demo` with a Fargate service `orders` (4 tasks, task role
- * `orders-task-role`, allowed to write an S3 bucket and a DynamoDB table) and an EC2 service
- * `billing` on a container instance with an instance role; the chaos role `orders-chaos-role`
- * (trusts ECS tasks, may not write S3) and `untrusted-role` (does not trust ECS tasks). Both
- * services run a workload: every second, each `orders` task puts an S3 object and a DynamoDB item,
- * each `billing` task sends an SQS message. The CloudWatch alarm `orders-error-budget` watches the
- * orders app's errors.
+ * `orders-task-role`, allowed to read its SSM parameters and write an S3 bucket and a DynamoDB
+ * table) and an EC2 service `billing` on a container instance with an instance role; the chaos role
+ * `orders-chaos-role` (trusts ECS tasks, may neither write S3 nor read the parameters) and
+ * `untrusted-role` (does not trust ECS tasks). Both services run a workload: every second, each
+ * `orders` task reads its configuration parameter (`ssm:GetParameter`, a management event: its
+ * refusals show in CloudTrail's event history), puts an S3 object and a DynamoDB item (data events:
+ * LookupEvents never shows them), each `billing` task sends an SQS message (a data event). The
+ * CloudWatch alarm `orders-error-budget` watches the orders app's errors.
  */
 import { trustAccount, trustService } from './policies.js';
 import type { Scenario } from './types.js';
@@ -26,6 +28,12 @@ export const demoScenario: Scenario = (ctx) => {
     Version: '2012-10-17',
     Statement: [
       {
+        Sid: 'ReadOrdersConfig',
+        Effect: 'Allow',
+        Action: 'ssm:GetParameter',
+        Resource: `arn:aws:ssm:${region}:${accountId}:parameter/orders/*`,
+      },
+      {
         Sid: 'WriteOrderDocuments',
         Effect: 'Allow',
         Action: ['s3:PutObject', 's3:GetObject'],
@@ -43,7 +51,7 @@ export const demoScenario: Scenario = (ctx) => {
   iam.createRole({
     roleName: 'orders-chaos-role',
     assumeRolePolicyDocument: ecsTasks,
-    description: 'Chaos role for orders: reads S3 but may not write it',
+    description: 'Chaos role for orders: reads S3 but may not write it, nor read the SSM parameters',
   });
   iam.putRolePolicy('orders-chaos-role', 'orders-read-only', {
     Version: '2012-10-17',
@@ -223,6 +231,8 @@ export const demoScenario: Scenario = (ctx) => {
     cluster: 'demo',
     service: 'orders',
     calls: [
+      // A management event first: CloudTrail's event history shows its refusals (the data events below it never does).
+      { action: 'ssm:GetParameter', resource: `arn:aws:ssm:${region}:${accountId}:parameter/orders/config` },
       { action: 's3:PutObject', resource: 'arn:aws:s3:::demo-orders-bucket/orders/{id}.json' },
       { action: 'dynamodb:PutItem', resource: `arn:aws:dynamodb:${region}:${accountId}:table/orders` },
     ],
@@ -234,7 +244,7 @@ export const demoScenario: Scenario = (ctx) => {
   });
 
   // The error budget of orders: a guard for stop conditions. It goes to ALARM when the app fails more
-  // than 100 calls in 10 seconds, which the demo's chaos (2 tasks, one refused call a second each)
+  // than 100 calls in 10 seconds, which the demo's chaos (2 tasks, two refused calls a second each)
   // stays well under; a chaos on every task with a stricter threshold trips it.
   ctx.cloudwatchCall('PutMetricAlarm', {
     AlarmName: 'orders-error-budget',

@@ -45,6 +45,10 @@ export function callDetails(
     const queueUrl = `https://sqs.${region}.amazonaws.com/${account ?? accountId}/${name}`;
     return { parameters: { queueUrl }, resources: [{ ResourceType: 'AWS::SQS::Queue', ResourceName: resource }] };
   }
+  if (service === 'ssm') {
+    const name = resource.slice(resource.indexOf(':parameter') + ':parameter'.length);
+    return { parameters: { name }, resources: [{ ResourceType: 'AWS::SSM::Parameter', ResourceName: resource }] };
+  }
   return { parameters: {}, resources: [{ ResourceType: 'AWS::Unknown', ResourceName: resource }] };
 }
 

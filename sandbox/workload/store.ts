@@ -2,7 +2,8 @@
  * The simulated workload: each RUNNING task of a service that declares one runs a small app making
  * its AWS calls once a second under the task's credentials (its task role; with none, the container
  * instance's role on EC2 and no credentials at all on Fargate), authorized by the policy evaluator.
- * Every call the app gets to send is recorded in CloudTrail as an event of the task's role session;
+ * Every call the app gets to send is recorded in CloudTrail as an event of the task's role session
+ * (a data event or a management event, as CloudTrail classes the operation);
  * per service the store keeps request and error counters, a health verdict over the last seconds,
  * and their Prometheus text.
  */
@@ -14,7 +15,8 @@ import {
   requestConditionKeys,
   type RequiredPermission,
 } from '../core/authorize.js';
-import type { RequestContext } from '../core/service.js';
+import { isReadOnly, type RequestContext } from '../core/service.js';
+import { eventCategoryOf } from '../cloudtrail/categories.js';
 import type { TrailStore } from '../cloudtrail/store.js';
 import type { Task } from '../ecs/model.js';
 import type { EcsStore } from '../ecs/store.js';
@@ -305,8 +307,9 @@ export class WorkloadStore {
         errorMessage: code ? message : null,
         requestId: ctx.requestId,
         resources: details.resources,
-        readOnly: false,
-        eventCategory: 'Data',
+        readOnly: isReadOnly(operation),
+        // S3 objects, DynamoDB items, SQS messages... are data events: never in LookupEvents.
+        eventCategory: eventCategoryOf(service, operation),
       });
     }
     if (code !== undefined) {

@@ -34,6 +34,8 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { lookupEventsPacer } from './cloudtrail-pace.js';
+import { readYourWrites } from './read-your-writes.js';
 import type { AwsPorts, CallOptions, EcsPort } from './ports.js';
 import { invalidateCredentials, isExpiredCredentials } from './credential-cache.js';
 import { keepRawAnswers } from './raw-members.js';
@@ -78,6 +80,7 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
   const iam = new IAMClient(config);
   const sts = new STSClient(config);
   const cloudtrail = new CloudTrailClient(config);
+  const trailPacer = lookupEventsPacer(options.region, options.endpoint);
   const cloudwatch = new CloudWatchClient(config);
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
 
@@ -126,7 +129,8 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
   };
 
   return {
-    ecs: ecsPort,
+    // DescribeServices never older than this process's own UpdateService / CreateService (read-your-writes.ts).
+    ecs: readYourWrites(ecsPort),
     iam: {
       getRole: (i, o) => call('GetRole', true, () => iam.send(new GetRoleCommand(i), s(o)), o),
       listRolePolicies: (i, o) =>
@@ -146,7 +150,14 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
       assumeRole: (i, o) => call('AssumeRole', true, () => sts.send(new AssumeRoleCommand(i), s(o)), o),
     },
     cloudtrail: {
-      lookupEvents: (i, o) => call('LookupEvents', true, () => cloudtrail.send(new LookupEventsCommand(i), s(o)), o),
+      // Every attempt waits for its slot under LookupEvents' 2 requests per second (cloudtrail-pace.ts).
+      lookupEvents: (i, o) =>
+        call(
+          'LookupEvents',
+          true,
+          () => trailPacer.run(() => cloudtrail.send(new LookupEventsCommand(i), s(o)), o?.abortSignal),
+          o,
+        ),
     },
     cloudwatch: {
       describeAlarms: (i, o) =>

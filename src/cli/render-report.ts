@@ -2,6 +2,7 @@
 import type { ExperimentPlan } from '../engine/plan.js';
 import { percentText } from '../engine/exposure.js';
 import type { ExperimentResult } from '../report/result.js';
+import { describeVisibility } from '../aws/cloudtrail-events.js';
 import { describeAccessDenied } from '../engine/signals.js';
 
 function yesNo(v: boolean): string {
@@ -115,12 +116,13 @@ export function renderPlan(plan: ExperimentPlan): string {
     }
     for (const l of b.lost) lines.push(`    will fail: ${l.action} on ${l.resource} (${l.reason})`);
     lines.push(`  ${b.summary}`);
+    for (const line of describeVisibility(b.lost.map((l) => l.action))) lines.push(`  ${line}`);
     for (const note of b.notes) lines.push(`  note: ${note}`);
     const observed = plan.prediction.observed;
     if (observed && !observed.ok) lines.push(`  observed calls unknown: ${observed.reason}`);
     if (observed?.ok) {
       lines.push(
-        `  calls the tasks made since ${observed.since}${observed.truncated ? ' (the newest only: the scan hit its limit)' : ''}:`,
+        `  calls the tasks made since ${observed.since}${observed.truncated ? ' (the newest only: the scan hit its limit)' : ''} (management events only: CloudTrail's event history lists no data-plane calls):`,
       );
       if (observed.calls.length === 0) lines.push('    none found in CloudTrail');
       for (const c of observed.calls) {

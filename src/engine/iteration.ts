@@ -8,15 +8,13 @@
  * - wait for a chaos task to run (bounded by the rollout timeout), then hold, watching the service,
  *   ECS's reactions and other people's changes.
  */
-import type { RegisterTaskDefinitionCommandInput, Service, TaskDefinition } from '@aws-sdk/client-ecs';
-import { backoffMs, DEFAULT_RETRY_POLICY, isRetryable } from '../aws/retry.js';
+import type { Service } from '@aws-sdk/client-ecs';
 import { ChaosError } from '../errors.js';
 import { faultModule } from '../faults/registry.js';
 import { copyTaskDefinition } from '../faults/task-definition-copy.js';
-import { describeError } from './describe-error.js';
 import { exactChaosTasks } from './exposure.js';
-import { findChaosRevisions } from './find-chaos-revisions.js';
 import { chaosRevisionMarkers, MARKER_KEYS, serviceMarkers } from './markers.js';
+import { checkSwap, register } from './register-chaos.js';
 import { shortRevision } from './observe.js';
 import type { IterationState, Look, RunContext } from './run-context.js';
 import { siblingMarkers, siblingName, siblingServiceInput } from './sibling.js';
@@ -146,69 +144,8 @@ export async function inject(ctx: RunContext, state: IterationState, signal: Abo
     );
   }
   signal.throwIfAborted();
-  checkSwap(ctx, chaosArn, chaos, answered);
+  await checkSwap(ctx, chaosArn, chaos, answered);
   await waitForChaosTasks(ctx, state, signal);
-}
-
-/**
- * RegisterTaskDefinition with the one retry policy, made safe to repeat: a call whose answer was
- * lost may have registered the revision, so before each retry the revision is looked for by its
- * experiment and iteration markers, and a retry never leaves a second chaos revision behind.
- */
-async function register(
-  ctx: RunContext,
-  input: RegisterTaskDefinitionCommandInput,
-  iteration: number,
-): Promise<TaskDefinition> {
-  const { record } = ctx;
-  const policy = ctx.deps.retry ?? DEFAULT_RETRY_POLICY;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await ctx.deps.ecs.registerTaskDefinition(input)).taskDefinition!;
-    } catch (error) {
-      if (!isRetryable(error) || attempt >= policy.maxAttempts) throw error;
-      const delayMs = backoffMs(policy, attempt);
-      record.say(
-        'warn',
-        'aws.retry',
-        `RegisterTaskDefinition failed (${describeError(error)}); looking for the revision by its markers, then retry ${attempt} in ${delayMs} ms`,
-        { attempt, delayMs },
-      );
-      await record.sleep(delayMs);
-      const found = await findChaosRevisions(ctx.deps.ecs, input.family!, {
-        experimentId: record.result.experimentId,
-        iteration,
-        limit: 10,
-      });
-      if (found[0]) {
-        record.event(
-          'cleanup',
-          `RegisterTaskDefinition had been applied: found ${shortRevision(found[0].taskDefinition.taskDefinitionArn!)} by its markers`,
-          {},
-          'info',
-          iteration,
-        );
-        return found[0].taskDefinition;
-      }
-    }
-  }
-}
-
-/** Effect verification from the mutation's own answer: the primary deployment and the chaos role. */
-function checkSwap(ctx: RunContext, chaosArn: string, chaos: TaskDefinition, answered: Service | undefined): void {
-  const effect = ctx.record.result.effect;
-  const primary = answered?.deployments?.find((d) => d.status === 'PRIMARY');
-  const onChaos = (primary?.taskDefinition ?? answered?.taskDefinition) === chaosArn;
-  const notCarried = faultModule(ctx.spec.fault).verifyRegistered(chaos, ctx.spec);
-  const swapped = onChaos && notCarried === undefined;
-  effect.swapped = effect.swapped || swapped;
-  if (!swapped) {
-    effect.notes.push(
-      !onChaos
-        ? `after injection the primary deployment runs ${primary?.taskDefinition ?? answered?.taskDefinition ?? 'nothing'}, not ${chaosArn}`
-        : notCarried!,
-    );
-  }
 }
 
 /** Waits until a task of the chaos revision is RUNNING, bounded by the rollout timeout. */

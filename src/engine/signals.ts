@@ -1,7 +1,10 @@
 /**
  * Signals read after the chaos besides probes: the AccessDenied events of the chaos identity in
- * CloudTrail, counted per action and over time, for the result and the report.
+ * CloudTrail, counted per action and over time, for the result and the report. CloudTrail's event
+ * history holds management events only: refused data-plane calls (S3 objects, DynamoDB items, SQS
+ * messages...) are never counted here, and the summary says so.
  */
+import { DATA_EVENTS_ELSEWHERE, MANAGEMENT_EVENTS_ONLY } from '../aws/cloudtrail-events.js';
 import { isAccessDenied, madeBy, scanTrail } from '../aws/cloudtrail-scan.js';
 import type { CloudTrailPort } from '../aws/ports.js';
 import { eventAction } from '../iam/observed.js';
@@ -70,7 +73,7 @@ export async function accessDeniedSummary(
       })),
       bucketSeconds,
       truncated: scan.truncated,
-      note: 'CloudTrail on AWS shows events about 5 minutes (up to 15) after the call: counts read right after the chaos can be low',
+      note: `${MANAGEMENT_EVENTS_ONLY} (${DATA_EVENTS_ELSEWHERE}); CloudTrail on AWS shows events about 5 minutes (up to 15) after the call: counts read right after the chaos can be low`,
     };
   } catch (error) {
     const name = (error as Error).name;
@@ -90,5 +93,5 @@ export function describeAccessDenied(summary: AccessDeniedSummary): string {
     .sort((a, b) => b[1] - a[1])
     .map(([action, n]) => `${action} x${n}`)
     .join(', ');
-  return `${summary.truncated ? 'at least ' : ''}${summary.total} AccessDenied events of ${summary.principal} in the chaos window${actions ? ` (${actions})` : ''}`;
+  return `${summary.truncated ? 'at least ' : ''}${summary.total} AccessDenied events of ${summary.principal} in the chaos window${actions ? ` (${actions})` : ''}; management events only: refused data-plane calls (S3 objects, DynamoDB items, SQS messages...) are not in CloudTrail's event history`;
 }

@@ -1,4 +1,9 @@
-/** The `cloudtrail` probe: how many events of a window match, compared. */
+/**
+ * The `cloudtrail` probe: how many events of a window match, compared. It reads CloudTrail's event
+ * history (LookupEvents), which holds management events only: a probe asking for a data event
+ * (`PutObject` on `s3.amazonaws.com`...) always counts 0 on AWS, and its evidence says so.
+ */
+import { DATA_EVENTS_ELSEWHERE, trailVisibility } from '../aws/cloudtrail-events.js';
 import { madeBy, scanTrail } from '../aws/cloudtrail-scan.js';
 import { eventAction } from '../iam/observed.js';
 import { compare, describeComparator, describeWindow } from './comparator.js';
@@ -66,10 +71,26 @@ export async function observeCloudTrail(spec: CloudTrailProbeSpec, ctx: ProbeCon
     .slice(0, 5)
     .map(([a, n]) => `${a} x${n}`)
     .join(', ');
+  const blind = dataEventAsked(spec);
   return {
     passed: compare(spec.comparator, count),
     actual: count,
     expected: `events${filters.length > 0 ? ` (${filters.join(', ')})` : ''} in ${describeWindow(spec.window)} ${describeComparator(spec.comparator)}`,
-    evidence: `${scan.truncated ? 'at least ' : ''}${count} matching of ${scan.scanned} CloudTrail events from ${start.toISOString()} to ${end.toISOString()}${top ? `: ${top}` : ''}`,
+    evidence: `${scan.truncated ? 'at least ' : ''}${count} matching of ${scan.scanned} CloudTrail events from ${start.toISOString()} to ${end.toISOString()}${top ? `: ${top}` : ''}${blind ? `; ${blind}` : ''}`,
   };
+}
+
+/** Why the probe cannot see what it asks for: it names a data event, which LookupEvents never returns. */
+export function dataEventAsked(spec: {
+  readonly eventName?: string | undefined;
+  readonly eventSource?: string | undefined;
+}): string | undefined {
+  if (!spec.eventName) return undefined;
+  const prefix = spec.eventSource ? spec.eventSource.split('.')[0] : undefined;
+  const candidates = prefix
+    ? [`${prefix}:${spec.eventName}`]
+    : ['s3', 'dynamodb', 'sqs', 'sns', 'lambda', 'kinesis'].map((p) => `${p}:${spec.eventName}`);
+  const data = candidates.find((a) => trailVisibility(a) === 'data');
+  if (!data) return undefined;
+  return `${spec.eventName} is a data event${prefix ? '' : ' of some services'}: CloudTrail's event history (LookupEvents) never holds it (${DATA_EVENTS_ELSEWHERE})`;
 }

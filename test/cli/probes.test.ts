@@ -28,7 +28,10 @@ describe('ecs-chaos demo: a verdict backed by probe evidence, and an HTML report
     for (const name of ['orders-health', 'access-denied-errors-metric', 'access-denied-in-cloudtrail'])
       assert.match(demo.stdout, new RegExp(`Passed ${name} `));
     assert.match(demo.stdout, /stop:\s+alarms orders-error-budget watched; none fired/);
-    assert.match(demo.stdout, /cloudtrail: \d+ AccessDenied events of .*orders-chaos-role .*s3:PutObject x\d+/);
+    assert.match(
+      demo.stdout,
+      /cloudtrail: \d+ AccessDenied events of .*orders-chaos-role .*ssm:GetParameter x\d+\); management events only/,
+    );
     assert.match(demo.stdout, /verdict:\s+Pass: .*3 of 3 probes passed/);
 
     const experiment = parse(readFileSync(join(dir, 'ecs-chaos-demo-experiment.yaml'), 'utf8')) as {

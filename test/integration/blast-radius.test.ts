@@ -25,7 +25,7 @@ describe('blast radius: what the chaos role will refuse', () => {
     iam.createRole({ roleName: 'superset-role', assumeRolePolicyDocument: trust });
     iam.putRolePolicy('superset-role', 'all', {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: ['s3:*', 'dynamodb:*'], Resource: '*' }],
+      Statement: [{ Effect: 'Allow', Action: ['s3:*', 'dynamodb:*', 'ssm:GetParameter'], Resource: '*' }],
     });
     iam.createRole({ roleName: 'deny-role', assumeRolePolicyDocument: trust });
     iam.putRolePolicy('deny-role', 'allow-then-deny', {
@@ -41,7 +41,7 @@ describe('blast radius: what the chaos role will refuse', () => {
     await ctx.sandbox.close();
   });
 
-  test('plan against the demo names s3:PutObject as the call that will fail', async () => {
+  test('plan against the demo names s3:PutObject and ssm:GetParameter as the calls that will fail', async () => {
     const plan = await planExperiment(
       specFor(ctx.sandbox, { cluster: 'demo', service: 'orders', taskRole: roleArn('orders-chaos-role') }),
       {
@@ -55,9 +55,12 @@ describe('blast radius: what the chaos role will refuse', () => {
     const lost = plan.prediction.blastRadius.lost;
     assert.deepEqual(
       lost.map((l) => [l.action, l.resource, l.reason]),
-      [['s3:PutObject', 'arn:aws:s3:::demo-orders-bucket/*', 'no allow']],
+      [
+        ['s3:PutObject', 'arn:aws:s3:::demo-orders-bucket/*', 'no allow'],
+        ['ssm:GetParameter', 'arn:aws:ssm:us-east-1:123456789012:parameter/orders/*', 'no allow'],
+      ],
     );
-    assert.deepEqual(Object.keys(plan.prediction.blastRadius.byService), ['s3']);
+    assert.deepEqual(Object.keys(plan.prediction.blastRadius.byService).sort(), ['s3', 'ssm']);
     assert.match(plan.prediction.blastRadius.summary, /s3:PutObject/);
   });
 
@@ -92,6 +95,7 @@ describe('blast radius: what the chaos role will refuse', () => {
       'dynamodb:Query',
       's3:GetObject',
       's3:PutObject',
+      'ssm:GetParameter',
     ]);
     assert.ok(p.blastRadius.lost.every((l) => l.reason === 'no task role'));
   });

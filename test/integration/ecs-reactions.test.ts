@@ -149,7 +149,8 @@ describe("ECS's reactions to the chaos, and draining", () => {
 
   test('chaos tasks that crash (EssentialContainerExited) are a reaction with the exit code, never Pass', async () => {
     await waitSteady(ctx.ecs, 'demo', 'orders');
-    ctx.sandbox.world.workload.setCrash('demo', 'orders', { afterAccessDenied: 2 });
+    // Two refused calls per round of the app (ssm:GetParameter, s3:PutObject): it exits on its second round.
+    ctx.sandbox.world.workload.setCrash('demo', 'orders', { afterAccessDenied: 4 });
     try {
       const { result } = await runFault(ctx.sandbox, {
         cluster: 'demo',

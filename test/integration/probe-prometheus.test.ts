@@ -181,7 +181,8 @@ describe('the prometheus probe against a real Prometheus scraping the sandbox', 
         context(),
       ),
       (err: Error) => {
-        assert.match(err.message, /returned 2 series/);
+        assert.match(err.message, /returned 3 series/);
+        assert.match(err.message, /action="ssm:GetParameter"/);
         assert.match(err.message, /action="s3:PutObject"/);
         assert.match(err.message, /action="dynamodb:PutItem"/);
         assert.match(err.message, /sum\(\.\.\.\)/);

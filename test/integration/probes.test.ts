@@ -131,14 +131,16 @@ describe('probes, stop conditions and the verdict', () => {
     assert.equal(metric.phase, 'post-chaos');
     assert.ok(Number(metric.actual) >= 1, `AccessDeniedErrors ${metric.actual}`);
     const trail = byName['denied-in-cloudtrail']!.evaluations[0]!;
-    assert.match(trail.evidence, /s3:PutObject x\d+/, trail.evidence);
+    // The refused parameter reads: management events. The refused S3 writes are data events, never in LookupEvents.
+    assert.match(trail.evidence, /ssm:GetParameter x\d+/, trail.evidence);
+    assert.doesNotMatch(trail.evidence, /s3:PutObject/, trail.evidence);
     assert.equal(byName['runs-a-command']!.evaluations[0]!.actual, 'orders');
     // The AccessDenied counts of the chaos window, from CloudTrail.
     const denied = result.signals.accessDenied;
     assert.ok(denied?.ok, JSON.stringify(denied));
     assert.equal(denied.principal, CHAOS_ROLE);
     assert.ok(denied.total >= 1);
-    assert.equal(denied.byAction['s3:PutObject'], denied.total);
+    assert.equal(denied.byAction['ssm:GetParameter'], denied.total);
     assert.equal(
       denied.buckets.reduce((n, b) => n + b.count, 0),
       denied.total,

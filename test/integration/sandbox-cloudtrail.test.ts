@@ -8,6 +8,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { pacedTrailClient } from '../support/cloudtrail.js';
 import { clientsFor, rejectsWith, withSandbox, type Clients, type Credentials } from '../support/sandbox.js';
 import type { Sandbox } from '../../sandbox/index.js';
 
@@ -33,8 +34,9 @@ interface TrailRecord {
   };
 }
 
+/** Paced under LookupEvents' two requests per second, which the sandbox enforces. */
 function trailFor(sandbox: Sandbox, credentials: Credentials = sandbox.credentials): CloudTrailClient {
-  return new CloudTrailClient({ endpoint: sandbox.endpoint, region: sandbox.region, credentials, maxAttempts: 1 });
+  return pacedTrailClient(sandbox, credentials);
 }
 
 function record(event: Event): TrailRecord {

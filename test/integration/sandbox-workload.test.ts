@@ -1,12 +1,13 @@
 /** The demo's simulated apps: health and metrics endpoints, and their calls in CloudTrail under the task role. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import {
   DescribeTaskDefinitionCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { pacedTrailClient } from '../support/cloudtrail.js';
 import { waitFor, waitSteady, withSandbox, type Clients } from '../support/sandbox.js';
 import type { Sandbox } from '../../sandbox/index.js';
 
@@ -106,26 +107,32 @@ describe('sandbox workload', () => {
       metric((await get(sandbox, 'metrics')).body, DENIED_SERIES) > before ? true : undefined,
     );
 
-    const trail = new CloudTrailClient({
-      endpoint: sandbox.endpoint,
-      region: sandbox.region,
-      credentials: sandbox.credentials,
-      maxAttempts: 1,
-    });
-    const { Events = [] } = await trail.send(
+    // PutObject is a data event: CloudTrail's event history (LookupEvents) never holds it, though the
+    // sandbox keeps the record, as a trail logging data events would.
+    const trail = pacedTrailClient(sandbox);
+    const puts = await trail.send(
       new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'PutObject' }] }),
+    );
+    assert.deepEqual(puts.Events, []);
+    const kept = sandbox.world.trail.all().filter((e) => e.eventName === 'PutObject' && e.errorCode === 'AccessDenied');
+    assert.ok(kept.length > 0);
+    assert.ok(kept.every((e) => e.record.eventCategory === 'Data' && e.record.managementEvent === false));
+    // GetParameter is a management event: its refusals are in the event history.
+    const { Events = [] } = await trail.send(
+      new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'GetParameter' }] }),
     );
     const denied = Events.map((e) => JSON.parse(e.CloudTrailEvent!) as TrailRecord).filter(
       (r) => r.errorCode === 'AccessDenied',
     );
     assert.ok(denied.length > 0);
     for (const r of denied) {
-      assert.equal(r.eventSource, 's3.amazonaws.com');
+      assert.equal(r.eventSource, 'ssm.amazonaws.com');
+      assert.equal(r.managementEvent, true);
       assert.equal(r.userIdentity.type, 'AssumedRole');
       assert.equal(r.userIdentity.sessionContext.sessionIssuer.arn, CHAOS_ROLE);
       assert.equal(r.userIdentity.sessionContext.sessionIssuer.userName, 'orders-chaos-role');
       assert.match(r.userIdentity.arn, /^arn:aws:sts::123456789012:assumed-role\/orders-chaos-role\/[0-9a-f]{32}$/);
-      assert.match(r.errorMessage, /is not authorized to perform: s3:PutObject/);
+      assert.match(r.errorMessage, /is not authorized to perform: ssm:GetParameter/);
     }
 
     await clients.ecs.send(

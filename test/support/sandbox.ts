@@ -22,9 +22,26 @@ export function clientsFor(sandbox: Sandbox, credentials: Credentials = sandbox.
   return { ecs: new ECSClient(config), iam: new IAMClient(config), sts: new STSClient(config) };
 }
 
+/**
+ * ECS's eventual consistency for every sandbox of a test run: `SANDBOX_EVENTUAL_CONSISTENCY=1` (lag
+ * 1000 ms) or a lag in milliseconds, e.g. `SANDBOX_EVENTUAL_CONSISTENCY=1500 node scripts/test.mjs
+ * test/integration/fault-run.test.ts`. A test's own `eventualConsistency` option wins.
+ */
+export function eventualConsistencyFromEnv(): SandboxOptions['eventualConsistency'] {
+  const value = process.env.SANDBOX_EVENTUAL_CONSISTENCY;
+  if (!value || value === '0' || value === 'false') return undefined;
+  const lagMs = Number(value);
+  return value === '1' || value === 'true' || !Number.isFinite(lagMs) ? true : { lagMs };
+}
+
 /** Starts a sandbox and its clients. */
 export async function withSandbox(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox } & Clients> {
-  const sandbox = await startSandbox(options);
+  const fromEnv = eventualConsistencyFromEnv();
+  const sandbox = await startSandbox(
+    fromEnv !== undefined && options.eventualConsistency === undefined
+      ? { ...options, eventualConsistency: fromEnv }
+      : options,
+  );
   return { sandbox, ...clientsFor(sandbox) };
 }
 
