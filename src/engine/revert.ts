@@ -33,21 +33,27 @@ export async function revertIteration(ctx: RunContext, state: IterationState): P
   try {
     // 1. The change that put tasks under chaos.
     let waitOnService = true;
-    if (spec.exposureMode === 'exact') {
-      if (state.sibling) await deleteSibling(ctx, state, cleanup);
-      const svc = await describeService(ctx, cleanup);
-      if (svc?.status === 'ACTIVE' && svc.taskDefinition !== ctx.restoreArn) {
-        record.conflict(
-          `the service runs ${svc.taskDefinition}, deployed by someone else during the run: ecs-chaos did not touch it`,
-          index,
-        );
-        waitOnService = false;
+    try {
+      if (spec.exposureMode === 'exact') {
+        if (state.sibling) await deleteSibling(ctx, state, cleanup);
+        const svc = await describeService(ctx, cleanup);
+        if (svc?.status === 'ACTIVE' && svc.taskDefinition !== ctx.restoreArn) {
+          record.conflict(
+            `the service runs ${svc.taskDefinition}, deployed by someone else during the run: ecs-chaos did not touch it`,
+            index,
+          );
+          waitOnService = false;
+        }
+      } else if (state.serviceUpdateAttempted) {
+        waitOnService = await restoreRolling(ctx, state, cleanup);
       }
-    } else if (state.serviceUpdateAttempted) {
-      waitOnService = await restoreRolling(ctx, state, cleanup);
+      // 2. A chaos revision whose RegisterTaskDefinition answer was lost: found by its markers.
+      if (state.registerAttempted && !state.chaosArn) await findLostRevision(ctx, state, cleanup);
+    } catch (error) {
+      // The deadline passed mid-call (a runner paused past it): the wait below reads AWS once more,
+      // and the restore counts only if AWS shows it done.
+      if (!cleanup.aborted) throw error;
     }
-    // 2. A chaos revision whose RegisterTaskDefinition answer was lost: found by its markers.
-    if (state.registerAttempted && !state.chaosArn) await findLostRevision(ctx, state, cleanup);
 
     // 3. The restore condition: no chaos task left, the service steady on the original revision.
     if (state.chaosArn) {
