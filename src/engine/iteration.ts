@@ -364,7 +364,7 @@ function foreignChange(ctx: RunContext, state: IterationState, look: Look): stri
   const current = svc.taskDefinition;
   // The run never changes the desired count: 0 is someone's choice (no task can run the chaos).
   if (svc.desiredCount === 0 && (pf.service.desiredCount ?? 0) > 0) {
-    return `someone scaled ${spec.service} to 0 during the chaos window; ecs-chaos keeps their desired count`;
+    return `someone scaled ${spec.service} to 0 during the run; ecs-chaos keeps their desired count`;
   }
   if (spec.exposureMode === 'exact') {
     const sibling = state.sibling ? look.siblings.get(state.sibling) : undefined;

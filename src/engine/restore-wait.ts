@@ -58,6 +58,10 @@ export async function waitRestored(
       record.conflict(conflict, index);
       onService = false;
     }
+    // A scale to 0 is someone's choice, kept: the service is still ours to put on the original.
+    if (look.service?.desiredCount === 0 && (ctx.pf.service.desiredCount ?? 0) > 0) {
+      record.conflict(`someone scaled ${spec.service} to 0 during the run; ecs-chaos keeps their desired count`, index);
+    }
     const state = restoreState(
       onService ? look.service : undefined,
       look.tasks,

@@ -205,6 +205,32 @@ describe("the revert meets other people's changes", () => {
     }
   });
 
+  test('a scale to 0 while the restore waits: the restore needs no rollout, the cleanup finishes, their desired count kept', async () => {
+    const ctx = await withSandbox({ scenario: 'demo', pace: { provisioningMs: 1_500 } });
+    try {
+      await waitSteady(ctx.ecs, 'demo', 'orders', 60_000);
+      const run = runFault(ctx.sandbox, { ...FLAGS, duration: '1', interval: '1' });
+      await waitFor('the chaos revision deployed', async () =>
+        /orders:2$/.test((await orders(ctx.ecs)).taskDefinition!) ? true : undefined,
+      );
+      await waitFor(
+        "the revert's UpdateService back to orders:1",
+        async () => (/orders:1$/.test((await orders(ctx.ecs)).taskDefinition!) ? true : undefined),
+        { timeoutMs: 60_000 },
+      );
+      await ctx.ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'orders', desiredCount: 0 }));
+      const { result } = await run;
+      assert.equal(result.error, undefined, JSON.stringify(result.error));
+      assert.match(result.conflicts.join('\n'), /someone scaled orders to 0 during the run/);
+      const svc = await orders(ctx.ecs);
+      assert.equal(svc.desiredCount, 0, 'their scale change is kept');
+      assert.match(svc.taskDefinition!, /orders:1$/);
+      await assertNothingLeft(ctx, result);
+    } finally {
+      await ctx.sandbox.close();
+    }
+  });
+
   test('a hung ListTasks during the hold: the poll is cut at the end of the hold and the revert starts on time', async () => {
     const ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
     const requestTimeoutMs = 120_000;
