@@ -8,8 +8,6 @@ import { describe, test } from 'node:test';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
-  ListTasksCommand,
   UpdateServiceCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
@@ -35,17 +33,12 @@ const FLAGS = {
   rolloutTimeout: '120',
 };
 
-/** Waits until a task of the chaos revision `orders:2` runs for `service`. */
-async function chaosRunning(ecs: ECSClient, service = 'orders'): Promise<void> {
+/** Waits until the run's hold has begun (its `hold` phase). */
+async function inHold(io: RecordingIoHost): Promise<void> {
   await waitFor(
-    `a chaos task of ${service} to run`,
-    async () => {
-      const arns = (await ecs.send(new ListTasksCommand({ cluster: 'demo', serviceName: service }))).taskArns ?? [];
-      if (arns.length === 0) return undefined;
-      const tasks = (await ecs.send(new DescribeTasksCommand({ cluster: 'demo', tasks: arns }))).tasks ?? [];
-      return tasks.some((t) => /orders:2$/.test(t.taskDefinitionArn!) && t.lastStatus === 'RUNNING') ? true : undefined;
-    },
-    { timeoutMs: 60_000 },
+    'the hold',
+    async () => (io.withCode('phase.start').some((m) => m.data?.phase === 'hold') ? true : undefined),
+    { timeoutMs: 60_000, everyMs: 5 },
   );
 }
 
@@ -86,12 +79,13 @@ describe('someone changes the service while the chaos holds', () => {
       const ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
       try {
         await waitSteady(ctx.ecs, 'demo', 'orders');
-        const run = runFault(ctx.sandbox, {
-          ...FLAGS,
-          exposure,
-          ...(exposure === 'exact' ? { affectedPercent: '50' } : {}),
-        });
-        await chaosRunning(ctx.ecs, exposure === 'exact' ? await siblingName(ctx.ecs) : 'orders');
+        const io = new RecordingIoHost();
+        const run = runFault(
+          ctx.sandbox,
+          { ...FLAGS, exposure, ...(exposure === 'exact' ? { affectedPercent: '50' } : {}) },
+          { io },
+        );
+        await inHold(io);
         const report = await recoverForce(ctx);
         assert.equal(report.services[0]!.status, 'repaired', report.services[0]!.error);
         const { result } = await run;
@@ -135,8 +129,9 @@ describe('someone changes the service while the chaos holds', () => {
     const ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
     try {
       await waitSteady(ctx.ecs, 'demo', 'orders');
-      const run = runFault(ctx.sandbox, FLAGS);
-      await chaosRunning(ctx.ecs);
+      const io = new RecordingIoHost();
+      const run = runFault(ctx.sandbox, FLAGS, { io });
+      await inHold(io);
       await ctx.ecs.send(
         new UpdateServiceCommand({
           cluster: 'demo',
@@ -158,17 +153,36 @@ describe('someone changes the service while the chaos holds', () => {
     const ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
     try {
       await waitSteady(ctx.ecs, 'demo', 'orders');
-      const run = runFault(ctx.sandbox, FLAGS);
-      await chaosRunning(ctx.ecs);
+      const io = new RecordingIoHost();
+      const run = runFault(ctx.sandbox, FLAGS, { io });
+      await inHold(io);
       await ctx.ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'orders', desiredCount: 0 }));
       const { result } = await run;
-      // Noticed in the hold, or (when the chaos tasks stopped before the run saw one) while waiting for them.
-      assert.ok([undefined, 'CONFLICT'].includes(result.error?.code), JSON.stringify(result.error));
+      assert.equal(result.error, undefined, JSON.stringify(result.error));
       assert.equal(result.verdict, 'Fail', result.verdictReason);
       assert.match(result.conflicts.join('\n'), /scaled orders to 0/);
       const svc = await orders(ctx.ecs);
       assert.equal(svc.desiredCount, 0, 'their scale change is kept');
       assert.match(svc.taskDefinition!, /orders:1$/);
+      await assertNothingLeft(ctx, result);
+    } finally {
+      await ctx.sandbox.close();
+    }
+  });
+
+  test('a scale to 0 right after injection, before a chaos task runs: a conflict at once, not a rollout timeout', async () => {
+    const ctx = await withSandbox({ scenario: 'demo', pace: { provisioningMs: 3_000 } });
+    try {
+      await waitSteady(ctx.ecs, 'demo', 'orders', 60_000);
+      const run = runFault(ctx.sandbox, FLAGS);
+      await waitFor('the chaos revision to be deployed', async () =>
+        /orders:2$/.test((await orders(ctx.ecs)).taskDefinition!) ? true : undefined,
+      );
+      await ctx.ecs.send(new UpdateServiceCommand({ cluster: 'demo', service: 'orders', desiredCount: 0 }));
+      const { result } = await run;
+      assert.equal(result.error?.code, 'CONFLICT', JSON.stringify(result.error));
+      assert.match(result.verdictReason, /someone scaled orders to 0/);
+      assert.equal((await orders(ctx.ecs)).desiredCount, 0);
       await assertNothingLeft(ctx, result);
     } finally {
       await ctx.sandbox.close();
@@ -181,8 +195,9 @@ describe('someone changes the service while the chaos holds', () => {
     let ecs = clientsFor(sandbox).ecs;
     try {
       await waitSteady(ecs, 'demo', 'orders');
-      const run = runFault(sandbox, FLAGS);
-      await chaosRunning(ecs);
+      const io = new RecordingIoHost();
+      const run = runFault(sandbox, FLAGS, { io });
+      await inHold(io);
       await sandbox.close();
       sandbox = await startSandbox({ scenario: 'demo', pace: 'fast', port });
       ecs = clientsFor(sandbox).ecs;
@@ -195,11 +210,3 @@ describe('someone changes the service while the chaos holds', () => {
     }
   });
 });
-
-/** Exact mode: the sibling's name, once CreateService made it. */
-async function siblingName(ecs: ECSClient): Promise<string> {
-  return waitFor('the sibling service', async () => {
-    const svc = await orders(ecs);
-    return svc.tags?.find((t) => t.key === 'ecs-chaos:sibling')?.value;
-  });
-}

@@ -16,6 +16,7 @@ import {
   UpdateServiceCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
+import { RecordingIoHost } from '../../src/io/io-host.js';
 import type { ExperimentResult } from '../../src/report/result.js';
 import { roleArn, runFault } from '../support/experiment.js';
 import { waitFor, waitSteady, withSandbox } from '../support/sandbox.js';
@@ -236,8 +237,13 @@ describe("the revert meets other people's changes", () => {
     const requestTimeoutMs = 120_000;
     try {
       await waitSteady(ctx.ecs, 'demo', 'orders');
-      const run = runFault(ctx.sandbox, FLAGS, { ports: { requestTimeoutMs } });
-      await chaosRunning(ctx.ecs);
+      const io = new RecordingIoHost();
+      const run = runFault(ctx.sandbox, FLAGS, { ports: { requestTimeoutMs }, io });
+      await waitFor(
+        'the hold',
+        async () => (io.withCode('phase.start').some((m) => m.data?.phase === 'hold') ? true : undefined),
+        { timeoutMs: 60_000, everyMs: 5 },
+      );
       // The next ListTasks gets no answer for 10 minutes; without a bound, the hold would last as long
       // as the SDK's request timeout.
       ctx.sandbox.faults.add({ service: 'ecs', action: 'ListTasks', kind: 'hang', hangMs: 600_000, count: 1 });
