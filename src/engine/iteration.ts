@@ -20,6 +20,7 @@ import type { IterationState, Look, RunContext } from './run-context.js';
 import { siblingMarkers, siblingName, siblingServiceInput } from './sibling.js';
 import { LEASE_PREFIX } from './lease.js';
 import { reservedTag } from './preflight-shape.js';
+import { deadlineAfter } from './deadline.js';
 
 /** Registers, marks and rolls out the chaos of one iteration, then waits for a chaos task to run. */
 export async function inject(ctx: RunContext, state: IterationState, signal: AbortSignal): Promise<void> {
@@ -37,7 +38,7 @@ export async function inject(ctx: RunContext, state: IterationState, signal: Abo
   const markers = chaosRevisionMarkers({
     experimentId,
     fault: spec.fault,
-    originalTaskDefinitionArn: pf.original.taskDefinitionArn!,
+    originalTaskDefinitionArn: ctx.restoreArn,
     originalDeployment: pf.originalDeployment,
     serviceArn: pf.service.serviceArn!,
     startedAt: record.now(),
@@ -77,7 +78,7 @@ export async function inject(ctx: RunContext, state: IterationState, signal: Abo
       resourceArn: pf.service.serviceArn!,
       tags: serviceMarkers({
         experimentId,
-        originalTaskDefinitionArn: pf.original.taskDefinitionArn!,
+        originalTaskDefinitionArn: ctx.restoreArn,
         originalDeployment: pf.originalDeployment,
         chaosTaskDefinitionArn: chaosArn,
         ...(sibling ? { sibling } : {}),
@@ -161,58 +162,80 @@ async function waitForChaosTasks(ctx: RunContext, state: IterationState, signal:
     `waiting for tasks of ${shortRevision(chaosArn)} to run (at most ${spec.rolloutTimeoutSeconds}s)`,
     { limitSeconds: spec.rolloutTimeoutSeconds },
   );
-  for (;;) {
-    const look = await ctx.look(signal, index);
-    const running = look.tasks.filter((t) => t.taskDefinitionArn === chaosArn && t.lastStatus === 'RUNNING').length;
-    if (running > 0) {
-      state.record.chaosRunningAt = record.now().toISOString();
-      record.result.effect.chaosTasksRan = true;
-      record.event(
-        'chaos-running',
-        `tasks of ${shortRevision(chaosArn)} are RUNNING under ${faultModule(spec.fault).describeChaos(spec)}`,
-        { running },
-        'info',
-        index,
-      );
-      return;
+  // A hung read does not outlast the rollout timeout: it is aborted when the timeout passes.
+  const bound = deadlineAfter(record, limitMs, signal);
+  try {
+    for (;;) {
+      let look: Look | undefined;
+      try {
+        look = await ctx.look(bound.signal, index);
+      } catch (error) {
+        if (!bound.passed() || signal.aborted) throw error;
+      }
+      const running = (look?.tasks ?? []).filter(
+        (t) => t.taskDefinitionArn === chaosArn && t.lastStatus === 'RUNNING',
+      ).length;
+      if (running > 0) {
+        state.record.chaosRunningAt = record.now().toISOString();
+        record.result.effect.chaosTasksRan = true;
+        record.event(
+          'chaos-running',
+          `tasks of ${shortRevision(chaosArn)} are RUNNING under ${faultModule(spec.fault).describeChaos(spec)}`,
+          { running },
+          'info',
+          index,
+        );
+        return;
+      }
+      const conflict = look && foreignChange(ctx, state, look);
+      if (conflict) {
+        record.conflict(conflict, index);
+        throw new ChaosError('CONFLICT', conflict, { fault: 'user' });
+      }
+      const launch = ctx.reactions.reactions.find((r) => r.kind === 'launch-failure');
+      if (launch) {
+        const reason = launch.evidence[0]?.replace(/^task \S+: TaskFailedToStart: /, '') ?? 'TaskFailedToStart';
+        record.result.effect.notes.push(`tasks of the chaos revision failed to start: ${reason}`);
+        throw new ChaosError('CHAOS_TASKS_FAILED', `tasks of ${shortRevision(chaosArn)} failed to start: ${reason}`, {
+          fault: 'user',
+        });
+      }
+      if (ctx.reactions.rolledBack) {
+        const r = ctx.reactions.reactions.find((x) => x.kind.endsWith('rollback'))!;
+        record.result.effect.notes.push(`${r.summary} before a chaos task ran`);
+        throw new ChaosError('ROLLED_BACK', `${r.summary} before a chaos task ran: ${r.evidence[0] ?? ''}`, {
+          fault: 'aws',
+        });
+      }
+      if (bound.passed() || record.now().getTime() >= deadline) {
+        record.result.effect.notes.push(
+          `no task of the chaos revision was RUNNING within the rollout timeout (${spec.rolloutTimeoutSeconds}s)`,
+        );
+        throw new ChaosError(
+          'ROLLOUT_TIMEOUT',
+          `no task of ${shortRevision(chaosArn)} was RUNNING within ${spec.rolloutTimeoutSeconds}s (--rollout-timeout)`,
+          { fault: 'aws' },
+        );
+      }
+      try {
+        await record.sleep(ctx.pollMs, bound.signal);
+      } catch (error) {
+        if (!bound.passed() || signal.aborted) throw error;
+      }
     }
-    const conflict = foreignChange(ctx, state, look);
-    if (conflict) {
-      record.conflict(conflict, index);
-      throw new ChaosError('CONFLICT', conflict, { fault: 'user' });
-    }
-    const launch = ctx.reactions.reactions.find((r) => r.kind === 'launch-failure');
-    if (launch) {
-      const reason = launch.evidence[0]?.replace(/^task \S+: TaskFailedToStart: /, '') ?? 'TaskFailedToStart';
-      record.result.effect.notes.push(`tasks of the chaos revision failed to start: ${reason}`);
-      throw new ChaosError('CHAOS_TASKS_FAILED', `tasks of ${shortRevision(chaosArn)} failed to start: ${reason}`, {
-        fault: 'user',
-      });
-    }
-    if (ctx.reactions.rolledBack) {
-      const r = ctx.reactions.reactions.find((x) => x.kind.endsWith('rollback'))!;
-      record.result.effect.notes.push(`${r.summary} before a chaos task ran`);
-      throw new ChaosError('ROLLED_BACK', `${r.summary} before a chaos task ran: ${r.evidence[0] ?? ''}`, {
-        fault: 'aws',
-      });
-    }
-    if (record.now().getTime() >= deadline) {
-      record.result.effect.notes.push(
-        `no task of the chaos revision was RUNNING within the rollout timeout (${spec.rolloutTimeoutSeconds}s)`,
-      );
-      throw new ChaosError(
-        'ROLLOUT_TIMEOUT',
-        `no task of ${shortRevision(chaosArn)} was RUNNING within ${spec.rolloutTimeoutSeconds}s (--rollout-timeout)`,
-        { fault: 'aws' },
-      );
-    }
-    await record.sleep(ctx.pollMs, signal);
+  } finally {
+    bound.dispose();
   }
 }
 
+/** A hold that ends this much after its planned end is reported as overrun. */
+const OVERRUN_REPORTED_MS = 1_000;
+
 /**
  * Holds the chaos, looking at the service at every poll. Ends early when someone else changed the
- * service, or ECS rolled the chaos back: both are reported.
+ * service, or ECS rolled the chaos back: both are reported. Every poll is bounded by what is left of
+ * the hold (a hung call is aborted when the hold ends), so the revert starts on time; a hold that
+ * still ended late (a paused runner) reports its overrun.
  */
 export async function hold(
   ctx: RunContext,
@@ -225,21 +248,45 @@ export async function hold(
   record.phase('hold', `iteration ${index}: holding the chaos for ${holdSeconds}s`, index, holdSeconds);
   state.record.holdSeconds = holdSeconds;
   const end = record.now().getTime() + holdSeconds * 1000;
-  for (;;) {
-    const left = end - record.now().getTime();
-    if (left <= 0) return;
-    await record.sleep(Math.min(ctx.pollMs, left), signal);
-    const look = await ctx.look(signal, index);
-    if (ctx.reactions.rolledBack) {
-      const r = ctx.reactions.reactions.find((x) => x.kind.endsWith('rollback'))!;
-      record.event('reaction', `${r.summary}: the hold ends early`, { kind: r.kind }, 'warn', index);
-      return;
+  const bound = deadlineAfter(record, holdSeconds * 1000, signal);
+  try {
+    for (;;) {
+      const left = end - record.now().getTime();
+      if (left <= 0 || bound.passed()) break;
+      let look: Look;
+      try {
+        await record.sleep(Math.min(ctx.pollMs, left), bound.signal);
+        look = await ctx.look(bound.signal, index);
+      } catch (error) {
+        // The hold is over while a poll was in flight: the revert starts now.
+        if (bound.passed() && !signal.aborted) break;
+        throw error;
+      }
+      if (ctx.reactions.rolledBack) {
+        const r = ctx.reactions.reactions.find((x) => x.kind.endsWith('rollback'))!;
+        record.event('reaction', `${r.summary}: the hold ends early`, { kind: r.kind }, 'warn', index);
+        return;
+      }
+      const conflict = foreignChange(ctx, state, look);
+      if (conflict) {
+        record.conflict(conflict, index);
+        return;
+      }
     }
-    const conflict = foreignChange(ctx, state, look);
-    if (conflict) {
-      record.conflict(conflict, index);
-      return;
-    }
+  } finally {
+    bound.dispose();
+  }
+  const overrunMs = record.now().getTime() - end;
+  if (overrunMs >= OVERRUN_REPORTED_MS) {
+    const seconds = Math.round(overrunMs / 100) / 10;
+    state.record.holdOverrunSeconds = seconds;
+    record.event(
+      'hold-overrun',
+      `the hold ended ${seconds}s after its planned end (the runner was paused or starved): the revert starts late`,
+      { overrunSeconds: seconds },
+      'warn',
+      index,
+    );
   }
 }
 
@@ -250,8 +297,12 @@ function foreignChange(ctx: RunContext, state: IterationState, look: Look): stri
   if (!svc || svc.status !== 'ACTIVE') {
     return `the service ${spec.service} was deleted during the chaos window (status ${svc?.status ?? 'MISSING'})`;
   }
-  const original = pf.original.taskDefinitionArn!;
+  const original = ctx.restoreArn;
   const current = svc.taskDefinition;
+  // The run never changes the desired count: 0 is someone's choice (no task can run the chaos).
+  if (svc.desiredCount === 0 && (pf.service.desiredCount ?? 0) > 0) {
+    return `someone scaled ${spec.service} to 0 during the run; ecs-chaos keeps their desired count`;
+  }
   if (spec.exposureMode === 'exact') {
     const sibling = state.sibling ? look.siblings.get(state.sibling) : undefined;
     if (state.sibling && (!sibling || sibling.status !== 'ACTIVE')) {
@@ -266,6 +317,9 @@ function foreignChange(ctx: RunContext, state: IterationState, look: Look): stri
     // ECS's own rollback is a reaction, not someone else's change.
     if (ctx.reactions.rolledBack) return undefined;
     return `the service is back on ${shortRevision(original)}, restored by someone else (or 'recover') during the chaos window`;
+  }
+  if (ctx.exposure.isChaos(current)) {
+    return `the service runs ${shortRevision(current)}, not this iteration's chaos revision: someone changed it during the chaos window`;
   }
   return `someone deployed ${current} during the chaos window; ecs-chaos will not overwrite it`;
 }

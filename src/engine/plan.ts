@@ -160,15 +160,19 @@ export async function planExperiment(
     },
     { operation: 'UntagResource', detail: `${service}: the lease released`, mutating: true },
   );
-  const prediction = await predictBlastRadius(deps.iam, {
-    originalRoleArn: original.taskRoleArn ?? null,
-    chaosRoleArn: spec.taskRoleArn,
-    ...(deps.catalog ? { catalog: deps.catalog } : {}),
-    ...(deps.cloudtrail && spec.observedSinceSeconds
-      ? { cloudtrail: deps.cloudtrail, observedSinceSeconds: spec.observedSinceSeconds }
-      : {}),
-    ...(deps.signal ? { abortSignal: deps.signal } : {}),
-  });
+  // The blast radius, for a fault that swaps a role.
+  const swap = fault.identity?.(original, spec);
+  const prediction: Prediction = swap
+    ? await predictBlastRadius(deps.iam, {
+        originalRoleArn: swap.original,
+        chaosRoleArn: swap.chaos,
+        ...(deps.catalog ? { catalog: deps.catalog } : {}),
+        ...(deps.cloudtrail && spec.observedSinceSeconds
+          ? { cloudtrail: deps.cloudtrail, observedSinceSeconds: spec.observedSinceSeconds }
+          : {}),
+        ...(deps.signal ? { abortSignal: deps.signal } : {}),
+      })
+    : { ok: false, reason: `${spec.fault} swaps no role: no blast radius to predict` };
   const when: Record<string, string> = {
     SOT: 'once before the chaos',
     EOT: 'once after the chaos',

@@ -7,7 +7,8 @@
  * 2. the service's deployment is steady on the original revision: one deployment, PRIMARY on the
  *    original, rolloutState COMPLETED where ECS reports one, otherwise running = desired; or, when
  *    ECS still shows deployments, every one of them and every task on the original revision with
- *    as many RUNNING as desired (a restore whose rollout ECS cannot finish for capacity).
+ *    as many RUNNING as desired (a restore whose rollout ECS cannot finish for capacity). A service
+ *    scaled to 0 needs only to be on the original revision: no task is to run.
  *
  * ECS counts a new task as healthy only 40 s after RUNNING (no health check), or when its container
  * and target-group health checks pass, and a stopping task drains for the target group's
@@ -114,6 +115,9 @@ export function restoreState(
       waitingFor.push(
         `the service on ${shortRevision(originalArn)} (it runs ${shortRevision(service.taskDefinition ?? '?')})`,
       );
+    } else if (service.desiredCount === 0) {
+      // Scaled to 0 (someone's choice): no task is to run, so no rollout completes; the service on
+      // the original revision and no chaos task left is all there is to wait for.
     } else if (deployments.length > 1 && !allOriginal) {
       waitingFor.push(`the older deployments to finish (${deployments.length} deployments)`);
     } else if (primary.rolloutState !== undefined && primary.rolloutState !== 'COMPLETED' && !allOriginal) {

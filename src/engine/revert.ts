@@ -9,47 +9,51 @@
  * service steady on the original. Only then is the chaos revision deregistered and the markers
  * removed; a restore that does not finish in time leaves both for `recover`.
  */
-import type { Service } from '@aws-sdk/client-ecs';
+import type { DeploymentConfiguration, Service } from '@aws-sdk/client-ecs';
 import { ChaosError } from '../errors.js';
-import { sameDeploymentLimits } from '../faults/update-task-role/deployment.js';
-import { describeError } from './describe-error.js';
 import { findChaosRevisions } from './find-chaos-revisions.js';
 import { MARKER, MARKER_KEYS, tagValue } from './markers.js';
 import { shortRevision } from './observe.js';
-import { restoreState } from './restore-state.js';
+import { deployableOriginal } from './original-revision.js';
+import { configurationConflict, restoreConfiguration } from './restore-config.js';
+import { GRACE_MS, isAbort, waitRestored } from './restore-wait.js';
 import type { IterationState, RunContext } from './run-context.js';
-
-function isAbort(error: unknown): boolean {
-  return (error as { name?: string } | undefined)?.name === 'AbortError';
-}
 
 /** Reverts one iteration. Throws ChaosError RESTORE_FAILED when the restore did not finish. */
 export async function revertIteration(ctx: RunContext, state: IterationState): Promise<void> {
-  const { spec, pf, record } = ctx;
+  const { spec, record } = ctx;
   const index = state.record.index;
   const limitMs = spec.restoreTimeoutSeconds * 1000;
   const cleanup = AbortSignal.timeout(limitMs);
-  const original = pf.original.taskDefinitionArn!;
-  record.phase('revert', `iteration ${index}: revert to ${shortRevision(original)}`, index);
+  record.phase('revert', `iteration ${index}: revert to ${shortRevision(ctx.restoreArn)}`, index);
   let waitingFor: readonly string[] = [];
+  // The signal of the steps after the wait: the cleanup's, or a grace period when the restore was
+  // seen done only after the deadline (a runner paused past it reads AWS once more and finishes).
+  let tail = cleanup;
   try {
     // 1. The change that put tasks under chaos.
     let waitOnService = true;
-    if (spec.exposureMode === 'exact') {
-      if (state.sibling) await deleteSibling(ctx, state, cleanup);
-      const svc = await describeService(ctx, cleanup);
-      if (svc?.status === 'ACTIVE' && svc.taskDefinition !== original) {
-        record.conflict(
-          `the service runs ${svc.taskDefinition}, deployed by someone else during the run: ecs-chaos did not touch it`,
-          index,
-        );
-        waitOnService = false;
+    try {
+      if (spec.exposureMode === 'exact') {
+        if (state.sibling) await deleteSibling(ctx, state, cleanup);
+        const svc = await describeService(ctx, cleanup);
+        if (svc?.status === 'ACTIVE' && svc.taskDefinition !== ctx.restoreArn) {
+          record.conflict(
+            `the service runs ${svc.taskDefinition}, deployed by someone else during the run: ecs-chaos did not touch it`,
+            index,
+          );
+          waitOnService = false;
+        }
+      } else if (state.serviceUpdateAttempted) {
+        waitOnService = await restoreRolling(ctx, state, cleanup);
       }
-    } else if (state.serviceUpdateAttempted) {
-      waitOnService = await restoreRolling(ctx, state, cleanup);
+      // 2. A chaos revision whose RegisterTaskDefinition answer was lost: found by its markers.
+      if (state.registerAttempted && !state.chaosArn) await findLostRevision(ctx, state, cleanup);
+    } catch (error) {
+      // The deadline passed mid-call (a runner paused past it): the wait below reads AWS once more,
+      // and the restore counts only if AWS shows it done.
+      if (!cleanup.aborted) throw error;
     }
-    // 2. A chaos revision whose RegisterTaskDefinition answer was lost: found by its markers.
-    if (state.registerAttempted && !state.chaosArn) await findLostRevision(ctx, state, cleanup);
 
     // 3. The restore condition: no chaos task left, the service steady on the original revision.
     if (state.chaosArn) {
@@ -57,13 +61,14 @@ export async function revertIteration(ctx: RunContext, state: IterationState): P
       const waitSignal = conflicted ? AbortSignal.any([cleanup, AbortSignal.timeout(limitMs / 2)]) : cleanup;
       const outcome = await waitRestored(ctx, state, waitSignal, waitOnService);
       waitingFor = outcome.waitingFor;
-      if (!outcome.done && !conflicted) {
+      if (!outcome.done && waitOnService && !outcome.conflicted) {
         throw new ChaosError(
           'RESTORE_FAILED',
           `the restore did not finish within ${spec.restoreTimeoutSeconds}s (--restore-timeout): still waiting for ${waitingFor.join('; ')}`,
           { fault: 'aws' },
         );
       }
+      if (cleanup.aborted) tail = AbortSignal.timeout(GRACE_MS);
       // 4. The chaos revision: deregistered once no task uses it.
       if (outcome.chaosTasksLeft > 0) {
         record.event(
@@ -74,29 +79,48 @@ export async function revertIteration(ctx: RunContext, state: IterationState): P
           index,
         );
       } else {
-        const chaosArn = state.chaosArn;
-        await record.persist(
-          'DeregisterTaskDefinition',
-          () => ctx.deps.ecs.deregisterTaskDefinition({ taskDefinition: chaosArn }, { abortSignal: cleanup }),
-          cleanup,
-        );
-        record.undone(state.mutations.register, 'DeregisterTaskDefinition');
-        state.record.revertedAt = record.now().toISOString();
+        await deregisterChaos(ctx, state, tail);
       }
     }
     // 5. The service markers, only if they are this run's.
-    if (state.tagAttempted) await untagOwnMarkers(ctx, state, cleanup);
+    if (state.tagAttempted) await untagOwnMarkers(ctx, state, tail);
   } catch (error) {
     const message =
       error instanceof ChaosError
         ? error.message
-        : isAbort(error) || cleanup.aborted
+        : isAbort(error) || tail.aborted
           ? `the restore did not finish within ${spec.restoreTimeoutSeconds}s (--restore-timeout)${waitingFor.length > 0 ? `: still waiting for ${waitingFor.join('; ')}` : ''}`
           : `the restore failed: ${(error as Error).message}`;
     record.result.effect.notes.push(message);
     record.event('restore-failed', message, {}, 'error', index);
     throw new ChaosError('RESTORE_FAILED', message, { cause: error, fault: 'aws' });
   }
+}
+
+/** DeregisterTaskDefinition of the iteration's chaos revision; one that no longer exists is gone too. */
+async function deregisterChaos(ctx: RunContext, state: IterationState, signal: AbortSignal): Promise<void> {
+  const { record } = ctx;
+  const chaosArn = state.chaosArn!;
+  try {
+    await record.persist(
+      'DeregisterTaskDefinition',
+      () => ctx.deps.ecs.deregisterTaskDefinition({ taskDefinition: chaosArn }, { abortSignal: signal }),
+      signal,
+    );
+  } catch (error) {
+    // ECS answers ClientException "does not exist" for a revision it does not know (an endpoint
+    // whose state was reset): nothing is left to deregister.
+    if (!/does not exist/i.test((error as Error).message ?? '')) throw error;
+    record.event(
+      'cleanup',
+      `${shortRevision(chaosArn)} no longer exists: nothing to deregister`,
+      {},
+      'warn',
+      state.record.index,
+    );
+  }
+  record.undone(state.mutations.register, 'DeregisterTaskDefinition');
+  state.record.revertedAt = record.now().toISOString();
 }
 
 async function describeService(ctx: RunContext, signal: AbortSignal): Promise<Service | undefined> {
@@ -117,22 +141,24 @@ async function describeService(ctx: RunContext, signal: AbortSignal): Promise<Se
 async function restoreRolling(ctx: RunContext, state: IterationState, cleanup: AbortSignal): Promise<boolean> {
   const { spec, pf, record } = ctx;
   const index = state.record.index;
-  const original = pf.original.taskDefinitionArn!;
   const svc = await describeService(ctx, cleanup);
   if (!svc || svc.status !== 'ACTIVE') {
     record.conflict(`the service ${spec.service} is ${svc?.status ?? 'gone'}: nothing to restore on it`, index);
     return false;
   }
-  if (svc.taskDefinition === original || ctx.exposure.isChaos(svc.taskDefinition)) {
-    const needed =
-      svc.taskDefinition !== original || !sameDeploymentLimits(svc.deploymentConfiguration, pf.originalDeployment);
-    if (needed) await updateService(ctx, original, cleanup);
+  // Field by field: what the chaos window set goes back; someone else's change stays, reported.
+  const cfg = restoreConfiguration(svc.deploymentConfiguration, pf.originalDeployment, pf.chaosDeployment);
+  if (cfg.foreign.length > 0) record.conflict(configurationConflict(spec.service, cfg.foreign), index);
+  const onChaos = ctx.exposure.isChaos(svc.taskDefinition);
+  if (svc.taskDefinition === ctx.restoreArn || onChaos) {
+    const target = onChaos ? await deployableTarget(ctx, state, cleanup) : undefined;
+    if (target || cfg.send) await updateService(ctx, target, cfg.send, cleanup);
     record.undone(state.mutations.update, 'UpdateService');
     record.event(
       'restore',
-      svc.taskDefinition === original
-        ? `${spec.service} is back on ${shortRevision(original)}${needed ? '; its original deployment configuration restored' : ''}`
-        : `${spec.service} -> ${shortRevision(original)} with its original deployment configuration`,
+      !onChaos
+        ? `${spec.service} is back on ${shortRevision(ctx.restoreArn)}${cfg.send ? '; its original deployment configuration restored' : ''}`
+        : `${spec.service} -> ${shortRevision(ctx.restoreArn)}${cfg.send ? ' with its original deployment configuration' : ''}`,
       {},
       'info',
       index,
@@ -144,11 +170,8 @@ async function restoreRolling(ctx: RunContext, state: IterationState, cleanup: A
     index,
   );
   // Their revision stays; the deployment configuration of the chaos window does not.
-  if (
-    sameDeploymentLimits(svc.deploymentConfiguration, pf.chaosDeployment) &&
-    !sameDeploymentLimits(svc.deploymentConfiguration, pf.originalDeployment)
-  ) {
-    await updateService(ctx, undefined, cleanup);
+  if (cfg.send) {
+    await updateService(ctx, undefined, cfg.send, cleanup);
     record.event(
       'restore',
       'restored the original deployment configuration, keeping their revision',
@@ -161,9 +184,47 @@ async function restoreRolling(ctx: RunContext, state: IterationState, cleanup: A
   return false;
 }
 
-/** UpdateService back to the original deployment configuration and, when given, the original revision. */
-async function updateService(ctx: RunContext, taskDefinition: string | undefined, cleanup: AbortSignal): Promise<void> {
-  const { spec, pf, record } = ctx;
+/**
+ * The revision to deploy back: the original, or, when someone deregistered it during the run (ECS
+ * cannot deploy an INACTIVE revision), a copy of it registered now, as `recover` does.
+ */
+async function deployableTarget(ctx: RunContext, state: IterationState, cleanup: AbortSignal): Promise<string> {
+  const { record } = ctx;
+  const index = state.record.index;
+  const found = await record.persist(
+    'DescribeTaskDefinition',
+    () =>
+      deployableOriginal(ctx.deps.ecs, ctx.restoreArn, {
+        abortSignal: cleanup,
+        register: async (input) =>
+          (await ctx.deps.ecs.registerTaskDefinition(input, { abortSignal: cleanup })).taskDefinition!,
+      }),
+    cleanup,
+  );
+  if (found.copyOf) {
+    const copy = found.taskDefinitionArn;
+    record.mutation(
+      'RegisterTaskDefinition',
+      copy,
+      `${shortRevision(copy)}, a copy of ${shortRevision(found.copyOf)}, which someone deregistered during the run (ECS cannot deploy an INACTIVE revision)`,
+      index,
+    );
+    record.result.effect.notes.push(
+      `the original ${found.copyOf} was deregistered during the run: the service was restored to ${copy}, a faithful copy of it`,
+    );
+    ctx.restoreArn = copy;
+  }
+  return found.taskDefinitionArn;
+}
+
+/** UpdateService to a deployment configuration and, when given, a revision. */
+async function updateService(
+  ctx: RunContext,
+  taskDefinition: string | undefined,
+  deploymentConfiguration: DeploymentConfiguration | undefined,
+  cleanup: AbortSignal,
+): Promise<void> {
+  const { spec, record } = ctx;
   await record.persist(
     'UpdateService',
     () =>
@@ -172,7 +233,7 @@ async function updateService(ctx: RunContext, taskDefinition: string | undefined
           cluster: spec.cluster,
           service: spec.service,
           ...(taskDefinition ? { taskDefinition } : {}),
-          deploymentConfiguration: pf.originalDeployment ?? { maximumPercent: 200, minimumHealthyPercent: 100 },
+          ...(deploymentConfiguration ? { deploymentConfiguration } : {}),
         },
         { abortSignal: cleanup },
       ),
@@ -266,82 +327,6 @@ async function findLostRevision(ctx: RunContext, state: IterationState, cleanup:
       );
     }
   }
-}
-
-/** Where a wait for the restore condition ended. */
-interface WaitOutcome {
-  readonly done: boolean;
-  readonly waitingFor: readonly string[];
-  readonly chaosTasksLeft: number;
-}
-
-/**
- * Waits for the restore condition. On the deadline, reads AWS once more before giving up: a runner
- * that was paused past its deadline may find the restore already done.
- */
-async function waitRestored(
-  ctx: RunContext,
-  state: IterationState,
-  signal: AbortSignal,
-  waitOnService: boolean,
-): Promise<WaitOutcome> {
-  const { spec, pf, record } = ctx;
-  const index = state.record.index;
-  const original = pf.original.taskDefinitionArn!;
-  if (spec.exposureMode === 'exact' && spec.restoreWait === 'first-task') {
-    return { done: true, waitingFor: [], chaosTasksLeft: 0 };
-  }
-  record.say(
-    'info',
-    'wait.start',
-    spec.restoreWait === 'first-task'
-      ? `waiting for a task of ${shortRevision(original)} to be RUNNING (--restore-wait first-task; chaos tasks may still serve; at most ${spec.restoreTimeoutSeconds}s)`
-      : `waiting until no chaos task is left and ${spec.service} is steady on ${shortRevision(original)} (at most ${spec.restoreTimeoutSeconds}s)`,
-    { limitSeconds: spec.restoreTimeoutSeconds },
-  );
-  let last: WaitOutcome = { done: false, waitingFor: ['a first look at the service'], chaosTasksLeft: 0 };
-  const check = async (s: AbortSignal): Promise<WaitOutcome> => {
-    const look = await record.persist('ListTasks/DescribeTasks', () => ctx.look(s, index), s);
-    return restoreState(
-      waitOnService ? look.service : undefined,
-      look.tasks,
-      original,
-      new Set(ctx.exposure.chaosArns),
-      spec.restoreWait,
-    );
-  };
-  let shown = '';
-  try {
-    for (;;) {
-      last = await check(signal);
-      if (last.done) break;
-      const line = last.waitingFor.join('; ');
-      if (line !== shown) {
-        shown = line;
-        record.say('info', 'info', `restore: waiting for ${line}`, { waitingFor: last.waitingFor });
-      }
-      await record.sleep(ctx.pollMs, signal);
-    }
-  } catch (error) {
-    if (!signal.aborted && !isAbort(error)) throw error;
-    try {
-      last = await check(AbortSignal.timeout(30_000));
-    } catch (again) {
-      record.say('warn', 'warning', `the last look after the restore deadline failed (${describeError(again)})`);
-    }
-    if (!last.done) return last;
-  }
-  state.record.restoredAt = record.now().toISOString();
-  record.event(
-    'restored',
-    spec.restoreWait === 'first-task'
-      ? `a task of ${shortRevision(original)} is RUNNING (first-task rule)`
-      : `restored: no chaos task left${waitOnService ? `; ${spec.service} steady on ${shortRevision(original)}` : ''}`,
-    {},
-    'info',
-    index,
-  );
-  return last;
 }
 
 /** Removes the service markers when they are this run's; never another experiment's. */

@@ -31,6 +31,11 @@ export interface RunContext {
   readonly pollMs: number;
   /** Exact mode: every sibling service the run created (or tried to). */
   readonly siblings: Set<string>;
+  /**
+   * The revision a revert puts the service back on: the original, or the copy of it the run
+   * registered when someone deregistered the original mid-run (ECS cannot deploy an INACTIVE one).
+   */
+  restoreArn: string;
   /** Looks at the service, the siblings and the tasks; counts exposure and reactions. */
   look(signal: AbortSignal, iteration?: number): Promise<Look>;
 }

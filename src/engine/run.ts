@@ -315,6 +315,7 @@ class Run {
       ),
       pollMs: this.#pollMs,
       siblings: new Set(),
+      restoreArn: pf.original.taskDefinitionArn!,
       look: (signal, iteration) => looker.look(signal, iteration),
     };
     const looker = new Looker(ctx, () => this.#chaosStartedAt ?? new Date(this.#result.startedAt));

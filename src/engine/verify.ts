@@ -24,7 +24,8 @@ export async function verifyEnd(ctx: RunContext): Promise<void> {
   const deadline = AbortSignal.timeout(Math.max(30_000, spec.restoreTimeoutSeconds * 1000));
   const opts = { abortSignal: deadline };
   record.phase('verify', 'verify: the service restored, nothing left behind');
-  const original = pf.original.taskDefinitionArn!;
+  // The original, or the copy of it the revert deployed when someone deregistered the original.
+  const original = ctx.restoreArn;
   try {
     const svc = (
       await record.persist(
@@ -55,10 +56,12 @@ export async function verifyEnd(ctx: RunContext): Promise<void> {
       }
       const cfg = svc.deploymentConfiguration;
       const want = pf.originalDeployment;
+      // Only the chaos window's limits are residue: other limits are someone else's (a conflict).
       if (
         spec.exposureMode === 'rolling' &&
         (svc.taskDefinition === original || ctx.exposure.isChaos(svc.taskDefinition)) &&
-        !sameDeploymentLimits(cfg, want)
+        !sameDeploymentLimits(cfg, want) &&
+        sameDeploymentLimits(cfg, pf.chaosDeployment)
       ) {
         items.push({
           kind: 'deployment-configuration',

@@ -53,6 +53,11 @@ export interface IterationRecord {
   /** When the restore condition held (no chaos task left, the service steady on the original). */
   restoredAt?: string;
   holdSeconds?: number;
+  /**
+   * Seconds the hold ended after its planned end (a paused or starved runner), when at least one:
+   * the revert started that much late.
+   */
+  holdOverrunSeconds?: number;
   revertedAt?: string;
   peakChaosTasks: number;
 }
