@@ -11,11 +11,14 @@ export function statusCommand(spec: Pick<ExperimentSpec, 'cluster' | 'service' |
   return targetCommand('status', spec);
 }
 
-function targetCommand(
+/** The command for a target; without a service, the whole cluster. */
+export function targetCommand(
   command: 'recover' | 'status',
-  spec: Pick<ExperimentSpec, 'cluster' | 'service' | 'region' | 'auth'>,
+  spec: Pick<ExperimentSpec, 'cluster' | 'region' | 'auth'> & { readonly service?: string | undefined },
 ): string {
-  const parts = ['ecs-chaos', command, '--cluster', spec.cluster, '--service', spec.service, '--region', spec.region];
+  const parts = ['ecs-chaos', command, '--cluster', spec.cluster];
+  if (spec.service) parts.push('--service', spec.service);
+  parts.push('--region', spec.region);
   if (spec.auth.endpointUrl) parts.push('--endpoint-url', spec.auth.endpointUrl);
   if (spec.auth.profile) parts.push('--profile', spec.auth.profile);
   return parts.join(' ');
