@@ -239,9 +239,11 @@ export async function inspectService(
         chaosArn: tagValue(serviceMarkers, MARKER.chaosTaskDefinition),
       });
   // The chaos window's deployment configuration, left on a service that no longer runs the chaos revision.
+  // Only with evidence on the service itself (markers, a lease): a chaos revision left ACTIVE long
+  // ago must not make recover undo a configuration someone set since.
   const chaosDeploymentLeft =
     !onChaosRevision &&
-    experimentIds.length > 0 &&
+    (serviceMarkers.length > 0 || leases.length > 0) &&
     originalDeployment !== undefined &&
     isChaosDeploymentOf(originalDeployment, service.deploymentConfiguration);
   return {
