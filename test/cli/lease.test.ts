@@ -51,7 +51,8 @@ describe('the lease, between processes', () => {
 
   test('recover refuses a live run with exit 2; the run goes on and passes', async () => {
     await waitSteady(ctx.ecs, 'demo', 'orders');
-    const cli = startCli(demoRunArgs('orders', '--duration', '3', '--log-format', 'text'), { env });
+    // A hold long enough for two CLI processes to start and answer on a busy machine (about 2.5 s each seen).
+    const cli = startCli(demoRunArgs('orders', '--duration', '15', '--log-format', 'text'), { env });
     for (let i = 0; i < 400 && !/holding the chaos/.test(cli.output().stderr) && cli.child.exitCode === null; i++)
       await new Promise((r) => setTimeout(r, 25));
     assert.match(cli.output().stderr, /holding the chaos/);
