@@ -3,7 +3,7 @@
  * routine CI deploy that cloned the service's current task definition during the chaos window makes
  * the chaos permanent. The fault says what "carries the change" means (carries-change.ts).
  */
-import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { carriesChaosChange, describeChaosChange } from '../faults/update-task-role/carries-change.js';
 import type { ChaosRevision, RevisionCatalog } from './find-chaos-revisions.js';
 import { MARKER, tagValue } from './markers.js';
@@ -18,6 +18,8 @@ export interface ForeignRevision {
   readonly original: string;
   /** The change it carries, e.g. `task role X (original: Y)`. */
   readonly change: string;
+  /** The chaos revision's markers (the original revision and deployment configuration). */
+  readonly chaosTags: readonly Tag[];
 }
 
 /**
@@ -67,6 +69,7 @@ export async function findForeignRevision(
         chaosRevision: chaosTd.taskDefinitionArn!,
         original: originalArn,
         change: describeChaosChange(original, current),
+        chaosTags: chaos.tags,
       };
     }
   }

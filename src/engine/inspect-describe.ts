@@ -43,5 +43,5 @@ export function describeInspection(i: ServiceInspection, now: Date = new Date())
 /** What to do about a foreign revision that carries the chaos change: the exact fix, one line. */
 export function foreignRevisionFix(i: ServiceInspection, recoverCommand: string): string {
   const f = i.foreignRevisionWithChaosChange!;
-  return `${i.serviceName} runs ${shortRevision(f.arn)}, which someone else deployed after copying the chaos revision ${shortRevision(f.chaosRevision)}: it still carries the chaos change (${f.change}). ecs-chaos does not overwrite someone's deployment on its own. Fix: '${recoverCommand} --repair-foreign' registers a copy of ${shortRevision(f.arn)} (their image and every other change kept) with the task role of ${shortRevision(f.original)} and deploys it; or deploy such a revision yourself and run recover again`;
+  return `${i.serviceName} runs ${shortRevision(f.arn)}, which someone else deployed after copying the chaos revision ${shortRevision(f.chaosRevision)}: it still carries the chaos change: ${f.change}. ecs-chaos does not overwrite someone's deployment on its own. Fix: '${recoverCommand} --repair-foreign' registers a copy of ${shortRevision(f.arn)} (their image and every other change kept) with the task role of ${shortRevision(f.original)} and deploys it; or deploy such a revision yourself and run recover again`;
 }

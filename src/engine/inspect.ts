@@ -201,21 +201,6 @@ export async function inspectService(
     }
   }
   const newest = revisions[0];
-  const siblingOriginal = siblings.map((s) => tagValue(s.tags, MARKER.originalTaskDefinition)).find((x) => x);
-  const originalTaskDefinitionArn =
-    originalFromMarkers ??
-    (newest ? tagValue(newest.tags, MARKER.originalTaskDefinition) : undefined) ??
-    siblingOriginal;
-  const deploymentText =
-    tagValue(serviceMarkers, MARKER.originalDeployment) ??
-    tagValue(currentTags, MARKER.originalDeployment) ??
-    (newest ? tagValue(newest.tags, MARKER.originalDeployment) : undefined);
-  // The whole configuration (alarms, strategy settings) when the run could store it.
-  const fullDeployment = decodeFullDeploymentConfiguration(
-    tagValue(serviceMarkers, MARKER.originalDeploymentFull) ??
-      tagValue(currentTags, MARKER.originalDeploymentFull) ??
-      (newest ? tagValue(newest.tags, MARKER.originalDeploymentFull) : undefined),
-  );
   const experimentIds = [
     ...new Set(
       [
@@ -227,10 +212,6 @@ export async function inspectService(
       ].filter((id): id is string => id !== undefined),
     ),
   ];
-  const startedAt =
-    tagValue(currentTags, MARKER.startedAt) ?? (newest ? tagValue(newest.tags, MARKER.startedAt) : undefined);
-  const live = leases.some((l) => l.status === 'LIVE');
-  const originalDeployment = fullDeployment ?? decodeDeploymentConfiguration(deploymentText);
   const foreignRevision = onChaosRevision
     ? undefined
     : await findForeignRevision(catalog, service, described.taskDefinition, revisions, {
@@ -238,6 +219,21 @@ export async function inspectService(
         families,
         chaosArn: tagValue(serviceMarkers, MARKER.chaosTaskDefinition),
       });
+  // Where the markers are, in order: the service, the revision it runs, its newest ACTIVE chaos
+  // revision, the (possibly INACTIVE) chaos revision a foreign revision copied.
+  const sources = [serviceMarkers, currentTags, newest?.tags, foreignRevision?.chaosTags];
+  const marker = (key: string): string | undefined =>
+    sources.map((tags) => tagValue(tags, key)).find((v) => v !== undefined);
+  const siblingOriginal = siblings.map((s) => tagValue(s.tags, MARKER.originalTaskDefinition)).find((x) => x);
+  const originalTaskDefinitionArn = marker(MARKER.originalTaskDefinition) ?? siblingOriginal;
+  // The whole configuration (alarms, strategy settings) when the run could store it.
+  const fullDeployment = decodeFullDeploymentConfiguration(marker(MARKER.originalDeploymentFull));
+  const startedAt =
+    tagValue(currentTags, MARKER.startedAt) ??
+    tagValue(newest?.tags, MARKER.startedAt) ??
+    tagValue(foreignRevision?.chaosTags, MARKER.startedAt);
+  const live = leases.some((l) => l.status === 'LIVE');
+  const originalDeployment = fullDeployment ?? decodeDeploymentConfiguration(marker(MARKER.originalDeployment));
   // The chaos window's deployment configuration, left on a service that no longer runs the chaos revision.
   // Only with evidence on the service itself (markers, a lease): a chaos revision left ACTIVE long
   // ago must not make recover undo a configuration someone set since.

@@ -110,7 +110,7 @@ export async function verifyEnd(ctx: RunContext): Promise<void> {
         items.push({
           kind: 'foreign-revision-with-chaos-change',
           resource: current,
-          detail: `the service runs ${shortRevision(current)}, deployed by someone else during the run, and it carries the chaos change (${describeChaosChange(pf.original, theirs)}), copied from ${shortRevision(carried.taskDefinitionArn!)}; ecs-chaos did not overwrite it. Fix: '${recoverCommand(spec)} --repair-foreign' registers a copy of ${shortRevision(current)} with the original task role and deploys it`,
+          detail: `the service runs ${shortRevision(current)}, deployed by someone else during the run, copied from ${shortRevision(carried.taskDefinitionArn!)}, and it carries the chaos change: ${describeChaosChange(pf.original, theirs)}. ecs-chaos did not overwrite it. Fix: '${recoverCommand(spec)} --repair-foreign' registers a copy of ${shortRevision(current)} with the original task role and deploys it`,
         });
       }
     }
