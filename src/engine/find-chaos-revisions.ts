@@ -167,7 +167,11 @@ export class RevisionCatalog {
     const worker = async (): Promise<void> => {
       while (next < toRead.length) {
         const i = next++;
-        described[i] = await this.describe(toRead[i]!);
+        described[i] = await this.describe(toRead[i]!).catch((error: unknown) => {
+          // Deleted between the list and the read (DeleteTaskDefinitions): nothing to look at.
+          if (isGone(error)) return { taskDefinition: undefined, tags: [] };
+          throw error;
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, toRead.length) }, worker));
@@ -190,3 +194,9 @@ export interface DescribedRevision {
 
 /** DescribeTaskDefinition calls in flight at once during a scan (ECS throttles bursts). */
 const SCAN_CONCURRENCY = 4;
+
+/** ECS's answer for a revision that does not exist (any more). */
+export function isGone(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return name === 'ClientException' || name === 'InvalidParameterException';
+}

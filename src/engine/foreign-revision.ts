@@ -5,7 +5,7 @@
  */
 import type { Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { carriesChaosChange, describeChaosChange } from '../faults/update-task-role/carries-change.js';
-import type { ChaosRevision, RevisionCatalog } from './find-chaos-revisions.js';
+import { isGone, type ChaosRevision, type DescribedRevision, type RevisionCatalog } from './find-chaos-revisions.js';
 import { MARKER, tagValue } from './markers.js';
 
 /** A revision someone else deployed that carries a chaos revision's change (e.g. a CI build cloned from it). */
@@ -40,7 +40,7 @@ export async function findForeignRevision(
   const candidates: ChaosRevision[] = [...active];
   const seen = new Set(active.map((r) => r.taskDefinition.taskDefinitionArn));
   if (evidence.chaosArn && !seen.has(evidence.chaosArn)) {
-    const named = await catalog.describe(evidence.chaosArn);
+    const named = await catalog.describe(evidence.chaosArn).catch(gone);
     const experimentId = tagValue(named.tags, MARKER.experimentId);
     if (named.taskDefinition && experimentId)
       candidates.push({ ...named, taskDefinition: named.taskDefinition, experimentId });
@@ -62,7 +62,7 @@ export async function findForeignRevision(
     if (chaosTd.family !== current.family || (current.revision ?? 0) <= (chaosTd.revision ?? 0)) continue;
     const originalArn = tagValue(chaos.tags, MARKER.originalTaskDefinition);
     if (!originalArn || originalArn === current.taskDefinitionArn) continue;
-    const original = (await catalog.describe(originalArn)).taskDefinition;
+    const original = (await catalog.describe(originalArn).catch(gone)).taskDefinition;
     if (original && carriesChaosChange(original, chaosTd, current)) {
       return {
         arn: current.taskDefinitionArn,
@@ -74,4 +74,10 @@ export async function findForeignRevision(
     }
   }
   return undefined;
+}
+
+/** A revision deleted since its ARN was written in a marker: nothing to compare. */
+function gone(error: unknown): DescribedRevision {
+  if (isGone(error)) return { taskDefinition: undefined, tags: [] };
+  throw error;
 }

@@ -9,13 +9,10 @@
 import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { EcsPort } from '../aws/ports.js';
 import { ChaosError } from '../errors.js';
-import type { DeploymentConfiguration } from '@aws-sdk/client-ecs';
-import { withoutChaosChange } from '../faults/update-task-role/carries-change.js';
 import { chaosTaskDefinitionInput } from '../faults/update-task-role/chaos-task-definition.js';
-import { sameDeploymentLimits } from '../faults/update-task-role/deployment.js';
-import { RevisionCatalog } from './find-chaos-revisions.js';
 import type { IoHost, IoLevel } from '../io/io-host.js';
 import type { Clock } from './clock.js';
+import { RevisionCatalog } from './find-chaos-revisions.js';
 import {
   describeInspection,
   findOrphanRevisions,
@@ -31,7 +28,13 @@ import { describeLease, leaseKey } from './lease.js';
 import { MARKER_KEYS } from './markers.js';
 import { reservedTag } from './preflight-shape.js';
 import { shortRevision } from './observe.js';
-import { familyTasks, restoreState } from './restore-state.js';
+import {
+  configDiffersOnOriginal,
+  recoverCommandFor,
+  repairForeign,
+  restoringConfiguration,
+  waitRestored,
+} from './recover-steps.js';
 
 export {
   describeInspection,
@@ -316,109 +319,6 @@ async function repairService(
     act(`UntagResource ${name}: ${keys.join(', ')}`);
   }
   return 'done';
-}
-
-/** `ecs-chaos recover --cluster C [--service S] --region R`, or the caller's exact command line. */
-function recoverCommandFor(options: RecoverOptions): string {
-  if (options.commandLine) return options.commandLine;
-  return `ecs-chaos recover --cluster ${options.cluster}${options.service ? ` --service ${options.service}` : ''} --region ${options.region}`;
-}
-
-/**
- * The deployment configuration to put back: the whole original from the markers (alarms, strategy
- * settings) when the run could store it; otherwise the service's current one with the original
- * limits and circuit breaker (the chaos window changed only the limits, so the rest is the original's).
- */
-function restoringConfiguration(i: ServiceInspection): DeploymentConfiguration | undefined {
-  if (!i.originalDeployment) return undefined;
-  return i.originalDeploymentComplete
-    ? i.originalDeployment
-    : { ...i.deploymentConfiguration, ...i.originalDeployment };
-}
-
-/** The service is on its original revision but not on its original deployment limits. */
-function configDiffersOnOriginal(i: ServiceInspection): boolean {
-  return (
-    i.originalDeployment !== undefined &&
-    i.taskDefinitionArn === i.originalTaskDefinitionArn &&
-    !sameDeploymentLimits(i.deploymentConfiguration, i.originalDeployment)
-  );
-}
-
-/**
- * `--repair-foreign`: a copy of the revision someone deployed, without the chaos change (their
- * image and every other change kept), deployed with the original deployment configuration when the
- * chaos window's is still there. Returns the copy's ARN (undefined in a dry run).
- */
-async function repairForeign(
-  i: ServiceInspection,
-  options: RecoverOptions & { dryRun: boolean },
-  deps: RecoverDeps,
-  act: (line: string) => void,
-): Promise<string | undefined> {
-  const call = deps.signal ? { abortSignal: deps.signal } : {};
-  const f = i.foreignRevisionWithChaosChange!;
-  const config = i.chaosDeploymentLeft ? restoringConfiguration(i) : undefined;
-  const cfgText = config
-    ? ` with maximumPercent ${config.maximumPercent}, minimumHealthyPercent ${config.minimumHealthyPercent}`
-    : '';
-  if (options.dryRun) {
-    act(`register a copy of ${shortRevision(f.arn)} without the chaos change (${f.change}) and deploy it${cfgText}`);
-    return undefined;
-  }
-  const theirs = await deps.ecs.describeTaskDefinition({ taskDefinition: f.arn, include: ['TAGS'] }, call);
-  const original = await deps.ecs.describeTaskDefinition({ taskDefinition: f.original }, call);
-  const tags = (theirs.tags ?? []).filter((t) => !MARKER_KEYS.includes(t.key ?? '') && !reservedTag(t.key));
-  const copy = await deps.ecs.registerTaskDefinition(
-    withoutChaosChange(original.taskDefinition!, theirs.taskDefinition!, tags),
-    call,
-  );
-  const target = copy.taskDefinition!.taskDefinitionArn!;
-  act(
-    `registered ${shortRevision(target)}, a copy of ${shortRevision(f.arn)} with the task role of ${shortRevision(f.original)}`,
-  );
-  await deps.ecs.updateService(
-    {
-      cluster: options.cluster,
-      service: i.serviceName,
-      taskDefinition: target,
-      ...(config ? { deploymentConfiguration: config } : {}),
-    },
-    call,
-  );
-  act(
-    `UpdateService ${i.serviceName} -> ${shortRevision(target)}${cfgText} (${shortRevision(f.arn)} stays registered: it is theirs)`,
-  );
-  return target;
-}
-
-/** Waits until no chaos task is left and the service is steady on `revision`, within the restore timeout. */
-async function waitRestored(
-  service: Service,
-  revision: string,
-  chaos: ReadonlySet<string>,
-  options: RecoverOptions,
-  deps: RecoverDeps,
-): Promise<void> {
-  const seconds = options.restoreTimeoutSeconds ?? 900;
-  const deadline = deps.clock.now().getTime() + seconds * 1000;
-  const call = deps.signal ? { abortSignal: deps.signal } : {};
-  const family = shortRevision(revision).split(':')[0]!;
-  for (;;) {
-    const now = (await deps.ecs.describeServices({ cluster: options.cluster, services: [service.serviceName!] }, call))
-      .services?.[0];
-    const tasks = await familyTasks(deps.ecs, options.cluster, family, call);
-    const state = restoreState(now, tasks, revision, chaos);
-    if (state.done) return;
-    if (deps.clock.now().getTime() >= deadline) {
-      throw new ChaosError(
-        'RESTORE_TIMEOUT',
-        `the restore did not finish within ${seconds}s (--restore-timeout): still waiting for ${state.waitingFor.join('; ')}; run recover again once the service is healthy`,
-        { fault: 'aws' },
-      );
-    }
-    await deps.clock.sleep(deps.pollIntervalMs ?? 1000, deps.signal);
-  }
 }
 
 /** Deregisters the orphan chaos revisions (cluster-wide runs). */
