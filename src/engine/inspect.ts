@@ -233,7 +233,9 @@ export async function inspectService(
     tagValue(newest?.tags, MARKER.startedAt) ??
     tagValue(foreignRevision?.chaosTags, MARKER.startedAt);
   const live = leases.some((l) => l.status === 'LIVE');
-  const originalDeployment = fullDeployment ?? decodeDeploymentConfiguration(marker(MARKER.originalDeployment));
+  const shortDeployment = decodeDeploymentConfiguration(marker(MARKER.originalDeployment));
+  // The full marker holds what the short one does not (whole, from earlier versions): together, the whole.
+  const originalDeployment = fullDeployment ? { ...shortDeployment, ...fullDeployment } : shortDeployment;
   // The chaos window's deployment configuration, left on a service that no longer runs the chaos revision.
   // Only with evidence on the service itself (markers, a lease): a chaos revision left ACTIVE long
   // ago must not make recover undo a configuration someone set since.

@@ -83,22 +83,27 @@ describe('recover restores the whole deployment configuration', () => {
   const inspection = (over: Partial<ServiceInspection>): ServiceInspection =>
     ({ originalDeploymentComplete: false, ...over }) as ServiceInspection;
 
-  test('from the full marker: alarms and strategy settings included', () => {
-    const fits: DeploymentConfiguration = {
+  test('from the markers: the limits and breaker from the short one, alarms and strategy settings from the full one', () => {
+    const text = encodeFullDeploymentConfiguration(whole)!;
+    assert.ok(text.length <= 256, `${text.length} characters`);
+    const rest = decodeFullDeploymentConfiguration(text)!;
+    assert.equal(rest.maximumPercent, undefined, 'the short marker holds the limits');
+    const short = {
       maximumPercent: 175,
       minimumHealthyPercent: 75,
-      alarms: { alarmNames: ['orders-5xx'], enable: true, rollback: true },
-      strategy: 'ROLLING',
-      bakeTimeInMinutes: 5,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
     };
-    const text = encodeFullDeploymentConfiguration(fits)!;
-    assert.ok(text.length <= 256, `${text.length} characters`);
-    const decoded = decodeFullDeploymentConfiguration(text);
     assert.deepEqual(
-      restoringConfiguration(inspection({ originalDeployment: decoded, originalDeploymentComplete: true })),
-      fits,
+      restoringConfiguration(
+        inspection({ originalDeployment: { ...short, ...rest }, originalDeploymentComplete: true }),
+      ),
+      whole,
     );
-    assert.equal(encodeFullDeploymentConfiguration(whole), undefined, 'with the circuit breaker too it does not fit');
+    const many = {
+      ...whole,
+      alarms: { alarmNames: Array.from({ length: 9 }, (_, i) => `alarm-${i}-of-orders`), enable: true, rollback: true },
+    };
+    assert.equal(encodeFullDeploymentConfiguration(many), undefined, 'nine alarms do not fit a tag');
   });
   test("without it: the short marker's limits and breaker over the current configuration (its alarms and strategy kept)", () => {
     const current = { ...whole, maximumPercent: 125, minimumHealthyPercent: 100 };
