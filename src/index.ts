@@ -60,7 +60,7 @@ export {
   type ChaosCopyOptions,
   type FieldChange,
 } from './faults/update-task-role/chaos-task-definition.js';
-export { chaosDeploymentConfiguration } from './faults/update-task-role/deployment.js';
+export { chaosDeploymentConfiguration } from './engine/deployment-config.js';
 export { runExperiment, newExperimentId, type EngineDeps } from './engine/run.js';
 export { planExperiment, iterationHolds, type ExperimentPlan, type PlannedCall } from './engine/plan.js';
 export {

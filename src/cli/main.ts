@@ -201,7 +201,15 @@ function buildProgram(): Command {
         'Repair what an experiment left behind (a killed run), from the markers in AWS: sibling services deleted, original revision and deployment configuration restored, chaos revisions deregistered, markers and abandoned leases removed; a LIVE experiment is refused',
       )
       .option('--dry-run', 'say what would be done, change nothing')
-      .option('--force', 'also repair a service whose experiment is LIVE (its run then reports a conflict)'),
+      .option('--force', 'also repair a service whose experiment is LIVE (its run then reports a conflict)')
+      .option(
+        '--repair-foreign',
+        'also repair a revision someone deployed that carries the chaos change (e.g. a CI build cloned from the chaos revision): register a copy of it without the change, their image kept, and deploy it',
+      )
+      .option(
+        '--scan-limit <n>',
+        'revisions read per task definition family for markers, newest first (default: 2000)',
+      ),
     TARGET_FIELDS,
   ).action(async (flags: Record<string, string | boolean>) => {
     const { recoverCommand } = await import('./commands/recover.js');
@@ -219,7 +227,11 @@ function buildProgram(): Command {
   withExperimentOptions(
     program
       .command('status')
-      .description('List the services under chaos and the leftover chaos revisions of a cluster. Read-only'),
+      .description('List the services under chaos and the leftover chaos revisions of a cluster. Read-only')
+      .option(
+        '--scan-limit <n>',
+        'revisions read per task definition family for markers, newest first (default: 2000)',
+      ),
     TARGET_FIELDS,
   ).action(async (flags: Record<string, string | boolean>) => {
     const { statusCommand } = await import('./commands/recover.js');

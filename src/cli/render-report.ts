@@ -63,7 +63,11 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
   lines.push(`mutations: ${result.mutations.length} made, ${undone} undone`);
   for (const c of result.conflicts) lines.push(`conflict:  ${c}`);
   if (result.residue.clean) lines.push('residue:   none, the service is as it was');
-  else {
+  else if (result.residue.items.some((i) => i.kind === 'not-checked')) {
+    // Never "none" nor residue that was not read.
+    lines.push('residue:   NOT CHECKED (the end state could not be read):');
+    for (const item of result.residue.items) lines.push(`           - ${item.kind}: ${item.resource} (${item.detail})`);
+  } else {
     lines.push('residue:   LEFT BEHIND:');
     for (const item of result.residue.items) lines.push(`           - ${item.kind}: ${item.resource} (${item.detail})`);
     lines.push(`           repair with: ${result.residue.recoverCommand ?? ''}`);

@@ -24,3 +24,24 @@ export function chaosDeploymentConfiguration(
     maximumPercent: Math.min(200, 100 + affectedPercent),
   };
 }
+
+/**
+ * Whether `current` has the shape of the chaos window's configuration for `original`:
+ * `minimumHealthyPercent` 100, `maximumPercent` 101..200, the circuit breaker as the original's, and
+ * limits that differ from the original's. `recover` does not know the run's
+ * `TASK_REPLICA_AFFECTED_PERC`, so it judges by this shape (a configuration someone set by hand to
+ * exactly that shape would be taken for the chaos one).
+ */
+export function isChaosDeploymentOf(
+  original: DeploymentConfiguration | undefined,
+  current: DeploymentConfiguration | undefined,
+): boolean {
+  if (!current || sameDeploymentLimits(original, current)) return false;
+  const max = current.maximumPercent ?? 200;
+  const breaker = (c: DeploymentConfiguration | undefined): string =>
+    JSON.stringify({
+      e: c?.deploymentCircuitBreaker?.enable ?? false,
+      r: c?.deploymentCircuitBreaker?.rollback ?? false,
+    });
+  return current.minimumHealthyPercent === 100 && max > 100 && max <= 200 && breaker(current) === breaker(original);
+}

@@ -6,8 +6,10 @@
 import type { DeploymentConfiguration, Service, Tag } from '@aws-sdk/client-ecs';
 import type { EcsPort } from '../aws/ports.js';
 import { ChaosError } from '../errors.js';
-import { findChaosRevisions, type ChaosRevision } from './find-chaos-revisions.js';
-import { describeLease, leasesOf, leaseStatus, type Lease } from './lease.js';
+import { isChaosDeploymentOf } from './deployment-config.js';
+import { RevisionCatalog, type ChaosRevision } from './find-chaos-revisions.js';
+import { findForeignRevision, type ForeignRevision } from './foreign-revision.js';
+import { leasesOf, leaseStatus, type Lease } from './lease.js';
 import {
   decodeDeploymentConfiguration,
   decodeFullDeploymentConfiguration,
@@ -18,12 +20,17 @@ import {
 import { shortRevision } from './observe.js';
 import { familyTasks } from './restore-state.js';
 
+export { describeInspection, foreignRevisionFix } from './inspect-describe.js';
+export type { ForeignRevision } from './foreign-revision.js';
+
 /** What to look at. */
 export interface RecoverTarget {
   readonly cluster: string;
   /** One service; all the cluster's services when absent. */
   readonly service?: string;
   readonly region: string;
+  /** Revisions read per family for markers (newer first); a family with more is reported truncated. @default 2000 */
+  readonly scanLimit?: number;
 }
 
 /** What ecs-chaos left on one service, as found in AWS. */
@@ -55,6 +62,14 @@ export interface ServiceInspection {
   readonly originalTaskDefinitionArn: string | undefined;
   /** The deployment configuration to restore, from the markers. */
   readonly originalDeployment: DeploymentConfiguration | undefined;
+  /** The original deployment configuration came whole from the markers (not only its limits and circuit breaker). */
+  readonly originalDeploymentComplete: boolean;
+  /** The service's deployment configuration now. */
+  readonly deploymentConfiguration: DeploymentConfiguration | undefined;
+  /** The service no longer runs a chaos revision but kept the chaos window's deployment configuration. */
+  readonly chaosDeploymentLeft: boolean;
+  /** The service runs a revision someone else registered that carries the chaos change. */
+  readonly foreignRevisionWithChaosChange?: ForeignRevision;
   /** When the newest experiment started (ISO 8601), from the markers. */
   readonly startedAt: string | undefined;
   /** Anything to repair (or, when live, anything in play). */
@@ -148,6 +163,7 @@ export async function inspectService(
   siblings: readonly Service[],
   now: Date,
   signal?: AbortSignal,
+  catalog: RevisionCatalog = new RevisionCatalog(ecs, signal ? { signal } : {}),
 ): Promise<ServiceInspection> {
   const call = signal ? { abortSignal: signal } : {};
   const serviceArn = service.serviceArn!;
@@ -155,8 +171,8 @@ export async function inspectService(
   const serviceMarkers = tags.filter((t) => MARKER_KEYS.includes(t.key ?? ''));
   const leases = leasesOf(tags).map((l) => ({ ...l, status: leaseStatus(l, now) }));
   const current = service.taskDefinition!;
-  const described = await ecs.describeTaskDefinition({ taskDefinition: current, include: ['TAGS'] }, call);
-  const currentTags = described.tags ?? [];
+  const described = await catalog.describe(current);
+  const currentTags = described.tags;
   const onChaosRevision = tagValue(currentTags, MARKER.experimentId) !== undefined;
   const originalFromMarkers =
     tagValue(serviceMarkers, MARKER.originalTaskDefinition) ?? tagValue(currentTags, MARKER.originalTaskDefinition);
@@ -164,45 +180,27 @@ export async function inspectService(
     [familyOf(current), familyOf(originalFromMarkers)].filter((f): f is string => f !== undefined),
   );
   const revisions: ChaosRevision[] = [];
-  for (const family of families) revisions.push(...(await findChaosRevisions(ecs, family, { serviceArn, ...call })));
+  for (const family of families) {
+    const scan = await catalog.scan(family, 'ACTIVE');
+    revisions.push(...scan.chaos.filter((r) => tagValue(r.tags, MARKER.service) === serviceArn));
+  }
   // Tasks of a chaos revision still up, in the service or its siblings, whatever the revision's status.
   const groups = new Set([service.serviceName, ...siblings.map((s) => s.serviceName)].map((n) => `service:${n}`));
-  const known = new Map<string, boolean>(revisions.map((r) => [r.taskDefinition.taskDefinitionArn!, true]));
-  known.set(current, onChaosRevision);
   let chaosTasks = 0;
   const chaosTaskRevisions = new Set<string>();
   for (const family of families) {
-    const tasks = (await familyTasks(ecs, service.clusterArn!, family, call)).filter(
-      (t) => groups.has(t.group ?? '') && t.lastStatus !== 'STOPPED',
+    const all = await catalog.once(`tasks ${service.clusterArn} ${family}`, () =>
+      familyTasks(ecs, service.clusterArn!, family, call),
     );
-    for (const t of tasks) {
+    for (const t of all.filter((t) => groups.has(t.group ?? '') && t.lastStatus !== 'STOPPED')) {
       const arn = t.taskDefinitionArn!;
-      if (!known.has(arn)) {
-        const out = await ecs.describeTaskDefinition({ taskDefinition: arn, include: ['TAGS'] }, call);
-        known.set(arn, tagValue(out.tags, MARKER.experimentId) !== undefined);
-      }
-      if (known.get(arn)) {
+      if (tagValue((await catalog.describe(arn)).tags, MARKER.experimentId) !== undefined) {
         chaosTasks++;
         chaosTaskRevisions.add(arn);
       }
     }
   }
   const newest = revisions[0];
-  const siblingOriginal = siblings.map((s) => tagValue(s.tags, MARKER.originalTaskDefinition)).find((x) => x);
-  const originalTaskDefinitionArn =
-    originalFromMarkers ??
-    (newest ? tagValue(newest.tags, MARKER.originalTaskDefinition) : undefined) ??
-    siblingOriginal;
-  const deploymentText =
-    tagValue(serviceMarkers, MARKER.originalDeployment) ??
-    tagValue(currentTags, MARKER.originalDeployment) ??
-    (newest ? tagValue(newest.tags, MARKER.originalDeployment) : undefined);
-  // The whole configuration (alarms, strategy settings) when the run could store it.
-  const fullDeployment = decodeFullDeploymentConfiguration(
-    tagValue(serviceMarkers, MARKER.originalDeploymentFull) ??
-      tagValue(currentTags, MARKER.originalDeploymentFull) ??
-      (newest ? tagValue(newest.tags, MARKER.originalDeploymentFull) : undefined),
-  );
   const experimentIds = [
     ...new Set(
       [
@@ -214,9 +212,38 @@ export async function inspectService(
       ].filter((id): id is string => id !== undefined),
     ),
   ];
+  const foreignRevision = onChaosRevision
+    ? undefined
+    : await findForeignRevision(catalog, service, described.taskDefinition, revisions, {
+        experimentIds,
+        families,
+        chaosArn: tagValue(serviceMarkers, MARKER.chaosTaskDefinition),
+      });
+  // Where the markers are, in order: the service, the revision it runs, its newest ACTIVE chaos
+  // revision, the (possibly INACTIVE) chaos revision a foreign revision copied.
+  const sources = [serviceMarkers, currentTags, newest?.tags, foreignRevision?.chaosTags];
+  const marker = (key: string): string | undefined =>
+    sources.map((tags) => tagValue(tags, key)).find((v) => v !== undefined);
+  const siblingOriginal = siblings.map((s) => tagValue(s.tags, MARKER.originalTaskDefinition)).find((x) => x);
+  const originalTaskDefinitionArn = marker(MARKER.originalTaskDefinition) ?? siblingOriginal;
+  // The whole configuration (alarms, strategy settings) when the run could store it.
+  const fullDeployment = decodeFullDeploymentConfiguration(marker(MARKER.originalDeploymentFull));
   const startedAt =
-    tagValue(currentTags, MARKER.startedAt) ?? (newest ? tagValue(newest.tags, MARKER.startedAt) : undefined);
+    tagValue(currentTags, MARKER.startedAt) ??
+    tagValue(newest?.tags, MARKER.startedAt) ??
+    tagValue(foreignRevision?.chaosTags, MARKER.startedAt);
   const live = leases.some((l) => l.status === 'LIVE');
+  const shortDeployment = decodeDeploymentConfiguration(marker(MARKER.originalDeployment));
+  // The full marker holds what the short one does not (whole, from earlier versions): together, the whole.
+  const originalDeployment = fullDeployment ? { ...shortDeployment, ...fullDeployment } : shortDeployment;
+  // The chaos window's deployment configuration, left on a service that no longer runs the chaos revision.
+  // Only with evidence on the service itself (markers, a lease): a chaos revision left ACTIVE long
+  // ago must not make recover undo a configuration someone set since.
+  const chaosDeploymentLeft =
+    !onChaosRevision &&
+    (serviceMarkers.length > 0 || leases.length > 0) &&
+    originalDeployment !== undefined &&
+    isChaosDeploymentOf(originalDeployment, service.deploymentConfiguration);
   return {
     serviceName: service.serviceName!,
     serviceArn,
@@ -232,7 +259,11 @@ export async function inspectService(
     chaosTaskRevisions: [...chaosTaskRevisions],
     experimentIds,
     originalTaskDefinitionArn,
-    originalDeployment: fullDeployment ?? decodeDeploymentConfiguration(deploymentText),
+    originalDeployment,
+    originalDeploymentComplete: fullDeployment !== undefined,
+    deploymentConfiguration: service.deploymentConfiguration,
+    chaosDeploymentLeft,
+    ...(foreignRevision ? { foreignRevisionWithChaosChange: foreignRevision } : {}),
     startedAt,
     underChaos:
       onChaosRevision ||
@@ -240,7 +271,9 @@ export async function inspectService(
       revisions.length > 0 ||
       leases.length > 0 ||
       siblings.length > 0 ||
-      chaosTasks > 0,
+      chaosTasks > 0 ||
+      chaosDeploymentLeft ||
+      foreignRevision !== undefined,
   };
 }
 
@@ -248,6 +281,8 @@ export async function inspectService(
 export interface ClusterInspection {
   readonly services: ServiceInspection[];
   readonly orphanRevisions: OrphanRevision[];
+  /** Family scans that read only the newest revisions (the scan limit): older ones were not checked. */
+  readonly truncated: string[];
 }
 
 /** `ecs-chaos status`: the services under chaos and the leftover chaos revisions of a cluster. Read-only. */
@@ -257,39 +292,20 @@ export async function inspectCluster(
   now: Date,
   signal?: AbortSignal,
 ): Promise<ClusterInspection> {
+  const catalog = new RevisionCatalog(ecs, {
+    ...(signal ? { signal } : {}),
+    ...(target.scanLimit ? { limit: target.scanLimit } : {}),
+  });
   const { services, siblings } = await listTargetServices(ecs, target, signal);
   const inspections: ServiceInspection[] = [];
   for (const service of services) {
     if (!RUNNING_STATES.has(service.status ?? '')) continue;
-    inspections.push(await inspectService(ecs, service, siblings.get(service.serviceArn!) ?? [], now, signal));
+    inspections.push(await inspectService(ecs, service, siblings.get(service.serviceArn!) ?? [], now, signal, catalog));
   }
-  const orphanRevisions = target.service ? [] : await findOrphanRevisions(ecs, target.cluster, services, signal);
-  return { services: inspections, orphanRevisions };
-}
-
-/** One line (two with a lease) describing what was found on a service. */
-export function describeInspection(i: ServiceInspection, now: Date = new Date()): string {
-  if (!i.underChaos) return `${i.serviceName}: clean (runs ${shortRevision(i.taskDefinitionArn)})`;
-  const parts: string[] = [];
-  if (i.onChaosRevision) parts.push(`runs the chaos revision ${shortRevision(i.taskDefinitionArn)}`);
-  else parts.push(`runs ${shortRevision(i.taskDefinitionArn)}`);
-  if (i.chaosTasks > 0)
-    parts.push(
-      `${i.chaosTasks} task${i.chaosTasks === 1 ? '' : 's'} of ${i.chaosTaskRevisions.map(shortRevision).join(', ')} still up`,
-    );
-  if (i.siblings.length > 0)
-    parts.push(`sibling service${i.siblings.length === 1 ? '' : 's'} ${i.siblings.join(', ')}`);
-  if (i.serviceMarkers.length > 0) parts.push(`${i.serviceMarkers.length} ecs-chaos tags on the service`);
-  if (i.chaosRevisions.length > 0)
-    parts.push(`ACTIVE chaos revisions ${i.chaosRevisions.map(shortRevision).join(', ')}`);
-  const exp =
-    i.experimentIds.length > 0
-      ? ` (experiment ${i.experimentIds.join(', ')}${i.startedAt ? `, started ${i.startedAt}` : ''})`
-      : '';
-  const state = i.live ? 'LIVE EXPERIMENT' : i.leases.length > 0 ? 'ABANDONED' : 'UNDER CHAOS';
-  // The status judged at inspection time: the header and the lease lines never disagree.
-  const leases = i.leases.map((l) => `\n  lease: ${describeLease(l, now, l.status)}`).join('');
-  return `${i.serviceName}: ${state}${exp}: ${parts.join('; ')}; original ${i.originalTaskDefinitionArn ? shortRevision(i.originalTaskDefinitionArn) : 'unknown'}${leases}`;
+  const orphanRevisions = target.service
+    ? []
+    : await findOrphanRevisions(ecs, target.cluster, services, signal, catalog);
+  return { services: inspections, orphanRevisions, truncated: await catalog.truncations() };
 }
 
 /** A chaos revision whose service no longer exists (deleted or draining). */
@@ -309,14 +325,14 @@ export async function findOrphanRevisions(
   cluster: string,
   services: readonly Service[],
   signal?: AbortSignal,
+  catalog: RevisionCatalog = new RevisionCatalog(ecs, signal ? { signal } : {}),
 ): Promise<OrphanRevision[]> {
-  const call = signal ? { abortSignal: signal } : {};
   const live = new Set(services.filter((s) => RUNNING_STATES.has(s.status ?? '')).map((s) => s.serviceArn));
   const families = new Set(services.map((s) => familyOf(s.taskDefinition)).filter((f): f is string => f !== undefined));
   const clusterPart = `:service/${cluster}/`;
   const orphans: OrphanRevision[] = [];
   for (const family of families) {
-    for (const revision of await findChaosRevisions(ecs, family, call)) {
+    for (const revision of (await catalog.scan(family, 'ACTIVE')).chaos) {
       const owner = tagValue(revision.tags, MARKER.service);
       if (!owner || live.has(owner) || !owner.includes(clusterPart)) continue;
       orphans.push({

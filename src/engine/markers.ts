@@ -61,13 +61,20 @@ export function decodeDeploymentConfiguration(text: string | undefined): Deploym
 }
 
 /**
- * The whole deployment configuration as a tag value: base64 of its JSON (the base64 alphabet is
- * within what ECS tag values allow), or undefined when it would pass ECS's 256 characters (then
- * `recover` can restore only what {@link encodeDeploymentConfiguration} keeps).
+ * The rest of the deployment configuration (alarms, strategy settings...) as a tag value: base64 of
+ * the JSON of everything `ecs-chaos:original-deployment` does not hold (the limits and the circuit
+ * breaker are there), so more fits; `e30=` (`{}`) when there is nothing more. Undefined when it would
+ * pass ECS's 256 characters: then `recover` restores the limits and the circuit breaker over the
+ * service's current configuration, whose other settings the chaos window did not change.
+ * Markers written whole by earlier versions decode the same way.
  */
 export function encodeFullDeploymentConfiguration(config: DeploymentConfiguration | undefined): string | undefined {
   if (!config) return undefined;
-  const text = Buffer.from(JSON.stringify(config), 'utf8').toString('base64');
+  const rest: Record<string, unknown> = { ...config };
+  delete rest.maximumPercent;
+  delete rest.minimumHealthyPercent;
+  delete rest.deploymentCircuitBreaker;
+  const text = Buffer.from(JSON.stringify(rest), 'utf8').toString('base64');
   return text.length <= 256 ? text : undefined;
 }
 

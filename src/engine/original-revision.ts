@@ -33,7 +33,7 @@ export async function deployableOriginal(
   const call = options.abortSignal ? { abortSignal: options.abortSignal } : {};
   const described = await ecs.describeTaskDefinition({ taskDefinition: originalArn, include: ['TAGS'] }, call);
   const td = described.taskDefinition!;
-  if (td.status !== 'INACTIVE') return { taskDefinitionArn: originalArn, taskDefinition: td };
+  if (td.status === 'ACTIVE') return { taskDefinitionArn: originalArn, taskDefinition: td };
   const tags = (described.tags ?? []).filter(
     (t) => !MARKER_KEYS.includes(t.key ?? '') && !(t.key ?? '').startsWith(LEASE_PREFIX) && !reservedTag(t.key),
   );

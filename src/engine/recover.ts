@@ -6,16 +6,17 @@
  * original), deregisters every ACTIVE chaos revision and removes the markers and the leases. It is
  * idempotent: a second run finds nothing.
  */
-import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Service } from '@aws-sdk/client-ecs';
 import type { EcsPort } from '../aws/ports.js';
 import { ChaosError } from '../errors.js';
-import { chaosTaskDefinitionInput } from '../faults/update-task-role/chaos-task-definition.js';
-import { sameDeploymentLimits } from '../faults/update-task-role/deployment.js';
+import { deployableOriginal } from './original-revision.js';
 import type { IoHost, IoLevel } from '../io/io-host.js';
 import type { Clock } from './clock.js';
+import { RevisionCatalog } from './find-chaos-revisions.js';
 import {
   describeInspection,
   findOrphanRevisions,
+  foreignRevisionFix,
   inspectService,
   listTargetServices,
   RUNNING_STATES,
@@ -24,13 +25,18 @@ import {
   type ServiceInspection,
 } from './inspect.js';
 import { describeLease, leaseKey } from './lease.js';
-import { MARKER_KEYS } from './markers.js';
-import { reservedTag } from './preflight-shape.js';
 import { shortRevision } from './observe.js';
-import { familyTasks, restoreState } from './restore-state.js';
+import {
+  configDiffersOnOriginal,
+  recoverCommandFor,
+  repairForeign,
+  restoringConfiguration,
+  waitRestored,
+} from './recover-steps.js';
 
 export {
   describeInspection,
+  foreignRevisionFix,
   findOrphanRevisions,
   inspectCluster,
   inspectService,
@@ -48,6 +54,14 @@ export interface RecoverOptions extends RecoverTarget {
   readonly restoreTimeoutSeconds?: number;
   /** Repair a service whose lease is LIVE (its experiment runs now: it will see a conflict). @default false */
   readonly force?: boolean;
+  /** The exact recover command line, for the messages. @default built from cluster, service and region */
+  readonly commandLine?: string;
+  /**
+   * Repair a revision someone else deployed that carries the chaos change: register a copy of it
+   * without the change (their image and every other change kept) and deploy it. Without it, recover
+   * reports such a revision with this fix and changes nothing on it. @default false
+   */
+  readonly repairForeign?: boolean;
 }
 
 export interface RecoverDeps {
@@ -62,8 +76,12 @@ export interface RecoverDeps {
 /** What recover found and did for one service. */
 export interface ServiceRecovery {
   readonly inspection: ServiceInspection;
-  /** `clean`; `repaired`; `would-repair` (dry run); `live` (refused: an experiment runs); `failed`. */
-  status: 'clean' | 'repaired' | 'would-repair' | 'live' | 'failed';
+  /**
+   * `clean`; `repaired`; `would-repair` (dry run); `live` (refused: an experiment runs); `foreign`
+   * (someone's revision carries the chaos change: reported with its fix, left in place, the markers
+   * kept); `failed`.
+   */
+  status: 'clean' | 'repaired' | 'would-repair' | 'live' | 'foreign' | 'failed';
   /** The actions, done or (dry run) planned, one line each. */
   readonly actions: string[];
   error?: string;
@@ -77,7 +95,9 @@ export interface RecoverReport {
   readonly services: ServiceRecovery[];
   /** Chaos revisions whose service no longer exists (cluster-wide runs only). */
   readonly orphanRevisions: { arn: string; service: string; action: string }[];
-  /** Nothing is left (after the repairs, or already). */
+  /** Family scans that read only the newest revisions (the scan limit): older ones were not checked. */
+  truncated: string[];
+  /** Nothing is left (after the repairs, or already), and every scan was complete. */
   clean: boolean;
 }
 
@@ -93,12 +113,18 @@ export async function recover(options: RecoverOptions, deps: RecoverDeps): Promi
     dryRun,
     services: [],
     orphanRevisions: [],
+    truncated: [],
     clean: true,
   };
+  const scan = {
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(options.scanLimit ? { limit: options.scanLimit } : {}),
+  };
+  const catalog = new RevisionCatalog(deps.ecs, scan);
   for (const service of services) {
     if (!RUNNING_STATES.has(service.status ?? '')) continue;
     const mine = siblings.get(service.serviceArn!) ?? [];
-    const inspection = await inspectService(deps.ecs, service, mine, deps.clock.now(), deps.signal);
+    const inspection = await inspectService(deps.ecs, service, mine, deps.clock.now(), deps.signal, catalog);
     const entry: ServiceRecovery = { inspection, status: 'clean', actions: [] };
     report.services.push(entry);
     say(inspection.underChaos ? 'warn' : 'info', describeInspection(inspection, deps.clock.now()));
@@ -111,9 +137,12 @@ export async function recover(options: RecoverOptions, deps: RecoverDeps): Promi
       continue;
     }
     try {
-      await repairService(service, mine, inspection, entry, { ...options, dryRun }, deps);
-      entry.status = dryRun ? 'would-repair' : 'repaired';
-      if (!dryRun) {
+      const outcome = await repairService(service, mine, inspection, entry, { ...options, dryRun }, deps);
+      entry.status = outcome === 'foreign' ? 'foreign' : dryRun ? 'would-repair' : 'repaired';
+      if (outcome === 'foreign') {
+        entry.error = foreignRevisionFix(inspection, recoverCommandFor(options));
+        say('warn', entry.error ?? '');
+      } else if (!dryRun) {
         // Check the work from AWS's side.
         const again = await listTargetServices(deps.ecs, { ...options, service: inspection.serviceName }, deps.signal);
         const after = await inspectService(
@@ -122,6 +151,7 @@ export async function recover(options: RecoverOptions, deps: RecoverDeps): Promi
           again.siblings.get(service.serviceArn!) ?? [],
           deps.clock.now(),
           deps.signal,
+          new RevisionCatalog(deps.ecs, scan),
         );
         if (after.underChaos)
           throw new ChaosError('RECOVER_INCOMPLETE', `still not clean: ${describeInspection(after)}`, { fault: 'aws' });
@@ -132,14 +162,17 @@ export async function recover(options: RecoverOptions, deps: RecoverDeps): Promi
       say('error', `${inspection.serviceName}: recover failed: ${entry.error}`);
     }
   }
-  if (!options.service) await recoverOrphans(services, report, { ...options, dryRun }, deps);
+  if (!options.service) await recoverOrphans(services, report, { ...options, dryRun }, deps, catalog);
+  report.truncated.push(...(await catalog.truncations()));
+  for (const line of report.truncated) say('warn', `scan truncated: ${line}`);
   report.clean =
+    report.truncated.length === 0 &&
     report.services.every((s) => s.status === 'clean' || s.status === 'repaired') &&
     report.orphanRevisions.every((o) => o.action.startsWith('deregistered'));
   return report;
 }
 
-/** Repairs one service per its inspection. */
+/** Repairs one service per its inspection; `foreign` when a revision carrying the chaos change was left to its owner. */
 async function repairService(
   service: Service,
   siblings: readonly Service[],
@@ -147,7 +180,7 @@ async function repairService(
   entry: ServiceRecovery,
   options: RecoverOptions & { dryRun: boolean },
   deps: RecoverDeps,
-): Promise<void> {
+): Promise<'done' | 'foreign'> {
   const ecs = deps.ecs;
   const call = deps.signal ? { abortSignal: deps.signal } : {};
   const act = (line: string): void => {
@@ -182,23 +215,20 @@ async function repairService(
       );
     }
     let target = originalArn;
-    const original = await ecs.describeTaskDefinition({ taskDefinition: originalArn, include: ['TAGS'] }, call);
-    if (original.taskDefinition?.status !== 'ACTIVE') {
-      // ECS cannot deploy an INACTIVE revision: register a faithful copy of it and deploy that.
-      const td: TaskDefinition = original.taskDefinition!;
-      const tags = (original.tags ?? []).filter((t) => !MARKER_KEYS.includes(t.key ?? '') && !reservedTag(t.key));
-      if (options.dryRun) {
+    if (options.dryRun) {
+      const original = await ecs.describeTaskDefinition({ taskDefinition: originalArn }, call);
+      if (original.taskDefinition?.status !== 'ACTIVE') {
         act(`register a copy of ${shortRevision(originalArn)} (INACTIVE, so ECS cannot deploy it) and deploy the copy`);
-        target = `${td.family}:(new revision)`;
-      } else {
-        const copy = await ecs.registerTaskDefinition(
-          chaosTaskDefinitionInput(td, { taskRoleArn: td.taskRoleArn ?? null, tags }),
-        );
-        target = copy.taskDefinition!.taskDefinitionArn!;
+        target = `${original.taskDefinition?.family}:(new revision)`;
+      }
+    } else {
+      // ECS cannot deploy an INACTIVE revision: a faithful copy of it is registered and deployed.
+      const deployable = await deployableOriginal(ecs, originalArn, call);
+      target = deployable.taskDefinitionArn;
+      if (deployable.copyOf)
         act(
           `registered ${shortRevision(target)}, a copy of ${shortRevision(originalArn)} (INACTIVE, so ECS cannot deploy it)`,
         );
-      }
     }
     const deployment = inspection.originalDeployment;
     const cfgText = deployment
@@ -211,26 +241,37 @@ async function repairService(
           cluster: options.cluster,
           service: name,
           taskDefinition: target,
-          ...(deployment ? { deploymentConfiguration: deployment } : {}),
+          ...(deployment ? { deploymentConfiguration: restoringConfiguration(inspection) } : {}),
         },
         call,
       );
       act(`UpdateService ${name} -> ${shortRevision(target)}${cfgText}`);
       restoredTo = target;
     }
+  } else if (inspection.foreignRevisionWithChaosChange && options.repairForeign) {
+    restoredTo = await repairForeign(inspection, options, deps, act);
   } else if (
-    inspection.serviceMarkers.length > 0 &&
-    inspection.originalDeployment &&
-    inspection.taskDefinitionArn === inspection.originalTaskDefinitionArn &&
-    !sameDeploymentLimits(service.deploymentConfiguration, inspection.originalDeployment)
+    inspection.chaosDeploymentLeft ||
+    (inspection.serviceMarkers.length > 0 && configDiffersOnOriginal(inspection))
   ) {
-    const d = inspection.originalDeployment;
-    const line = `UpdateService ${name}: deployment configuration back to maximumPercent ${d.maximumPercent}, minimumHealthyPercent ${d.minimumHealthyPercent}`;
+    // The chaos window's configuration, also under a revision someone else deployed (it is not theirs).
+    const d = restoringConfiguration(inspection)!;
+    const line = `UpdateService ${name}: deployment configuration back to maximumPercent ${d.maximumPercent}, minimumHealthyPercent ${d.minimumHealthyPercent}${inspection.taskDefinitionArn === inspection.originalTaskDefinitionArn ? '' : `, keeping ${shortRevision(inspection.taskDefinitionArn)}`}`;
     if (!options.dryRun)
       await ecs.updateService({ cluster: options.cluster, service: name, deploymentConfiguration: d }, call);
     act(line);
-  } else if (
+  }
+  if (inspection.foreignRevisionWithChaosChange && !options.repairForeign) {
+    // Someone's deployment carries the chaos change: not overwritten, and the markers that say what
+    // to restore stay until it is gone.
+    act(
+      `left ${shortRevision(inspection.taskDefinitionArn)} in place: someone deployed it, and it carries the chaos change`,
+    );
+    return 'foreign';
+  }
+  if (
     !inspection.onChaosRevision &&
+    !restoredTo &&
     inspection.taskDefinitionArn !== inspection.originalTaskDefinitionArn &&
     inspection.originalTaskDefinitionArn
   ) {
@@ -240,6 +281,8 @@ async function repairService(
   // 3. The restore condition: no chaos task left, the service steady on its revision.
   const chaos = new Set([...inspection.chaosRevisions, ...inspection.chaosTaskRevisions]);
   if (inspection.onChaosRevision) chaos.add(inspection.taskDefinitionArn);
+  // After --repair-foreign, the tasks of their revision carry the chaos change too.
+  if (restoredTo && inspection.foreignRevisionWithChaosChange) chaos.add(inspection.taskDefinitionArn);
   if (!options.dryRun && (restoredTo || inspection.chaosTasks > 0 || siblings.length > 0)) {
     await waitRestored(service, restoredTo ?? inspection.taskDefinitionArn, chaos, options, deps);
     act(`no chaos task left; ${name} steady on ${shortRevision(restoredTo ?? inspection.taskDefinitionArn)}`);
@@ -270,35 +313,7 @@ async function repairService(
     if (!options.dryRun) await ecs.untagResource({ resourceArn: inspection.serviceArn, tagKeys: keys }, call);
     act(`UntagResource ${name}: ${keys.join(', ')}`);
   }
-}
-
-/** Waits until no chaos task is left and the service is steady on `revision`, within the restore timeout. */
-async function waitRestored(
-  service: Service,
-  revision: string,
-  chaos: ReadonlySet<string>,
-  options: RecoverOptions,
-  deps: RecoverDeps,
-): Promise<void> {
-  const seconds = options.restoreTimeoutSeconds ?? 900;
-  const deadline = deps.clock.now().getTime() + seconds * 1000;
-  const call = deps.signal ? { abortSignal: deps.signal } : {};
-  const family = shortRevision(revision).split(':')[0]!;
-  for (;;) {
-    const now = (await deps.ecs.describeServices({ cluster: options.cluster, services: [service.serviceName!] }, call))
-      .services?.[0];
-    const tasks = await familyTasks(deps.ecs, options.cluster, family, call);
-    const state = restoreState(now, tasks, revision, chaos);
-    if (state.done) return;
-    if (deps.clock.now().getTime() >= deadline) {
-      throw new ChaosError(
-        'RESTORE_TIMEOUT',
-        `the restore did not finish within ${seconds}s (--restore-timeout): still waiting for ${state.waitingFor.join('; ')}; run recover again once the service is healthy`,
-        { fault: 'aws' },
-      );
-    }
-    await deps.clock.sleep(deps.pollIntervalMs ?? 1000, deps.signal);
-  }
+  return 'done';
 }
 
 /** Deregisters the orphan chaos revisions (cluster-wide runs). */
@@ -307,9 +322,16 @@ async function recoverOrphans(
   report: RecoverReport,
   options: RecoverOptions & { dryRun: boolean },
   deps: RecoverDeps,
+  catalog: RevisionCatalog,
 ): Promise<void> {
   const call = deps.signal ? { abortSignal: deps.signal } : {};
-  const orphans: OrphanRevision[] = await findOrphanRevisions(deps.ecs, options.cluster, services, deps.signal);
+  const orphans: OrphanRevision[] = await findOrphanRevisions(
+    deps.ecs,
+    options.cluster,
+    services,
+    deps.signal,
+    catalog,
+  );
   for (const orphan of orphans) {
     if (!options.dryRun) await deps.ecs.deregisterTaskDefinition({ taskDefinition: orphan.arn }, call);
     const action = options.dryRun ? 'would deregister' : 'deregistered';

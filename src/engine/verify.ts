@@ -2,7 +2,7 @@
  * The end of a run: what AWS shows now (restored? anything left?), and the verdict with its reason.
  */
 import { ChaosError } from '../errors.js';
-import { sameDeploymentLimits } from '../faults/update-task-role/deployment.js';
+import { sameDeploymentLimits } from './deployment-config.js';
 import { faultModule } from '../faults/registry.js';
 import type { ProbeResult } from '../probes/types.js';
 import type { ResidueItem } from '../report/result.js';
@@ -11,7 +11,7 @@ import { describeLease, leasesOf } from './lease.js';
 import { MARKER, MARKER_KEYS, tagValue } from './markers.js';
 import { shortRevision } from './observe.js';
 import { describeReactions } from './reactions.js';
-import { recoverCommand } from './recover-command.js';
+import { recoverCommand, statusCommand } from './recover-command.js';
 import { restoreState } from './restore-state.js';
 import type { RunContext } from './run-context.js';
 import type { StopTrigger } from './stop-conditions.js';
@@ -89,16 +89,33 @@ export async function verifyEnd(ctx: RunContext): Promise<void> {
         });
       }
     }
-    for (const arn of chaosArns) {
-      const td = (
+    const describe = async (arn: string) =>
+      (
         await record.persist(
           'DescribeTaskDefinition',
           () => ctx.deps.ecs.describeTaskDefinition({ taskDefinition: arn }, opts),
           deadline,
         )
       ).taskDefinition;
+    const chaosDefinitions = [];
+    for (const arn of chaosArns) {
+      const td = await describe(arn);
+      if (td) chaosDefinitions.push(td);
       if (td?.status === 'ACTIVE')
         items.push({ kind: 'active-chaos-revision', resource: arn, detail: `${shortRevision(arn)} is still ACTIVE` });
+    }
+    // A revision someone deployed during the run, cloned from the chaos revision: the chaos stays.
+    const current = svc?.status === 'ACTIVE' ? svc.taskDefinition : undefined;
+    if (current && current !== original && !ctx.exposure.isChaos(current) && chaosDefinitions.length > 0) {
+      const theirs = await describe(current);
+      const carried = theirs && chaosDefinitions.find((c) => faultModule(spec.fault).carries(theirs, pf.original, c));
+      if (theirs && carried) {
+        items.push({
+          kind: 'foreign-revision-with-chaos-change',
+          resource: current,
+          detail: `the service runs ${shortRevision(current)}, deployed by someone else during the run, copied from ${shortRevision(carried.taskDefinitionArn!)}, and it carries the chaos change: ${faultModule(spec.fault).describeCarried(theirs, pf.original)}. ecs-chaos did not overwrite it. Fix: '${recoverCommand(spec)} --repair-foreign' registers a copy of ${shortRevision(current)} with the original task role and deploys it`,
+        });
+      }
     }
     const onOriginal = svc?.taskDefinition === original;
     const steady = restoreState(svc, look.tasks, original, chaosArns).done;
@@ -111,11 +128,13 @@ export async function verifyEnd(ctx: RunContext): Promise<void> {
       result.effect.notes.push(`at the end the service's rollout on ${shortRevision(original)} was not complete`);
     }
   } catch (error) {
+    // Never residue (or "none") that was not read: say what could not be checked and how to check it.
     items.push({
-      kind: 'service-on-chaos-revision',
+      kind: 'not-checked',
       resource: result.target.serviceArn ?? spec.service,
-      detail: `the end state could not be read: ${(error as Error).message}`,
+      detail: `the end state could not be read (${(error as Error).message}), so what is left is unknown; check with '${statusCommand(spec)}', then repair with '${recoverCommand(spec)}' if it finds something`,
     });
+    result.effect.notes.push('the end state could not be read: residue not checked');
   }
   if (ctx.exposure.chaosArns.length === 0 && result.mutations.length === 0) result.effect.restored = true;
   result.residue = {

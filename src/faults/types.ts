@@ -83,6 +83,13 @@ export interface TaskDefinitionFault<Reads = unknown> {
    * revision itself, or someone's revision cloned from it (then it is residue).
    */
   carries(candidate: TaskDefinition, original: TaskDefinition, chaos: TaskDefinition): boolean;
+  /** The change a candidate carries, in a few words: `task role X (original: Y)`. */
+  describeCarried(candidate: TaskDefinition, original: TaskDefinition): string;
+  /**
+   * The change taken out again, pure: a faithful copy of someone's revision that carries it, with the
+   * fault's fields as the original has them (their image and every other change kept).
+   */
+  takeOut(copy: RegisterTaskDefinitionCommandInput, original: TaskDefinition): RegisterTaskDefinitionCommandInput;
   /** The verdict's words for "the change reached the tasks": `the task role was swapped`. */
   readonly effectPhrase: string;
   /**

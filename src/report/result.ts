@@ -109,7 +109,11 @@ export interface ResidueItem {
     | 'deployment-configuration'
     | 'chaos-tasks-running'
     | 'sibling-service'
-    | 'lease';
+    | 'lease'
+    /** A revision someone else deployed that carries the chaos change (e.g. cloned from the chaos revision). */
+    | 'foreign-revision-with-chaos-change'
+    /** The end state could not be read: nothing is known about what is left (the detail says what to run). */
+    | 'not-checked';
   readonly resource: string;
   readonly detail: string;
 }

@@ -162,7 +162,13 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
     }
     if (spec.output === 'json') input.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else input.stdout.write(renderResult(result, written));
-    if (!result.residue.clean) {
+    const unchecked = result.residue.items.find((i) => i.kind === 'not-checked');
+    if (unchecked) {
+      io.note(`ecs-chaos: what is left could not be checked: ${unchecked.detail}`, {
+        level: 'error',
+        data: { recoverCommand: result.residue.recoverCommand },
+      });
+    } else if (!result.residue.clean) {
       io.note(`ecs-chaos: something was left behind; repair it with:\n  ${result.residue.recoverCommand ?? ''}`, {
         level: 'error',
         data: { recoverCommand: result.residue.recoverCommand },

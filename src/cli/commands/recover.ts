@@ -3,8 +3,16 @@
  * recovery markers in AWS alone.
  */
 import { loadTargetSpec } from '../../config/load.js';
+import { InvalidInputError } from '../../errors.js';
 import { SYSTEM_CLOCK } from '../../engine/clock.js';
-import { describeInspection, inspectCluster, recover, type RecoverReport } from '../../engine/recover.js';
+import { targetCommand } from '../../engine/recover-command.js';
+import {
+  describeInspection,
+  foreignRevisionFix,
+  inspectCluster,
+  recover,
+  type RecoverReport,
+} from '../../engine/recover.js';
 import { portsFor } from '../aws-ports.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { progressOptions, streamIoHost, type ProgressHost } from '../render.js';
@@ -13,6 +21,22 @@ import type { ExperimentCommandInput } from './experiment.js';
 /** Progress on stderr: --log-format (auto: text on a terminal, JSON lines otherwise) and --quiet. */
 function progress(input: ExperimentCommandInput): ProgressHost {
   return streamIoHost(input.stderr, progressOptions(input.flags));
+}
+
+/** `--scan-limit`: a positive integer, or undefined for the default. */
+function scanLimit(flags: ExperimentCommandInput['flags']): number | undefined {
+  const raw = flags.scanLimit;
+  if (raw === undefined || raw === false) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidInputError(
+      '--scan-limit',
+      raw,
+      'must be a positive whole number of revisions',
+      'pass e.g. --scan-limit 5000, or leave it out for 2000',
+    );
+  }
+  return n;
 }
 
 /** The readable recover report. */
@@ -27,7 +51,9 @@ export function renderRecoverReport(report: RecoverReport): string {
     if (entry.status === 'would-repair') lines.push('  => would be repaired');
     if (entry.status === 'failed') lines.push(`  => FAILED: ${entry.error ?? ''}`);
     if (entry.status === 'live') lines.push(`  => REFUSED: ${entry.error ?? ''}`);
+    if (entry.status === 'foreign') lines.push(`  => LEFT IN PLACE (someone's deployment): ${entry.error ?? ''}`);
   }
+  for (const line of report.truncated) lines.push(`scan truncated: ${line}`);
   for (const orphan of report.orphanRevisions)
     lines.push(`${orphan.arn}: chaos revision of ${orphan.service} (gone): ${orphan.action}`);
   if (report.services.length === 0) lines.push('no service to look at');
@@ -36,7 +62,9 @@ export function renderRecoverReport(report: RecoverReport): string {
       ? 'all clean.'
       : report.dryRun
         ? 'something is left: run without --dry-run to repair it.'
-        : 'NOT all clean: see above.',
+        : report.truncated.length > 0 && report.services.every((s) => s.status === 'clean' || s.status === 'repaired')
+          ? 'nothing found in what was read, but NOT fully checked: see the truncated scans above (raise --scan-limit).'
+          : 'NOT all clean: see above.',
   );
   return `${lines.join('\n')}\n`;
 }
@@ -47,6 +75,7 @@ export function renderRecoverReport(report: RecoverReport): string {
  */
 export async function recoverCommand(input: ExperimentCommandInput, signal: AbortSignal): Promise<ExitCode> {
   const spec = loadTargetSpec({ flags: input.flags, env: input.env });
+  const limit = scanLimit(input.flags);
   const io = progress(input);
   const ports = portsFor(spec, input.env, io);
   try {
@@ -57,7 +86,10 @@ export async function recoverCommand(input: ExperimentCommandInput, signal: Abor
         region: spec.region,
         dryRun: input.flags.dryRun === true,
         force: input.flags.force === true,
+        repairForeign: input.flags.repairForeign === true,
         restoreTimeoutSeconds: spec.restoreTimeoutSeconds,
+        commandLine: commandLine('recover', spec),
+        ...(limit ? { scanLimit: limit } : {}),
       },
       {
         ecs: ports.ecs,
@@ -84,18 +116,25 @@ export async function recoverCommand(input: ExperimentCommandInput, signal: Abor
 /** `ecs-chaos status`: exit 0 when nothing is under chaos, 4 when something is. Read-only. */
 export async function statusCommand(input: ExperimentCommandInput, signal: AbortSignal): Promise<ExitCode> {
   const spec = loadTargetSpec({ flags: input.flags, env: input.env });
+  const limit = scanLimit(input.flags);
   // Read-only and quick: its only progress is AWS retries.
   const io = progress(input);
   const ports = portsFor(spec, input.env, io);
   try {
     const found = await inspectCluster(
       ports.ecs,
-      { cluster: spec.cluster, ...(spec.service ? { service: spec.service } : {}), region: spec.region },
+      {
+        cluster: spec.cluster,
+        ...(spec.service ? { service: spec.service } : {}),
+        region: spec.region,
+        ...(limit ? { scanLimit: limit } : {}),
+      },
       SYSTEM_CLOCK.now(),
       signal,
     );
     const underChaos = found.services.filter((i) => i.underChaos);
     const dirty = underChaos.length + found.orphanRevisions.length;
+    const recoverLine = commandLine('recover', spec);
     if (spec.output === 'json') {
       input.stdout.write(`${JSON.stringify({ cluster: spec.cluster, region: spec.region, ...found }, null, 2)}\n`);
     } else {
@@ -104,6 +143,10 @@ export async function statusCommand(input: ExperimentCommandInput, signal: Abort
         `status: cluster ${spec.cluster} (${spec.region})`,
         ...found.services.map((i) => describeInspection(i, now)),
       ];
+      for (const i of found.services) {
+        if (i.foreignRevisionWithChaosChange) lines.push(`  what to do: ${foreignRevisionFix(i, recoverLine)}`);
+      }
+      for (const t of found.truncated) lines.push(`scan truncated: ${t}`);
       for (const o of found.orphanRevisions) {
         lines.push(
           `${o.arn}: ACTIVE chaos revision of ${o.service}, which no longer runs (experiment ${o.experimentId})`,
@@ -113,14 +156,21 @@ export async function statusCommand(input: ExperimentCommandInput, signal: Abort
       const live = underChaos.filter((i) => i.live).length;
       lines.push(
         dirty === 0
-          ? 'nothing under chaos.'
+          ? found.truncated.length > 0
+            ? 'nothing under chaos in what was read, but NOT fully checked: see the truncated scans above (raise --scan-limit).'
+            : 'nothing under chaos.'
           : `under chaos or left behind: ${dirty}${live > 0 ? ` (${live} LIVE: an experiment runs there now and restores it itself)` : ''}. ${dirty > live ? `'ecs-chaos recover ${where}' repairs what is ABANDONED or left behind.` : 'Wait for the live experiments to end.'}`,
       );
       input.stdout.write(`${lines.join('\n')}\n`);
     }
-    return dirty === 0 ? EXIT.ok : EXIT.needsRecovery;
+    return dirty === 0 && found.truncated.length === 0 ? EXIT.ok : EXIT.needsRecovery;
   } finally {
     io.close();
     ports.destroy();
   }
+}
+
+/** The exact `recover`/`status` command line for this target (endpoint and profile included). */
+function commandLine(command: 'recover' | 'status', spec: ReturnType<typeof loadTargetSpec>): string {
+  return targetCommand(command, spec);
 }

@@ -6,6 +6,7 @@ import { parseRoleArn } from '../../aws/arn.js';
 import { settle, type Settled } from '../../aws/settled.js';
 import type { TaskDefinitionFault } from '../types.js';
 import { withTaskRole } from './chaos-task-definition.js';
+import { carriesChaosChange, describeChaosChange } from './carries-change.js';
 import { checkChaosRole } from './check-role.js';
 
 /** The chaos role's GetRole, started with preflight's first reads (none when the role is removed). */
@@ -80,7 +81,14 @@ export const updateTaskRole: TaskDefinitionFault<Reads> = {
   },
 
   carries(candidate, original, chaos) {
-    const chaosRole = chaos.taskRoleArn ?? null;
-    return chaosRole !== (original.taskRoleArn ?? null) && (candidate.taskRoleArn ?? null) === chaosRole;
+    return carriesChaosChange(original, chaos, candidate);
+  },
+
+  describeCarried(candidate, original) {
+    return describeChaosChange(original, candidate);
+  },
+
+  takeOut(copy, original) {
+    return withTaskRole(copy, original.taskRoleArn ? original.taskRoleArn : null);
   },
 };
