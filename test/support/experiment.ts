@@ -44,6 +44,8 @@ export async function runFault(
     file?: string;
     /** A fixed experiment id. */
     experimentId?: string;
+    /** The IoHost the run writes to (a recorder by default). */
+    io?: RecordingIoHost;
   } = {},
 ): Promise<{ result: ExperimentResult; io: RecordingIoHost }> {
   const spec = specFor(sandbox, flags, options.file);
@@ -53,7 +55,7 @@ export async function runFault(
     credentials: sandbox.credentials,
     ...options.ports,
   });
-  const io = new RecordingIoHost();
+  const io = options.io ?? new RecordingIoHost();
   try {
     const result = await runExperiment(
       spec,
