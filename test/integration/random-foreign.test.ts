@@ -118,7 +118,10 @@ function problemsOf(
   if (revisions.length > 0) problems.push(`ACTIVE chaos revisions ${revisions.map(revisionOf).join(',')}`);
   const markers = left.markers.filter((k) => !k.startsWith('ecs-chaos:lease:'));
   if (markers.length > 0 && !reports('service-markers')) problems.push(`markers ${markers.join(',')} unreported`);
-  if (left.leases.length > 0 && !reports('lease')) problems.push(`leases ${left.leases.join(',')} unreported`);
+  // A lease marked ended beside reported residue is by design: it lets `status` and `recover` see it.
+  const ended = (key: string): boolean => svc.tags.some((t) => t.key === key && t.value.startsWith('state=ended'));
+  const leases = left.leases.filter((k) => !reports('lease') && !(result?.residue.clean === false && ended(k)));
+  if (leases.length > 0) problems.push(`leases ${leases.join(',')} unreported`);
   const role = current?.def.taskRoleArn as string | undefined;
   if (carriesChaosRole(role, plan.taskRole) && !(result?.verdict === 'Error' && residue.includes(svc.taskDefinition))) {
     problems.push(
@@ -174,9 +177,27 @@ describe(`randomized foreign changes and output failures (seed ${SEED})`, () => 
   });
   after(() => ctx.sandbox.close());
 
+  // A write error the run does not catch may surface as an unhandled rejection (a promise the run
+  // did not await): in the CLI that ends the process mid-chaos. Node's test runner would fail the
+  // whole test at the first one; they are recorded against their run instead. Other rejections go
+  // to the runner as before. (Each test file runs in its own process.)
+  const unhandled = new Map<string, string[]>();
+  before(() => {
+    const runner = process.listeners('unhandledRejection');
+    process.removeAllListeners('unhandledRejection');
+    process.on('unhandledRejection', (reason, promise) => {
+      const runId = (reason as { runId?: unknown } | undefined)?.runId;
+      if (typeof runId !== 'string') for (const listener of runner) listener(reason, promise);
+      else {
+        const frame = (reason as Error).stack?.split('\n').find((l) => l.includes('/src/')) ?? '';
+        unhandled.set(runId, [...(unhandled.get(runId) ?? []), frame.trim()]);
+      }
+    });
+  });
+
   test(`${WORKERS * PER_WORKER} experiments under foreign changes leave no chaos and lose no foreign change`, async () => {
     const region = ctx.sandbox.world.ecs.region('us-east-1');
-    const rows: Array<{ key: string; line: string; failed: boolean }> = [];
+    const rows: Array<{ id: string; key: string; line: string; failed: boolean }> = [];
     let acted = 0;
     let brokenIo = 0;
 
@@ -191,16 +212,17 @@ describe(`randomized foreign changes and output failures (seed ${SEED})`, () => 
           baselines.set(w, baseline);
           const experimentId = experimentIdFor(w, i);
           let foreign: Promise<ForeignChange | Error> | undefined;
-          const io = new WatchingIo(
-            plan.kind === 'none' ? undefined : plan.moment,
-            plan.after,
-            () => {
+          const io = new WatchingIo({
+            ...(plan.kind === 'none' ? {} : { moment: plan.moment }),
+            after: plan.after,
+            onMoment: () => {
               foreign = actAsForeigner(ctx.ecs, { cluster: 'demo', service }, plan, baseline, plan.taskRole, io).catch(
                 (error: unknown) => error as Error,
               );
             },
-            plan.breakAfter,
-          );
+            ...(plan.breakAfter !== undefined ? { breakAfter: plan.breakAfter } : {}),
+            runId: plan.id,
+          });
           const flags = {
             cluster: 'demo',
             service,
@@ -235,18 +257,19 @@ describe(`randomized foreign changes and output failures (seed ${SEED})`, () => 
           const landed = change ? ` answered during ${change.stage || '-'}${change.owned ? '' : ' (lease gone)'}` : '';
           const verdict = outcome instanceof Error ? 'threw' : `${outcome.verdict} (${outcome.verdictReason})`;
           rows.push({
+            id: plan.id,
             key: broke
               ? `output fails (EPIPE) ${plan.mode}`
               : `${plan.kind} ${plan.kind === 'none' ? '-' : (change?.stage ?? `(${plan.moment} not reached)`)} ${plan.mode}`,
             line:
               `${plan.id} ${plan.mode} ${plan.percent}% role=${plan.taskRole ? 'chaos' : 'removed'} ` +
-              `${plan.kind}@${plan.moment}+${plan.after}${landed}${broke ? ` io broke after ${plan.breakAfter}` : ''}: ` +
+              `${plan.kind}${change?.cloneOfChaos ? ' (a clone of the chaos revision)' : ''}@${plan.moment}+${plan.after}${landed}${broke ? ` io broke after ${plan.breakAfter}` : ''}: ` +
               `${verdict}${problems.length > 0 ? ` -- ${problems.join('; ')}` : ''}`,
             failed: problems.length > 0,
           });
         } catch (error) {
           // The harness's own calls (the reset, the service) failed: say so, and go on with a new service.
-          rows.push({ key: 'harness', line: `${plan.id} harness error: ${String(error)}`, failed: true });
+          rows.push({ id: plan.id, key: 'harness', line: `${plan.id} harness error: ${String(error)}`, failed: true });
           service = `svc-${w}-after-${i}`;
           baselines.set(w, await activeBaseline(ctx.ecs, baselines.get(w)!));
           await createService(ctx.ecs, 'demo', service, baselines.get(w)!);
@@ -255,6 +278,12 @@ describe(`randomized foreign changes and output failures (seed ${SEED})`, () => 
     };
     await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w + 1)));
 
+    for (const row of rows) {
+      const frames = unhandled.get(row.id);
+      if (!frames) continue;
+      row.failed = true;
+      row.line += ` -- ${frames.length} output failure(s) left unhandled (a crash in the CLI): ${frames.join(', ')}`;
+    }
     // The table the fixes are checked against: one line per kind x stage (when AWS answered the
     // foreigner) x mode, with a run to replay.
     const keys = [...new Set(rows.map((r) => r.key))].sort();
@@ -266,10 +295,15 @@ describe(`randomized foreign changes and output failures (seed ${SEED})`, () => 
     const failures = rows.filter((r) => r.failed).map((r) => r.line);
     console.log(
       `random foreign changes (seed ${SEED}): ${rows.length} experiments, ${acted} foreign changes made, ` +
-        `${brokenIo} with a broken IoHost, ${failures.length} failed\n${table.join('\n')}`,
+        `${brokenIo} with a broken IoHost, ${failures.length} failed\n${table.join('\n')}` +
+        (failures.length > 0 ? `\nall failures:\n${failures.join('\n')}` : ''),
     );
     if (!ONLY) assert.equal(rows.length, WORKERS * PER_WORKER);
-    assert.deepEqual(failures, [], `replay with RANDOM_FOREIGN_SEED=${SEED} RANDOM_FOREIGN_ONLY=<run ids>`);
+    assert.equal(
+      failures.length,
+      0,
+      `${failures.length} runs failed (listed above); replay with RANDOM_FOREIGN_SEED=${SEED} RANDOM_FOREIGN_ONLY=<run ids>`,
+    );
     if (!ONLY) assert.ok(acted > rows.length / 2, 'foreign changes were really made');
   });
 });

@@ -65,14 +65,19 @@ export class WatchingIo extends RecordingIoHost {
   #fired = false;
   #after: number;
 
-  constructor(
-    private readonly moment: Moment | undefined,
-    after: number,
-    private readonly onMoment: () => void,
-    private readonly breakAfter?: number,
-  ) {
+  private readonly moment: Moment | undefined;
+  private readonly onMoment: () => void;
+  private readonly breakAfter: number | undefined;
+  /** Named on the errors thrown, to tell whose write failed when one goes unhandled. */
+  readonly runId: string;
+
+  constructor(o: { moment?: Moment; after: number; onMoment: () => void; breakAfter?: number; runId: string }) {
     super();
-    this.#after = after;
+    this.moment = o.moment;
+    this.#after = o.after;
+    this.onMoment = o.onMoment;
+    this.breakAfter = o.breakAfter;
+    this.runId = o.runId;
   }
 
   override notify(message: IoMessage): void {
@@ -83,7 +88,7 @@ export class WatchingIo extends RecordingIoHost {
       this.leaseGone = true;
     if (this.moment && !this.#fired) this.#watch(message, ANCHOR[this.moment]);
     if (this.breakAfter !== undefined && this.messages.length > this.breakAfter) {
-      throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
+      throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write', runId: this.runId });
     }
   }
 
