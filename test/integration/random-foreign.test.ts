@@ -65,7 +65,9 @@ function planFor(w: number, i: number): Plan {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const kind = pick(FOREIGN_KINDS);
   const moment = pick(MOMENTS);
-  const after = Math.floor(random() * 3);
+  // The chaos rolls out fast: act at once then. The hold and the restore wait: at once or a message later.
+  const later = random() < 0.5 ? 1 : 0;
+  const after = moment === 'rollout' ? 0 : later;
   const variant = random();
   const mode = random() < 0.5 ? 'exact' : 'rolling';
   // With 2 tasks: exact mode needs at least 34 % for one chaos task; rolling mode 51 % and up.
@@ -111,7 +113,10 @@ function problemsOf(
   const rev = revisionOf(svc.taskDefinition);
 
   // 0 chaos left.
-  const left = chaosLeft(region, { cluster: 'demo', ...where });
+  // A copy of the original the run may register (its original deregistered) is not chaos.
+  const left = chaosLeft(region, { cluster: 'demo', ...where }, (r) =>
+    carriesChaosRole(r.def.taskRoleArn as string | undefined, plan.taskRole),
+  );
   if (left.chaosTasksUp.length > 0) problems.push(`chaos tasks still up ${left.chaosTasksUp.join(',')}`);
   if (left.siblings.length > 0) problems.push(`sibling services ${left.siblings.join(',')}`);
   const revisions = left.activeChaosRevisions.filter((a) => !(a === svc.taskDefinition && residue.includes(a)));

@@ -3,6 +3,7 @@
  * a run left behind, read from the sandbox's own state (no faults, no SDK).
  */
 import { MARKER } from '../../src/engine/markers.js';
+import type { TaskDefinitionRecord } from '../../sandbox/ecs/model.js';
 import type { EcsRegion } from '../../sandbox/ecs/store.js';
 
 /** A small seeded generator for the experiments' own choices. */
@@ -35,11 +36,13 @@ export interface ChaosLeft {
 export function chaosLeft(
   region: EcsRegion,
   where: { cluster: string; service: string; family: string; experimentId: string },
+  /** Which of the revisions carrying the experiment's marker are chaos (all by default). */
+  isChaos: (revision: TaskDefinitionRecord) => boolean = () => true,
 ): ChaosLeft {
   const cluster = region.cluster(where.cluster);
   const svc = cluster.services.get(where.service)!;
-  const ofRun = (region.families.get(where.family) ?? []).filter((r) =>
-    r.tags.some((t) => t.key === MARKER.experimentId && t.value === where.experimentId),
+  const ofRun = (region.families.get(where.family) ?? []).filter(
+    (r) => r.tags.some((t) => t.key === MARKER.experimentId && t.value === where.experimentId) && isChaos(r),
   );
   const chaosArns = new Set(ofRun.map((r) => r.arn));
   return {
