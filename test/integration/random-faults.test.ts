@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateServiceCommand } from '@aws-sdk/client-ecs';
-import { MARKER } from '../../src/engine/markers.js';
 import type { ExperimentResult } from '../../src/report/result.js';
 import { roleArn, runFault } from '../support/experiment.js';
+import { chaosLeft, prng, revisionOf } from '../support/random-run.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const WORKERS = Number(process.env.RANDOM_FAULTS_WORKERS ?? 8);
@@ -24,18 +24,6 @@ const MUTATIONS = [
   'TagResource',
   'UntagResource',
 ];
-
-/** A small seeded generator for the experiments' own choices. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe(`randomized AWS faults (seed ${SEED})`, () => {
   let ctx: Awaited<ReturnType<typeof withSandbox>>;
@@ -93,29 +81,13 @@ describe(`randomized AWS faults (seed ${SEED})`, () => {
       ) {
         problems.push(`deployment configuration ${JSON.stringify(svc.deploymentConfiguration)}`);
       }
-      const markers = svc.tags.filter((t) => t.key.startsWith('ecs-chaos:'));
-      if (markers.length > 0) problems.push(`markers ${markers.map((t) => t.key).join(',')}`);
-      const leftover = (region.families.get('orders') ?? []).filter(
-        (r) =>
-          r.def.status === 'ACTIVE' &&
-          r.tags.some((t) => t.key === MARKER.experimentId && t.value === result.experimentId),
-      );
-      if (leftover.length > 0) problems.push(`ACTIVE chaos revisions ${leftover.map((r) => r.revision).join(',')}`);
-      const siblings = [...cluster.services.values()].filter(
-        (s) => s.serviceName.startsWith(`${service}-chaos-`) && s.status === 'ACTIVE',
-      );
-      if (siblings.length > 0) problems.push(`sibling services ${siblings.map((s) => s.serviceName).join(',')}`);
-      const chaosArns = new Set(
-        (region.families.get('orders') ?? [])
-          .filter((r) => r.tags.some((t) => t.key === MARKER.experimentId && t.value === result.experimentId))
-          .map((r) => r.arn),
-      );
-      const up = [...cluster.tasks.values()].filter(
-        (t) => chaosArns.has(t.taskDefinitionArn) && t.lastStatus !== 'STOPPED',
-      );
-      if (up.length > 0) problems.push(`chaos tasks still up ${up.map((t) => `${t.id} ${t.lastStatus}`).join(',')}`);
-      const leases = svc.tags.filter((t) => t.key.startsWith('ecs-chaos:lease:'));
-      if (leases.length > 0) problems.push(`leases ${leases.map((t) => t.key).join(',')}`);
+      const left = chaosLeft(region, { cluster: 'demo', service, family: 'orders', experimentId: result.experimentId });
+      if (left.markers.length > 0) problems.push(`markers ${left.markers.join(',')}`);
+      if (left.activeChaosRevisions.length > 0)
+        problems.push(`ACTIVE chaos revisions ${left.activeChaosRevisions.map(revisionOf).join(',')}`);
+      if (left.siblings.length > 0) problems.push(`sibling services ${left.siblings.join(',')}`);
+      if (left.chaosTasksUp.length > 0) problems.push(`chaos tasks still up ${left.chaosTasksUp.join(',')}`);
+      if (left.leases.length > 0) problems.push(`leases ${left.leases.join(',')}`);
       if (!result.residue.clean) problems.push(`the result reports residue ${JSON.stringify(result.residue.items)}`);
       return problems;
     };
