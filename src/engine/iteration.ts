@@ -12,6 +12,7 @@ import type { Service } from '@aws-sdk/client-ecs';
 import { ChaosError } from '../errors.js';
 import { faultModule } from '../faults/registry.js';
 import { copyTaskDefinition } from '../faults/task-definition-copy.js';
+import { sameDeploymentLimits } from './deployment-config.js';
 import { exactChaosTasks } from './exposure.js';
 import { chaosRevisionMarkers, MARKER_KEYS, serviceMarkers } from './markers.js';
 import { checkSwap, register } from './register-chaos.js';
@@ -35,6 +36,7 @@ export async function inject(ctx: RunContext, state: IterationState, signal: Abo
     `iteration ${index}: inject (${fault.describe(pf.original, spec)}, ${spec.exposureMode} mode)`,
     index,
   );
+  await checkUnchanged(ctx, index, signal);
   const markers = chaosRevisionMarkers({
     experimentId,
     fault: spec.fault,
@@ -287,6 +289,29 @@ export async function hold(
       'warn',
       index,
     );
+  }
+}
+
+/**
+ * Before an injection: the service must be as the run left it (preflight, or the last revert). A
+ * deploy, a scale to 0 or a configuration change made in between is someone else's, and the chaos is
+ * not injected over it (a conflict, nothing changed by this iteration).
+ */
+async function checkUnchanged(ctx: RunContext, index: number, signal: AbortSignal): Promise<void> {
+  const { spec, pf, record } = ctx;
+  const svc = (await ctx.look(signal, index)).service;
+  const since = index === 1 ? 'since preflight' : `since iteration ${index - 1} was reverted`;
+  let conflict: string | undefined;
+  if (!svc || svc.status !== 'ACTIVE') conflict = `the service ${spec.service} was deleted ${since}`;
+  else if (svc.desiredCount === 0 && (pf.service.desiredCount ?? 0) > 0)
+    conflict = `someone scaled ${spec.service} to 0 ${since}; ecs-chaos keeps their desired count and injects nothing`;
+  else if (svc.taskDefinition !== ctx.restoreArn)
+    conflict = `someone deployed ${svc.taskDefinition ?? 'another revision'} on ${spec.service} ${since}; ecs-chaos will not overwrite it`;
+  else if (!sameDeploymentLimits(svc.deploymentConfiguration, pf.originalDeployment))
+    conflict = `someone changed the deployment configuration of ${spec.service} ${since} (maximumPercent ${svc.deploymentConfiguration?.maximumPercent}, minimumHealthyPercent ${svc.deploymentConfiguration?.minimumHealthyPercent}); ecs-chaos keeps it and injects nothing`;
+  if (conflict) {
+    record.conflict(conflict, index);
+    throw new ChaosError('CONFLICT', conflict, { fault: 'user' });
   }
 }
 

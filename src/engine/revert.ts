@@ -152,8 +152,9 @@ async function restoreRolling(ctx: RunContext, state: IterationState, cleanup: A
   const onChaos = ctx.exposure.isChaos(svc.taskDefinition);
   if (svc.taskDefinition === ctx.restoreArn || onChaos) {
     const target = onChaos ? await deployableTarget(ctx, state, cleanup) : undefined;
-    if (target || cfg.send) await updateService(ctx, target, cfg.send, cleanup);
+    const answered = target || cfg.send ? await updateService(ctx, target, cfg.send, cleanup) : undefined;
     record.undone(state.mutations.update, 'UpdateService');
+    if (target && (await putBackSuperseded(ctx, state, answered, cleanup))) return false;
     record.event(
       'restore',
       !onChaos
@@ -223,9 +224,9 @@ async function updateService(
   taskDefinition: string | undefined,
   deploymentConfiguration: DeploymentConfiguration | undefined,
   cleanup: AbortSignal,
-): Promise<void> {
+): Promise<Service | undefined> {
   const { spec, record } = ctx;
-  await record.persist(
+  const out = await record.persist(
     'UpdateService',
     () =>
       ctx.deps.ecs.updateService(
@@ -239,6 +240,35 @@ async function updateService(
       ),
     cleanup,
   );
+  return out.service;
+}
+
+/**
+ * A deploy that landed between the revert's read and its UpdateService was replaced by the restore
+ * (ECS has no conditional update): the answer shows it as the deployment just superseded. Their
+ * revision is deployed again and the conflict reported: a restore never loses someone's deploy.
+ */
+async function putBackSuperseded(
+  ctx: RunContext,
+  state: IterationState,
+  answered: Service | undefined,
+  cleanup: AbortSignal,
+): Promise<boolean> {
+  const theirs = (answered?.deployments ?? []).find(
+    (d) =>
+      d.status !== 'PRIMARY' &&
+      d.taskDefinition !== undefined &&
+      d.taskDefinition !== ctx.restoreArn &&
+      d.taskDefinition !== ctx.pf.original.taskDefinitionArn &&
+      !ctx.exposure.isChaos(d.taskDefinition),
+  )?.taskDefinition;
+  if (!theirs) return false;
+  await updateService(ctx, theirs, undefined, cleanup);
+  ctx.record.conflict(
+    `someone deployed ${theirs} on ${ctx.spec.service} just before the restore: ecs-chaos deployed it again and left it`,
+    state.record.index,
+  );
+  return true;
 }
 
 /** Exact mode: the sibling service deleted (already gone counts as done). */

@@ -161,7 +161,12 @@ export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
   const result = ctx.record.result;
   const effect = result.effect;
   const reactions = result.reactions ?? [];
-  const restored = result.residue.clean ? 'the service was restored' : 'the service was NOT fully restored';
+  const unread = !result.residue.clean && result.residue.items.every((i) => i.kind === 'not-checked');
+  const restored = result.residue.clean
+    ? 'the service was restored'
+    : unread
+      ? 'whether the service was restored could not be checked (AWS could not be read at the end)'
+      : 'the service was NOT fully restored';
   const failedProbe = result.probes.find((p) => p.status === 'Failed');
   const unevaluated = result.probes.find((p) => p.status === 'N/A');
   const ecsReacted = reactions.length > 0 ? `ECS reacted: ${describeReactions(reactions)}` : undefined;
@@ -178,7 +183,7 @@ export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
     result.verdict = 'Stopped';
     const reason: unknown = inputs.abortReason;
     const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'aborted';
-    result.verdictReason = `aborted (${why}); ${result.residue.clean ? 'restored' : 'NOT fully restored'}`;
+    result.verdictReason = `aborted (${why}); ${result.residue.clean ? 'restored' : unread ? 'the restore could not be checked' : 'NOT fully restored'}`;
   } else if (inputs.steadyStateFailed.length > 0) {
     const p = inputs.steadyStateFailed[0]!;
     result.verdict = 'Fail';
@@ -200,7 +205,7 @@ export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
     result.verdictReason = result.conflicts[0]!;
   } else if (!effect.restored || !result.residue.clean) {
     result.verdict = 'Fail';
-    result.verdictReason = 'the service was not fully restored';
+    result.verdictReason = unread ? restored : 'the service was not fully restored';
   } else if (failedProbe) {
     result.verdict = 'Fail';
     result.verdictReason = `probe ${failedProbe.name} failed: ${failedProbe.statusReason}`;
@@ -209,14 +214,24 @@ export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
     result.verdictReason = `probe ${unevaluated.name} was never evaluated (is its initialDelay longer than its window?): the run has no evidence from it`;
   } else {
     result.verdict = 'Pass';
+    // What was checked, and when: a probe checked only before and after says nothing of the window.
     const probes =
       result.probes.length > 0
-        ? `; ${result.probes.filter((p) => p.status === 'Passed').length} of ${result.probes.length} probes passed`
+        ? `; ${result.probes.filter((p) => p.status === 'Passed').length} of ${result.probes.length} probes passed (${result.probes.map((p) => `${p.name}: ${PROBE_WHEN[p.mode] ?? p.mode}`).join('; ')})`
         : '';
     const x = result.exposure;
     result.verdictReason = `${faultModule(ctx.spec.fault).effectPhrase} on ${x.peakChaosTasks} of ${x.peakServingTasks ?? x.desiredCount} serving tasks at peak (${percentText(x.peakShare)}, ${x.mode ?? 'rolling'} mode) and restored; nothing left behind${probes}`;
   }
 }
+
+/** When a probe of each mode is checked, in the verdict's words. */
+const PROBE_WHEN: Readonly<Record<string, string>> = {
+  SOT: 'before the chaos',
+  EOT: 'after the chaos',
+  Edge: 'before and after the chaos',
+  Continuous: 'before, during and after the chaos',
+  OnChaos: 'during the chaos',
+};
 
 /** What a probe's first failed evaluation saw. */
 export function firstFailure(probe: ProbeResult): string {
