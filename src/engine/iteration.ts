@@ -12,7 +12,7 @@ import type { Service } from '@aws-sdk/client-ecs';
 import { ChaosError } from '../errors.js';
 import { faultModule } from '../faults/registry.js';
 import { copyTaskDefinition } from '../faults/task-definition-copy.js';
-import { sameDeploymentLimits } from './deployment-config.js';
+import { sameDeploymentSettings } from './restore-config.js';
 import { exactChaosTasks } from './exposure.js';
 import { chaosRevisionMarkers, MARKER_KEYS, serviceMarkers } from './markers.js';
 import { checkSwap, register } from './register-chaos.js';
@@ -297,6 +297,9 @@ export async function hold(
  * deploy, a scale to 0 or a configuration change made in between is someone else's, and the chaos is
  * not injected over it (a conflict, nothing changed by this iteration).
  */
+/** What ECS applies when a service sets no deployment configuration. */
+const DEFAULT_DEPLOYMENT = { maximumPercent: 200, minimumHealthyPercent: 100 };
+
 async function checkUnchanged(ctx: RunContext, index: number, signal: AbortSignal): Promise<void> {
   const { spec, pf, record } = ctx;
   const svc = (await ctx.look(signal, index)).service;
@@ -307,7 +310,7 @@ async function checkUnchanged(ctx: RunContext, index: number, signal: AbortSigna
     conflict = `someone scaled ${spec.service} to 0 ${since}; ecs-chaos keeps their desired count and injects nothing`;
   else if (svc.taskDefinition !== ctx.restoreArn)
     conflict = `someone deployed ${svc.taskDefinition ?? 'another revision'} on ${spec.service} ${since}; ecs-chaos will not overwrite it`;
-  else if (!sameDeploymentLimits(svc.deploymentConfiguration, pf.originalDeployment))
+  else if (!sameDeploymentSettings(svc.deploymentConfiguration, pf.originalDeployment ?? DEFAULT_DEPLOYMENT))
     conflict = `someone changed the deployment configuration of ${spec.service} ${since} (maximumPercent ${svc.deploymentConfiguration?.maximumPercent}, minimumHealthyPercent ${svc.deploymentConfiguration?.minimumHealthyPercent}); ecs-chaos keeps it and injects nothing`;
   if (conflict) {
     record.conflict(conflict, index);

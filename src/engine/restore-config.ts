@@ -31,6 +31,14 @@ const alarms = (c: DeploymentConfiguration | undefined): string => {
   return `alarms ${[...(a.alarmNames ?? [])].sort().join(',') || '(none)'} ${a.enable ? 'on' : 'off'}, rollback ${a.rollback ? 'on' : 'off'}`;
 };
 
+/** Whether two configurations agree on every field a restore looks at (limits, circuit breaker, alarms). */
+export function sameDeploymentSettings(
+  a: DeploymentConfiguration | undefined,
+  b: DeploymentConfiguration | undefined,
+): boolean {
+  return [limits, breaker, alarms].every((describe) => describe(a) === describe(b));
+}
+
 /** Decides the configuration a restore sends. */
 export function restoreConfiguration(
   current: DeploymentConfiguration | undefined,

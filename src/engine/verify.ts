@@ -1,8 +1,10 @@
 /**
  * The end of a run: what AWS shows now (restored? anything left?), and the verdict with its reason.
  */
+import type { Service } from '@aws-sdk/client-ecs';
 import { ChaosError } from '../errors.js';
 import { sameDeploymentLimits } from './deployment-config.js';
+import { configurationConflict, restoreConfiguration } from './restore-config.js';
 import { faultModule } from '../faults/registry.js';
 import type { ProbeResult } from '../probes/types.js';
 import type { ResidueItem } from '../report/result.js';
@@ -69,6 +71,7 @@ export async function verifyEnd(ctx: RunContext): Promise<void> {
           detail: `maximumPercent ${cfg?.maximumPercent}/minimumHealthyPercent ${cfg?.minimumHealthyPercent}, was ${want?.maximumPercent}/${want?.minimumHealthyPercent}`,
         });
       }
+      finalConflicts(ctx, svc);
       const ours = leasesOf(svc.tags).find((l) => l.experimentId === result.experimentId && l.state === 'candidate');
       if (ours) items.push({ kind: 'lease', resource: svc.serviceArn!, detail: describeLease(ours, record.now()) });
     }
@@ -222,6 +225,24 @@ export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
     const x = result.exposure;
     result.verdictReason = `${faultModule(ctx.spec.fault).effectPhrase} on ${x.peakChaosTasks} of ${x.peakServingTasks ?? x.desiredCount} serving tasks at peak (${percentText(x.peakShare)}, ${x.mode ?? 'rolling'} mode) and restored; nothing left behind${probes}`;
   }
+}
+
+/**
+ * The last look's foreign changes the run has not reported yet: made after its last check (during
+ * the last restore wait, say), they are someone else's all the same, and kept.
+ */
+function finalConflicts(ctx: RunContext, svc: Service): void {
+  const { spec, pf, record } = ctx;
+  const said = (word: string): boolean => record.result.conflicts.some((c) => c.includes(word));
+  const current = svc.taskDefinition;
+  if (current && current !== ctx.restoreArn && !ctx.exposure.isChaos(current) && !said(current))
+    record.conflict(`someone deployed ${current} on ${spec.service} during the run; ecs-chaos left it`);
+  if (svc.desiredCount === 0 && (pf.service.desiredCount ?? 0) > 0 && !said('to 0'))
+    record.conflict(`someone scaled ${spec.service} to 0 during the run; ecs-chaos kept their desired count`);
+  // Exact mode never touches the service's configuration: a change to it is no conflict with the run.
+  const foreign = restoreConfiguration(svc.deploymentConfiguration, pf.originalDeployment, pf.chaosDeployment).foreign;
+  if (spec.exposureMode === 'rolling' && foreign.length > 0 && !said('deployment configuration'))
+    record.conflict(configurationConflict(spec.service, foreign));
 }
 
 /** When a probe of each mode is checked, in the verdict's words. */

@@ -128,7 +128,11 @@ function problemsOf(
   const leases = left.leases.filter((k) => !reports('lease') && !(result?.residue.clean === false && ended(k)));
   if (leases.length > 0) problems.push(`leases ${leases.join(',')} unreported`);
   const role = current?.def.taskRoleArn as string | undefined;
-  if (carriesChaosRole(role, plan.taskRole) && !(result?.verdict === 'Error' && residue.includes(svc.taskDefinition))) {
+  // Reported residue makes the exit code 4 whatever the verdict (a conflict's Fail, say).
+  if (
+    carriesChaosRole(role, plan.taskRole) &&
+    !(result?.residue.clean === false && residue.includes(svc.taskDefinition))
+  ) {
     problems.push(
       `the service runs :${rev} carrying the chaos role, not reported: verdict ${result?.verdict}, residue ${residue}`,
     );
@@ -160,8 +164,10 @@ function problemsOf(
   const desired = kind === 'scale-to-0' ? 0 : BASELINE_COUNT;
   if (svc.desiredCount !== desired) problems.push(`desired count ${svc.desiredCount}, expected ${desired}`);
 
-  // A conflict for every change made while the run owned the service.
-  if (change?.changed && change.owned && result && result.conflicts.length === 0) {
+  // A conflict for every change made while the run owned the service. In exact mode the run never
+  // touches the service's deployment configuration: a change to it conflicts with nothing.
+  const conflicting = !(kind === 'config' && plan.mode === 'exact');
+  if (change?.changed && change.owned && conflicting && result && result.conflicts.length === 0) {
     problems.push(`no conflict reported for the ${kind} answered during ${change.stage}`);
   }
   return problems;
