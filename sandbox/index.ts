@@ -32,6 +32,9 @@ import { RequestLog, type RequestLogEntry } from './core/requestlog.js';
 import { createFront, type AdminRoute, type Interceptor } from './core/server.js';
 import type { RequestContext } from './core/service.js';
 import { Scheduler } from './ecs/scheduler.js';
+import { executionFailure } from './ecs/execution.js';
+import { roleAuthorizer } from './core/role-session.js';
+import { familyOfArn } from './workload/profile.js';
 import { createEcsService } from './ecs/service.js';
 import { addTaskDefinitionMembers } from './ecs/taskdef-api.js';
 import { EcsStore } from './ecs/store.js';
@@ -204,11 +207,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return Math.max(longest, alarm ? alarm.Period * alarm.EvaluationPeriods * 1000 : 0);
       }, 0),
   };
+  const executionAuthorizer = roleAuthorizer(iam, ACCOUNT_ID, clock);
   const scheduler = new Scheduler({
     pace,
     targetGroups,
     alarms,
     appHealthy: (task, nowMs) => workload.taskHealthy(task.taskArn, nowMs),
+    app: {
+      sigtermSeconds: (task) => workload.profiles.sigtermSeconds(familyOfArn(task.taskDefinitionArn)),
+      memoryUse: (task, container) => workload.profiles.memory(familyOfArn(task.taskDefinitionArn), container),
+    },
+    execution: (def, task, cluster) => executionFailure(def, task, cluster, executionAuthorizer),
     trust: {
       ecsTasksCanAssume: (roleArn, taskArn) => {
         const role = iam.getRoleByArn(roleArn);
