@@ -33,6 +33,7 @@ import { createFront, type AdminRoute, type Interceptor } from './core/server.js
 import type { RequestContext } from './core/service.js';
 import { Scheduler } from './ecs/scheduler.js';
 import { executionFailure } from './ecs/execution.js';
+import { ImageRegistry } from './ecs/registry.js';
 import { roleAuthorizer } from './core/role-session.js';
 import { familyOfArn } from './workload/profile.js';
 import { createEcsService } from './ecs/service.js';
@@ -146,6 +147,8 @@ export interface SandboxWorld {
   readonly workload: WorkloadStore;
   /** Target groups' health check and deregistration settings (`configure(arn, settings)`). */
   readonly targetGroups: TargetGroups;
+  /** The tags the account's private ECR repositories hold (`setTags(repository, tags)`; undeclared: every tag). */
+  readonly registry: ImageRegistry;
 }
 
 /** A running sandbox. */
@@ -208,6 +211,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }, 0),
   };
   const executionAuthorizer = roleAuthorizer(iam, ACCOUNT_ID, clock);
+  const registry = new ImageRegistry();
   const scheduler = new Scheduler({
     pace,
     targetGroups,
@@ -217,7 +221,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       sigtermSeconds: (task) => workload.profiles.sigtermSeconds(familyOfArn(task.taskDefinitionArn)),
       memoryUse: (task, container) => workload.profiles.memory(familyOfArn(task.taskDefinitionArn), container),
     },
-    execution: (def, task, cluster) => executionFailure(def, task, cluster, executionAuthorizer),
+    execution: (def, task, cluster) =>
+      executionFailure(def, task, cluster, executionAuthorizer, (repository, reference) =>
+        registry.has(repository, reference),
+      ),
     trust: {
       ecsTasksCanAssume: (roleArn, taskArn) => {
         const role = iam.getRoleByArn(roleArn);
@@ -306,6 +313,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     oidcHostPath: oidc.hostPath,
     now: new Date(start),
     declareWorkload: (spec) => workload.declare(spec),
+    appProfiles: workload.profiles,
+    registry,
     targetGroups,
     ecsCall: inProcess(ecsService),
     cloudwatchCall: inProcess(services.find((s) => s.name === 'monitoring')!),
@@ -429,6 +438,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       trail,
       workload,
       targetGroups,
+      registry,
     },
     faults,
     issueWebIdentityToken: (o) => oidc.issueToken(o),

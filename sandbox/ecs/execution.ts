@@ -6,7 +6,8 @@
  * 1. registry auth for private ECR images of the account (`ecr:GetAuthorizationToken`);
  * 2. `secrets` from Secrets Manager (`secretsmanager:GetSecretValue`) and SSM Parameter Store
  *    (`ssm:GetParameters`);
- * 3. the image pull (`ecr:BatchGetImage` for the manifest, `ecr:GetDownloadUrlForLayer` for layers);
+ * 3. the image pull (`ecr:BatchGetImage` for the manifest, `ecr:GetDownloadUrlForLayer` for layers),
+ *    and a tag or digest the repository does not hold ("not found", see registry.ts);
  * 4. the awslogs log stream (`logs:CreateLogStream`).
  *
  * Fargate's words (platform 1.4, containerd) and the EC2 agent's differ; see docs/sandbox.md.
@@ -69,6 +70,7 @@ export function executionFailure(
   task: Task,
   cluster: Cluster,
   authorize: RoleAuthorizer,
+  imageExists: (repository: string, reference: string) => boolean = () => true,
 ): { reason: string; container?: string } | undefined {
   const [, , , region = '', accountId = ''] = task.taskArn.split(':');
   const fargate = task.launchType === 'FARGATE';
@@ -140,6 +142,14 @@ export function executionFailure(
           ? `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${ref}: pulling from host ${image!.host} failed with status code [manifests ${image!.ref}]: 403 Forbidden`
           : `CannotPullContainerError: ref pull has been retried 5 time(s): failed to copy: httpReadSeeker: failed open: unexpected status code https://${image!.host}/v2/${image!.repository}/blobs/sha256:${'0'.repeat(64)}: 403 Forbidden`;
       return { container: name, reason };
+    }
+    if (!imageExists(image!.repository, image!.ref)) {
+      return {
+        container: name,
+        reason: fargate
+          ? `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${ref}: ${ref}: not found`
+          : `CannotPullContainerError: Error response from daemon: manifest for ${ref} not found: manifest unknown: Requested image not found`,
+      };
     }
   }
   // 4. awslogs.

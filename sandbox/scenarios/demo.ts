@@ -20,6 +20,20 @@ export const demoScenario: Scenario = (ctx) => {
     description: 'Pulls images and writes logs for ECS tasks',
   });
   iam.attachRolePolicy('ecsTaskExecutionRole', 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy');
+  // The managed policy does not read secrets: task definitions with `secrets` need this, as on AWS.
+  iam.putRolePolicy('ecsTaskExecutionRole', 'read-task-secrets', {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['ssm:GetParameters', 'secretsmanager:GetSecretValue'],
+        Resource: [
+          `arn:aws:ssm:${region}:${accountId}:parameter/*`,
+          `arn:aws:secretsmanager:${region}:${accountId}:secret:*`,
+        ],
+      },
+    ],
+  });
 
   iam.createRole({ roleName: 'orders-task-role', assumeRolePolicyDocument: ecsTasks, description: 'The orders app' });
   iam.putRolePolicy('orders-task-role', 'orders-data', {
@@ -219,6 +233,10 @@ export const demoScenario: Scenario = (ctx) => {
     ],
   });
 
+  // The orders app uses 384 MiB of its task's 512 (a container memory limit below that OOM-kills it)
+  // and drains for 10 s after SIGTERM (within the default 30 s stopTimeout).
+  ctx.appProfiles.setMemory('orders', 'app', 384);
+  ctx.appProfiles.setSigtermSeconds('orders', 10);
   ctx.declareWorkload({
     cluster: 'demo',
     service: 'orders',

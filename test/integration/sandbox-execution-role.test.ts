@@ -178,6 +178,19 @@ describe('the task execution role in the sandbox, as ECS uses it', () => {
     assert.deepEqual(await tasksOf('runs', 'STOPPED'), []);
   });
 
+  test('a tag the private repository does not hold: CannotPullContainerError ... not found', async () => {
+    sandbox.world.registry.setTags('orders', ['1.4.2']);
+    const arn = await role('exec-pull', ECR_PULL);
+    const missing = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/orders:9.9.9`;
+    const task = await firstFailure('missing-tag', { executionRoleArn: arn, app: { image: missing } });
+    assert.equal(task.stopCode, 'TaskFailedToStart');
+    assert.equal(
+      task.stoppedReason,
+      `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${missing}: ${missing}: not found`,
+    );
+    assert.equal(task.containers![0]!.reason, task.stoppedReason);
+  });
+
   test('Fargate without an execution role: a private image cannot be pulled; secrets and awslogs are refused at registration', async () => {
     const task = await firstFailure('no-role', {});
     assertFailedToStart(task, /^CannotPullContainerError: .*authorization failed$/);
