@@ -77,3 +77,42 @@ export function oomVictim(
   if (uses.reduce((n, u) => n + u.mib, 0) <= taskMemory) return undefined;
   return uses.sort((a, b) => b.mib - a.mib)[0]?.name;
 }
+
+/** ECS's health check interval when the container sets none, in seconds (botocore HealthCheck). */
+const DEFAULT_HEALTH_INTERVAL = 30;
+
+/**
+ * A container ordering dependency that runs out of its `startTimeout` (botocore ContainerDependency,
+ * the ECS agent's dependency graph): a container that depends on another reaching COMPLETE, SUCCESS
+ * or HEALTHY gives up when the dependency's startTimeout passes first (START has no timeout). In
+ * the sandbox a dependency is HEALTHY at its first health check (`interval` after it starts) when
+ * the app is healthy, never otherwise; the apps never exit, so COMPLETE and SUCCESS are never met.
+ * Returns the first such dependency and after how many AWS seconds the task gives up.
+ */
+export function dependencyTimeout(
+  def: Record<string, unknown> | undefined,
+  appHealthy: boolean,
+): { target: string; dependency: string; seconds: number } | undefined {
+  const containers = containersOf(def);
+  const byName = new Map(containers.map((c) => [String(c.name), c]));
+  for (const target of containers) {
+    const dependsOn = Array.isArray(target.dependsOn)
+      ? (target.dependsOn as Array<{ containerName?: unknown; condition?: unknown }>)
+      : [];
+    for (const dep of dependsOn) {
+      const dependency = byName.get(String(dep.containerName));
+      const timeout = typeof dependency?.startTimeout === 'number' ? dependency.startTimeout : undefined;
+      if (!dependency || timeout === undefined || timeout <= 0) continue;
+      let readyAfter = Number.POSITIVE_INFINITY;
+      if (dep.condition === 'HEALTHY' && appHealthy) {
+        const hc = dependency.healthCheck as { interval?: number } | undefined;
+        if (hc) readyAfter = hc.interval ?? DEFAULT_HEALTH_INTERVAL;
+      } else if (dep.condition !== 'COMPLETE' && dep.condition !== 'SUCCESS' && dep.condition !== 'HEALTHY') {
+        continue;
+      }
+      if (readyAfter > timeout)
+        return { target: String(target.name), dependency: String(dependency.name), seconds: timeout };
+    }
+  }
+  return undefined;
+}

@@ -6,7 +6,7 @@
  * with `EssentialContainerExited`.
  */
 import { awsDelayMs, type PaceTimings } from '../core/clock.js';
-import { OOM_REASON, oomVictim, shutdown, SIGKILL_EXIT_CODE } from './containers.js';
+import { dependencyTimeout, OOM_REASON, oomVictim, shutdown, SIGKILL_EXIT_CODE } from './containers.js';
 import { deregisterTargets, startHealth, type HealthDeps } from './health.js';
 import type { Cluster, ContainerFailure, Deployment, Service, Task } from './model.js';
 import { countFailedTask, throttleLaunches } from './rollout.js';
@@ -85,6 +85,8 @@ export interface LifecycleDeps extends HealthDeps {
   readonly app?: AppNeeds;
   /** Without it, the execution role's permissions are not checked. */
   readonly execution?: ExecutionCheck;
+  /** Whether a task's app answers its health checks (a HEALTHY dependency's readiness); true without it. */
+  readonly appHealthy?: (task: Task, nowMs: number) => boolean;
 }
 
 /** Moves tasks through their states. */
@@ -139,6 +141,22 @@ export class Lifecycle {
       task.pullStoppedAt = at;
       const { reason, container } = execution;
       this.#failToStart(cluster, task, at, reason, container ? { name: container, reason } : undefined, false);
+      return;
+    }
+    // A dependency that does not get ready within its startTimeout: the task waits that long, then gives up.
+    if (task.dependencyFailure) {
+      const { target, reason } = task.dependencyFailure;
+      this.#failToStart(cluster, task, at, reason, { name: target, reason }, false);
+      return;
+    }
+    const late = dependencyTimeout(def, this.#deps.appHealthy?.(task, at.getTime()) ?? true);
+    if (late) {
+      task.pullStoppedAt = at;
+      task.dependencyFailure = {
+        target: late.target,
+        reason: `dependency graph: container ordering dependency [${late.dependency}] for target [${late.target}] has timed out.`,
+      };
+      task.nextAt = at.getTime() + awsDelayMs(this.#deps.pace, late.seconds);
       return;
     }
     for (const container of task.containers) {
