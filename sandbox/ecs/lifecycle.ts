@@ -22,9 +22,10 @@ const UNRESOLVABLE_HOST = /\.invalid(:\d+)?$/i;
 
 /**
  * The CannotPullContainerError of an image the sandbox cannot pull (its registry host ends in
- * `.invalid`), in the words of Fargate's containerd; undefined for any other image.
+ * `.invalid`), in the words of Fargate's containerd or, on EC2, of the Docker daemon; undefined for
+ * any other image.
  */
-export function pullFailure(image: string): string | undefined {
+export function pullFailure(image: string, launchType: 'FARGATE' | 'EC2' = 'FARGATE'): string | undefined {
   const slash = image.indexOf('/');
   const host = slash < 0 ? '' : image.slice(0, slash);
   if (!UNRESOLVABLE_HOST.test(host)) return undefined;
@@ -39,6 +40,9 @@ export function pullFailure(image: string): string | undefined {
         : [rest, 'latest'];
   const ref = `${host}/${repository}${at >= 0 ? '@' : ':'}${reference}`;
   const hostname = host.replace(/:\d+$/, '');
+  if (launchType === 'EC2') {
+    return `CannotPullContainerError: Error response from daemon: Get "https://${host}/v2/": dial tcp: lookup ${hostname}: no such host`;
+  }
   return `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${ref}: failed to do request: Head "https://${host}/v2/${repository}/manifests/${reference}": dial tcp: lookup ${hostname}: no such host`;
 }
 
@@ -160,7 +164,7 @@ export class Lifecycle {
       return;
     }
     for (const container of task.containers) {
-      const pull = pullFailure(container.image);
+      const pull = pullFailure(container.image, task.launchType);
       if (pull) {
         task.pullStoppedAt = at;
         this.#failToStart(cluster, task, at, pull, { name: container.name, reason: pull });

@@ -242,4 +242,15 @@ describe('the task execution role in the sandbox, as ECS uses it', () => {
       /^CannotPullECRContainerError: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role\/instance-no-ecr\/i-[0-9a-f]+ is not authorized to perform: ecr:GetAuthorizationToken/,
     );
   });
+  test("EC2: an image whose registry never resolves fails in the Docker daemon's words", async () => {
+    const region = sandbox.world.ecs.region('us-east-1');
+    region.registerContainerInstance(region.cluster('exec'), { now: new Date(clock.now()) });
+    const task = await firstFailure('ec2-unresolvable', { ec2: true, app: { image: 'registry.invalid/team/app:2' } });
+    assert.equal(task.stopCode, 'TaskFailedToStart');
+    assert.equal(
+      task.stoppedReason,
+      'CannotPullContainerError: Error response from daemon: Get "https://registry.invalid/v2/": dial tcp: lookup registry.invalid: no such host',
+    );
+    assert.equal(task.containers![0]!.reason, task.stoppedReason);
+  });
 });
