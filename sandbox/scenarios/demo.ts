@@ -20,16 +20,17 @@ export const demoScenario: Scenario = (ctx) => {
     description: 'Pulls images and writes logs for ECS tasks',
   });
   iam.attachRolePolicy('ecsTaskExecutionRole', 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy');
-  // The managed policy does not read secrets: task definitions with `secrets` need this, as on AWS.
-  iam.putRolePolicy('ecsTaskExecutionRole', 'read-task-secrets', {
+  // The managed policy reads no secrets: this grants the demo's own (under `demo/`), as one does on
+  // AWS; a task definition with other `secrets` fails to start.
+  iam.putRolePolicy('ecsTaskExecutionRole', 'read-demo-secrets', {
     Version: '2012-10-17',
     Statement: [
       {
         Effect: 'Allow',
         Action: ['ssm:GetParameters', 'secretsmanager:GetSecretValue'],
         Resource: [
-          `arn:aws:ssm:${region}:${accountId}:parameter/*`,
-          `arn:aws:secretsmanager:${region}:${accountId}:secret:*`,
+          `arn:aws:ssm:${region}:${accountId}:parameter/demo/*`,
+          `arn:aws:secretsmanager:${region}:${accountId}:secret:demo/*`,
         ],
       },
     ],
