@@ -32,6 +32,10 @@ import { RequestLog, type RequestLogEntry } from './core/requestlog.js';
 import { createFront, type AdminRoute, type Interceptor } from './core/server.js';
 import type { RequestContext } from './core/service.js';
 import { Scheduler } from './ecs/scheduler.js';
+import { executionFailure } from './ecs/execution.js';
+import { ImageRegistry } from './ecs/registry.js';
+import { roleAuthorizer } from './core/role-session.js';
+import { familyOfArn } from './workload/profile.js';
 import { createEcsService } from './ecs/service.js';
 import { addTaskDefinitionMembers } from './ecs/taskdef-api.js';
 import { EcsStore } from './ecs/store.js';
@@ -154,6 +158,8 @@ export interface SandboxWorld {
   readonly workload: WorkloadStore;
   /** Target groups' health check and deregistration settings (`configure(arn, settings)`). */
   readonly targetGroups: TargetGroups;
+  /** The tags the account's private ECR repositories hold (`setTags(repository, tags)`; undeclared: every tag). */
+  readonly registry: ImageRegistry;
 }
 
 /** A running sandbox. */
@@ -215,11 +221,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return Math.max(longest, alarm ? alarm.Period * alarm.EvaluationPeriods * 1000 : 0);
       }, 0),
   };
+  const executionAuthorizer = roleAuthorizer(iam, ACCOUNT_ID, clock);
+  const registry = new ImageRegistry();
   const scheduler = new Scheduler({
     pace,
     targetGroups,
     alarms,
     appHealthy: (task, nowMs) => workload.taskHealthy(task.taskArn, nowMs),
+    app: {
+      sigtermSeconds: (task) => workload.profiles.sigtermSeconds(familyOfArn(task.taskDefinitionArn)),
+      memoryUse: (task, container) => workload.profiles.memory(familyOfArn(task.taskDefinitionArn), container),
+    },
+    execution: (def, task, cluster) =>
+      executionFailure(def, task, cluster, executionAuthorizer, (repository, reference) =>
+        registry.has(repository, reference),
+      ),
     trust: {
       ecsTasksCanAssume: (roleArn, taskArn) => {
         const role = iam.getRoleByArn(roleArn);
@@ -318,6 +334,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     oidcHostPath: oidc.hostPath,
     now: new Date(start),
     declareWorkload: (spec) => workload.declare(spec),
+    appProfiles: workload.profiles,
+    registry,
     targetGroups,
     ecsCall: inProcess(ecsService),
     cloudwatchCall: inProcess(services.find((s) => s.name === 'monitoring')!),
@@ -441,6 +459,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       trail,
       workload,
       targetGroups,
+      registry,
     },
     faults,
     issueWebIdentityToken: (o) => oidc.issueToken(o),

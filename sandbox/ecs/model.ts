@@ -132,6 +132,10 @@ export interface Task {
   health?: TaskHealth;
   /** The container whose exit or failure stopped the task. */
   failedContainer?: ContainerFailure;
+  /** A container ordering dependency that ran out of its startTimeout: the task fails when it is due. */
+  dependencyFailure?: { readonly target: string; readonly reason: string };
+  /** Containers still running at their stopTimeout, killed by SIGKILL (exit code 137). */
+  killedAtStop?: readonly string[];
   /** Increments on every change, as ECS's `version` does. */
   version: number;
   tags: Tag[];

@@ -10,10 +10,11 @@ function containerStatus(task: Task, name: string): string {
   return task.startedAt ? 'RUNNING' : 'PENDING';
 }
 
-/** A container's exit code: its own when it exited, 0 when the task stopped it, none when it never ran. */
+/** A container's exit code: its own when it exited, 0 when the task stopped it (137 when killed at its stopTimeout), none when it never ran. */
 function exitCode(task: Task, name: string): number | undefined {
   if (task.failedContainer?.name === name) return task.failedContainer.exitCode;
-  return task.lastStatus === 'STOPPED' && task.startedAt ? 0 : undefined;
+  if (task.lastStatus !== 'STOPPED' || !task.startedAt) return undefined;
+  return task.killedAtStop?.includes(name) ? 137 : 0;
 }
 
 export function presentTask(task: Task, includeTags: boolean): Record<string, unknown> {

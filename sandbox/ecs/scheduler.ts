@@ -40,7 +40,10 @@ export class Scheduler {
   /** Advances one region's world to `nowMs`. */
   tick(region: EcsRegion, nowMs: number): void {
     for (const cluster of region.clusters.values()) {
-      for (const task of cluster.tasks.values()) this.#lifecycle.advance(region, cluster, task, nowMs);
+      for (const task of cluster.tasks.values()) {
+        this.#lifecycle.advance(region, cluster, task, nowMs);
+        this.#lifecycle.checkMemory(region, cluster, task, nowMs);
+      }
       for (const service of cluster.services.values()) this.#driveService(region, cluster, service, nowMs);
       for (const [id, task] of cluster.tasks) {
         if (

@@ -341,6 +341,9 @@ export function createEcsService(deps: EcsServiceDeps): JsonService {
       const task: Task | undefined = region.findTask(cluster, str(input, 'task', true));
       if (!task) throw invalid('The referenced task was not found.');
       const reason = str(input, 'reason') ?? 'Task stopped by user';
+      // The API reference allows up to 255 characters in the reason.
+      if (reason.length > 255)
+        throw invalid(`reason must be at most 255 characters (got ${reason.length}): shorten the stop reason.`);
       scheduler.stopTask(cluster, task, ctx.now.getTime(), 'UserInitiated', reason);
       return { task: presentTask(task, false) };
     }),

@@ -257,6 +257,11 @@ export function buildTaskDefinition(input: Record<string, unknown>, ctx: Registe
       throw clientError('Fargate requires task definition to have execution role ARN to support log driver awslogs.');
     }
   }
+  if (executionRoleArn === undefined && containers.some((c) => Array.isArray(c.secrets) && c.secrets.length > 0)) {
+    throw clientError(
+      "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.",
+    );
+  }
   const ephemeral = input.ephemeralStorage as { sizeInGiB?: number } | undefined;
   if (ephemeral !== undefined) {
     const size = ephemeral.sizeInGiB;

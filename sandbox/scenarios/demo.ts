@@ -22,6 +22,21 @@ export const demoScenario: Scenario = (ctx) => {
     description: 'Pulls images and writes logs for ECS tasks',
   });
   iam.attachRolePolicy('ecsTaskExecutionRole', 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy');
+  // The managed policy reads no secrets: this grants the demo's own (under `demo/`), as one does on
+  // AWS; a task definition with other `secrets` fails to start.
+  iam.putRolePolicy('ecsTaskExecutionRole', 'read-demo-secrets', {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['ssm:GetParameters', 'secretsmanager:GetSecretValue'],
+        Resource: [
+          `arn:aws:ssm:${region}:${accountId}:parameter/demo/*`,
+          `arn:aws:secretsmanager:${region}:${accountId}:secret:demo/*`,
+        ],
+      },
+    ],
+  });
 
   iam.createRole({ roleName: 'orders-task-role', assumeRolePolicyDocument: ecsTasks, description: 'The orders app' });
   iam.putRolePolicy('orders-task-role', 'orders-data', {
@@ -227,6 +242,10 @@ export const demoScenario: Scenario = (ctx) => {
     ],
   });
 
+  // The orders app uses 384 MiB of its task's 512 (a container memory limit below that OOM-kills it)
+  // and drains for 10 s after SIGTERM (within the default 30 s stopTimeout).
+  ctx.appProfiles.setMemory('orders', 'app', 384);
+  ctx.appProfiles.setSigtermSeconds('orders', 10);
   ctx.declareWorkload({
     cluster: 'demo',
     service: 'orders',

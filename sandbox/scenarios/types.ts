@@ -1,7 +1,9 @@
 /** What a scenario builds the sandbox's starting world with. */
+import type { ImageRegistry } from '../ecs/registry.js';
 import type { EcsStore } from '../ecs/store.js';
 import type { TargetGroups } from '../ecs/targets.js';
 import type { IamStore } from '../iam/store.js';
+import type { AppProfiles } from '../workload/profile.js';
 import type { WorkloadSpec } from '../workload/store.js';
 
 export interface ScenarioContext {
@@ -21,6 +23,10 @@ export interface ScenarioContext {
   readonly cloudwatchCall: (action: string, input: Record<string, unknown>) => unknown;
   /** Declares the simulated app a service's RUNNING tasks run, and when it crashes (see sandbox/workload). */
   readonly declareWorkload: (spec: WorkloadSpec) => void;
+  /** The apps' memory use per container and SIGTERM handling, by task definition family. */
+  readonly appProfiles: AppProfiles;
+  /** The tags the account's private ECR repositories hold (undeclared repositories hold every tag). */
+  readonly registry: ImageRegistry;
   /** Target groups' settings (deregistration delay, health check), for services with `loadBalancers`. */
   readonly targetGroups: TargetGroups;
 }

@@ -24,6 +24,7 @@ import type { IamStore } from '../iam/store.js';
 import { checkCrashPolicy, type CrashPolicy } from './crash.js';
 import { callDetails, NO_CREDENTIALS_CODE, taskIdentity, type Identity } from './details.js';
 import { prometheusText } from './metrics.js';
+import { AppProfiles } from './profile.js';
 
 export type { CrashPolicy } from './crash.js';
 export { NO_CREDENTIALS_CODE } from './details.js';
@@ -135,6 +136,8 @@ export class WorkloadStore {
   /** Every running app's state, by task ARN (for the health checks ECS runs against it). */
   readonly #tasks = new Map<string, TaskState>();
   readonly #onExit: ((task: Task, exitCode: number, atMs: number) => void) | undefined;
+  /** Each family's memory use per container and SIGTERM handling (profile.ts). */
+  readonly profiles = new AppProfiles();
 
   constructor(options: {
     readonly iam: IamStore;
@@ -180,6 +183,16 @@ export class WorkloadStore {
     if (policy) checkCrashPolicy(policy);
     const { crash: _previous, ...rest } = state.spec;
     state.spec = policy ? { ...rest, crash: policy } : rest;
+  }
+
+  /** Sets the memory (MiB) a family's container uses once running; above its limit it is OOM-killed. */
+  setMemory(family: string, container: string, mib: number | undefined): void {
+    this.profiles.setMemory(family, container, mib);
+  }
+
+  /** Sets how long (AWS seconds, Infinity: until SIGKILL) a family's app keeps running after SIGTERM. */
+  setSigtermSeconds(family: string, seconds: number | undefined): void {
+    this.profiles.setSigtermSeconds(family, seconds);
   }
 
   /**

@@ -212,7 +212,7 @@ describe('the update-task-role fault against the sandbox', () => {
             image: 'app:1',
             portMappings: [{ containerPort: 8080, name: 'http', appProtocol: 'http' }],
             environment: [{ name: 'A', value: '1' }],
-            secrets: [{ name: 'S', valueFrom: 'arn:aws:ssm:us-east-1:123456789012:parameter/s' }],
+            secrets: [{ name: 'S', valueFrom: 'arn:aws:ssm:us-east-1:123456789012:parameter/demo/s' }],
             linuxParameters: { initProcessEnabled: true },
             logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g' } },
             healthCheck: { command: ['CMD', 'true'], interval: 5 },
