@@ -160,15 +160,18 @@ export async function planExperiment(
     },
     { operation: 'UntagResource', detail: `${service}: the lease released`, mutating: true },
   );
-  const prediction = await predictBlastRadius(deps.iam, {
-    originalRoleArn: original.taskRoleArn ?? null,
-    chaosRoleArn: spec.taskRoleArn,
-    ...(deps.catalog ? { catalog: deps.catalog } : {}),
-    ...(deps.cloudtrail && spec.observedSinceSeconds
-      ? { cloudtrail: deps.cloudtrail, observedSinceSeconds: spec.observedSinceSeconds }
-      : {}),
-    ...(deps.signal ? { abortSignal: deps.signal } : {}),
-  });
+  const swap = fault.identity?.(original, spec);
+  const prediction = !swap
+    ? { ok: false as const, reason: `${spec.fault} swaps no role` }
+    : await predictBlastRadius(deps.iam, {
+        originalRoleArn: swap.original,
+        chaosRoleArn: swap.chaos,
+        ...(deps.catalog ? { catalog: deps.catalog } : {}),
+        ...(deps.cloudtrail && spec.observedSinceSeconds
+          ? { cloudtrail: deps.cloudtrail, observedSinceSeconds: spec.observedSinceSeconds }
+          : {}),
+        ...(deps.signal ? { abortSignal: deps.signal } : {}),
+      });
   const when: Record<string, string> = {
     SOT: 'once before the chaos',
     EOT: 'once after the chaos',

@@ -50,7 +50,7 @@ export function initialResult(
     effect: {
       originalTaskDefinitionArn: '',
       chaosTaskDefinitionArn: null,
-      chaosTaskRoleArn: spec.taskRoleArn,
+      chaosTaskRoleArn: spec.taskRoleArn ?? null,
       originalTaskRoleArn: null,
       swapped: false,
       chaosTasksRan: false,

@@ -1,0 +1,164 @@
+/**
+ * The task-definition faults end to end from the built CLI against the sandbox: each by its env vars
+ * alone, by flags and by an experiment file. An independent SDK client sees the chaos revision on
+ * the service while the run holds (the fault's change, nothing else) and the original back after.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { ECSClient, TaskDefinition } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { copyTaskDefinition, diffValues } from '../../src/faults/task-definition-copy.js';
+import type { ExperimentResult } from '../../src/report/result.js';
+import { runCli, sandboxEnv, type RunResult } from '../support/cli.js';
+import { waitSteady, withSandbox } from '../support/sandbox.js';
+
+const ROLE = (name: string): string => `arn:aws:iam::123456789012:role/${name}`;
+
+/** One way of giving a fault its tunables. */
+type Way = 'env' | 'flags' | 'file';
+
+interface Case {
+  readonly fault: string;
+  readonly service: 'orders' | 'billing';
+  /** The tunables as env vars; flags and file keys are derived from them. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The only paths of the task definition the chaos revision may change, and what they become. */
+  readonly expect: Readonly<Record<string, unknown>>;
+}
+
+const FLAG: Record<string, string> = {
+  EXECUTION_ROLE: '--execution-role',
+  CPU_LIMIT: '--cpu-limit',
+  MEMORY_LIMIT: '--memory-limit',
+  START_TIMEOUT: '--start-timeout',
+  STOP_TIMEOUT: '--stop-timeout',
+  IMAGE: '--image',
+  CONTAINER_NAMES: '--container-names',
+};
+
+const CASES: readonly Case[] = [
+  {
+    fault: 'update-execution-role',
+    service: 'orders',
+    env: { EXECUTION_ROLE: ROLE('orders-chaos-role') },
+    expect: { executionRoleArn: ROLE('orders-chaos-role') },
+  },
+  {
+    fault: 'update-container-resource-limit',
+    service: 'billing',
+    env: { CPU_LIMIT: '64', MEMORY_LIMIT: '128' },
+    expect: { 'containerDefinitions[0].cpu': 64, 'containerDefinitions[0].memory': 128 },
+  },
+  {
+    fault: 'update-container-timeout',
+    service: 'orders',
+    env: { STOP_TIMEOUT: '5', CONTAINER_NAMES: 'app' },
+    expect: { 'containerDefinitions[0].stopTimeout': 5 },
+  },
+];
+
+/** The CLI arguments and env of a run of `c` given `way`. */
+function invocation(c: Case, way: Way, dir: string): { args: string[]; env: Record<string, string> } {
+  const common = { CLUSTER_NAME: 'demo', SERVICE_NAME: c.service, REGION: 'us-east-1', TOTAL_CHAOS_DURATION: '3' };
+  if (way === 'env') return { args: ['run', c.fault], env: { ...common, ...c.env } };
+  if (way === 'flags') {
+    const args = [
+      'run',
+      c.fault,
+      '--cluster',
+      'demo',
+      '--service',
+      c.service,
+      '--region',
+      'us-east-1',
+      '--duration',
+      '3',
+    ];
+    for (const [k, v] of Object.entries(c.env)) args.push(FLAG[k]!, v);
+    return { args, env: {} };
+  }
+  const file = join(dir, `${c.fault}.yaml`);
+  writeFileSync(
+    file,
+    [
+      `fault: ${c.fault}`,
+      'target:',
+      '  cluster: demo',
+      `  service: ${c.service}`,
+      '  region: us-east-1',
+      'duration: 3',
+      ...Object.entries(c.env).map(([k, v]) => `${k}: "${v}"`),
+      '',
+    ].join('\n'),
+  );
+  return { args: ['run', c.fault, '-f', file], env: {} };
+}
+
+async function taskDefinitionOf(ecs: ECSClient, service: string): Promise<TaskDefinition> {
+  const svc = (await ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: [service] }))).services![0]!;
+  return (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: svc.taskDefinition! }))).taskDefinition!;
+}
+
+/** Runs the CLI while polling the service with an independent client; the revisions it saw. */
+async function runWatching(
+  ecs: ECSClient,
+  service: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ run: RunResult; seen: TaskDefinition[] }> {
+  const seen = new Map<string, TaskDefinition>();
+  let done = false;
+  const running = runCli(args, { env, timeoutMs: 120_000 }).finally(() => (done = true));
+  while (!done) {
+    const td = await taskDefinitionOf(ecs, service);
+    seen.set(td.taskDefinitionArn!, td);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { run: await running, seen: [...seen.values()] };
+}
+
+describe('the task-definition faults from the CLI', () => {
+  let ctx: Awaited<ReturnType<typeof withSandbox>>;
+  let dir: string;
+  before(async () => {
+    ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
+    dir = mkdtempSync(join(tmpdir(), 'ecs-chaos-faults-'));
+  });
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await ctx.sandbox.close();
+  });
+
+  for (const c of CASES) {
+    for (const way of ['env', 'flags', 'file'] as const) {
+      test(`${c.fault} by ${way}: the change is live during the run, the original back after`, async () => {
+        await waitSteady(ctx.ecs, 'demo', c.service);
+        const original = await taskDefinitionOf(ctx.ecs, c.service);
+        const resultFile = join(dir, `${c.fault}-${way}.json`);
+        const { args, env } = invocation(c, way, dir);
+        const { run, seen } = await runWatching(
+          ctx.ecs,
+          c.service,
+          [...args, '--result-file', resultFile],
+          sandboxEnv(ctx.sandbox, env),
+        );
+        assert.equal(run.code, 0, run.stderr);
+        const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ExperimentResult;
+        assert.equal(result.fault, c.fault);
+        assert.equal(result.verdict, 'Pass', result.verdictReason);
+        const chaos = seen.find((td) => td.taskDefinitionArn !== original.taskDefinitionArn);
+        assert.ok(chaos, 'the independent client saw the chaos revision on the service');
+        const changes = diffValues(copyTaskDefinition(original), copyTaskDefinition(chaos));
+        const changed = Object.fromEntries(
+          changes.filter((x) => !x.path.startsWith('tags')).map((x) => [x.path, x.after]),
+        );
+        assert.deepEqual(changed, c.expect, 'only the fault’s fields changed');
+        const back = await taskDefinitionOf(ctx.ecs, c.service);
+        assert.equal(back.taskDefinitionArn, original.taskDefinitionArn, 'the original is back');
+      });
+    }
+  }
+});
