@@ -18,7 +18,7 @@ export interface FaultRawValue {
 }
 
 /** How to fix each fault field, and an example value. */
-const GUIDANCE: Record<keyof typeof FAULT_FIELDS, { readonly fix: string; readonly example: string }> = {
+export const FAULT_GUIDANCE: Record<keyof typeof FAULT_FIELDS, { readonly fix: string; readonly example: string }> = {
   executionRole: {
     fix: "pass the ARN of the chaos execution role, or an empty value (--execution-role '' or EXECUTION_ROLE=) to remove it",
     example: 'arn:aws:iam::123456789012:role/orders-chaos-execution',
@@ -41,7 +41,7 @@ const CONTAINER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 const IMAGE = /^[A-Za-z0-9\-_:./#@]{1,255}$/;
 
 function invalid(field: FaultFieldDefinition, raw: FaultRawValue, problem: string, fix?: string): InvalidInputError {
-  const g = GUIDANCE[field.key as keyof typeof FAULT_FIELDS];
+  const g = FAULT_GUIDANCE[field.key as keyof typeof FAULT_FIELDS];
   const example =
     raw.origin === 'env'
       ? `${field.env}=${g.example}`
@@ -54,7 +54,7 @@ function invalid(field: FaultFieldDefinition, raw: FaultRawValue, problem: strin
 }
 
 function missing(field: FaultFieldDefinition, fault: FaultName, also?: FaultFieldDefinition): InvalidInputError {
-  const g = GUIDANCE[field.key as keyof typeof FAULT_FIELDS];
+  const g = FAULT_GUIDANCE[field.key as keyof typeof FAULT_FIELDS];
   const either = also ? ` (or ${fieldName(also)}, or both)` : '';
   return new InvalidInputError(
     fieldName(field),

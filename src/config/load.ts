@@ -13,7 +13,7 @@ import { InvalidInputError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { deepFreeze, editDistance } from './shared.js';
 import { parseProbes, parseStopConditions, shownValue } from '../probes/parse.js';
-import { loadFaultParams } from './fault-params.js';
+import { FAULT_GUIDANCE, loadFaultParams } from './fault-params.js';
 import {
   FAULT_FIELD_LIST,
   FIELDS,
@@ -339,7 +339,7 @@ type Parser<T> = (field: FieldDefinition, raw: RawValue & { readonly text: strin
  * of the value's source, or `fix` as given when the problem needs a specific one.
  */
 function invalid(field: FieldDefinition, raw: RawValue, problem: string, fix?: string): InvalidInputError {
-  const guidance = GUIDANCE[field.key as FieldKey];
+  const guidance = GUIDANCE[field.key as FieldKey] ?? FAULT_GUIDANCE[field.key as FaultFieldKey];
   const fullFix = fix ?? `${guidance.fix}, e.g. ${exampleFor(field, raw.origin, raw.fileKey, guidance.example)}`;
   // A value is echoed at most 300 characters long (a 50 MB value made a 50 MB line).
   return new InvalidInputError(fieldName(field), shownValue(raw.value), problem, fullFix, { source: raw.source });
