@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ECSClient, TaskDefinition } from '@aws-sdk/client-ecs';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import type { Sandbox } from '../../sandbox/index.js';
 import { copyTaskDefinition, diffValues } from '../../src/faults/task-definition-copy.js';
 import type { ExperimentResult } from '../../src/report/result.js';
 import { runCli, sandboxEnv, type RunResult } from '../support/cli.js';
@@ -43,8 +44,8 @@ const CASES: readonly Case[] = [
   {
     fault: 'update-execution-role',
     service: 'orders',
-    env: { EXECUTION_ROLE: ROLE('orders-chaos-role') },
-    expect: { executionRoleArn: ROLE('orders-chaos-role') },
+    env: { EXECUTION_ROLE: ROLE('orders-chaos-execution') },
+    expect: { executionRoleArn: ROLE('orders-chaos-execution') },
   },
   {
     fault: 'update-container-resource-limit',
@@ -120,16 +121,92 @@ async function runWatching(
   return { run: await running, seen: [...seen.values()] };
 }
 
+/**
+ * A second execution role, as able as the demo's (AmazonECSTaskExecutionRolePolicy): the run asserts
+ * the swap and the lifecycle, not what a weaker role breaks.
+ */
+function createChaosExecutionRole(iam: Sandbox['world']['iam']): void {
+  iam.createRole({
+    roleName: 'orders-chaos-execution',
+    assumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    },
+    description: 'The chaos execution role',
+  });
+  iam.attachRolePolicy(
+    'orders-chaos-execution',
+    'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy',
+  );
+}
+
+/** The timeline events of a result, by name. */
+const events = (result: ExperimentResult, name: string): ExperimentResult['timeline'] =>
+  result.timeline.filter((e) => e.kind === 'event' && e.name === name);
+
 describe('the task-definition faults from the CLI', () => {
   let ctx: Awaited<ReturnType<typeof withSandbox>>;
   let dir: string;
   before(async () => {
     ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
     dir = mkdtempSync(join(tmpdir(), 'ecs-chaos-faults-'));
+    createChaosExecutionRole(ctx.sandbox.world.iam);
   });
   after(async () => {
     rmSync(dir, { recursive: true, force: true });
     await ctx.sandbox.close();
+  });
+
+  test('plan <fault> shows the exact task-definition diff and changes nothing', async () => {
+    await waitSteady(ctx.ecs, 'demo', 'billing');
+    const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
+    const run = await runCli(
+      ['plan', 'update-container-resource-limit', '--cluster', 'demo', '--service', 'billing', '--memory-limit', '128'],
+      { env: sandboxEnv(ctx.sandbox, { REGION: 'us-east-1' }) },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /containerDefinitions\[0\]\.memory: 256 -> 128/);
+    assert.doesNotMatch(run.stdout, /containerDefinitions\[0\]\.cpu:/);
+    assert.match(run.stdout, /ok +task-level limits/);
+    assert.deepEqual(
+      ctx.sandbox
+        .requests(since)
+        .filter((r) => r.mutating)
+        .map((r) => r.action),
+      [],
+    );
+  });
+
+  test('invalid-container-image: the chaos tasks fail to pull, the service keeps serving, the original back', async () => {
+    await waitSteady(ctx.ecs, 'demo', 'orders');
+    const original = await taskDefinitionOf(ctx.ecs, 'orders');
+    const resultFile = join(dir, 'invalid-container-image.json');
+    let running = Infinity;
+    let done = false;
+    const run = runCli(['run', 'invalid-container-image', '--affected-percent', '50', '--result-file', resultFile], {
+      env: sandboxEnv(ctx.sandbox, {
+        CLUSTER_NAME: 'demo',
+        SERVICE_NAME: 'orders',
+        REGION: 'us-east-1',
+        TOTAL_CHAOS_DURATION: '3',
+      }),
+      timeoutMs: 120_000,
+    }).finally(() => (done = true));
+    while (!done) {
+      const svc = (await ctx.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['orders'] })))
+        .services![0]!;
+      running = Math.min(running, svc.runningCount ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const { stderr } = await run;
+    const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ExperimentResult;
+    assert.notEqual(result.verdict, 'Error', `${result.verdictReason}\n${stderr}`);
+    const effect = events(result, 'chaos-effect');
+    assert.equal(effect.length, 1, 'the launch failure is recorded as the effect');
+    assert.match(effect[0]!.message, /CannotPullContainerError/);
+    assert.equal(running, 4, 'the untouched service kept its 4 tasks running throughout');
+    assert.equal(result.residue.clean, true);
+    assert.equal((await taskDefinitionOf(ctx.ecs, 'orders')).taskDefinitionArn, original.taskDefinitionArn);
   });
 
   for (const c of CASES) {
