@@ -115,7 +115,7 @@ export const FIELDS = {
     env: 'TASK_ROLE',
     fileKeys: ['taskRole', 'TASK_ROLE'],
     type: 'roleArn',
-    description: "ARN of the chaos task role (required); an empty value ('') removes the task role",
+    description: "update-task-role: ARN of the chaos task role (required); an empty value ('') removes the task role",
     default: undefined,
     required: true,
     emptyMeansNone: true,

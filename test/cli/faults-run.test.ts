@@ -226,6 +226,8 @@ describe('the task-definition faults from the CLI', () => {
         const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ExperimentResult;
         assert.equal(result.fault, c.fault);
         assert.equal(result.verdict, 'Pass', result.verdictReason);
+        for (const [k, v] of Object.entries(c.env)) assert.equal(String(result.spec[k]), v, `the result records ${k}`);
+        assert.ok(!('TASK_ROLE' in result.spec), 'no TASK_ROLE for this fault');
         const chaos = seen.find((td) => td.taskDefinitionArn !== original.taskDefinitionArn);
         assert.ok(chaos, 'the independent client saw the chaos revision on the service');
         const changes = diffValues(copyTaskDefinition(original), copyTaskDefinition(chaos));
