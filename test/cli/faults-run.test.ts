@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ECSClient, TaskDefinition } from '@aws-sdk/client-ecs';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
+} from '@aws-sdk/client-ecs';
 import type { Sandbox } from '../../sandbox/index.js';
 import { copyTaskDefinition, diffValues } from '../../src/faults/task-definition-copy.js';
 import type { ExperimentResult } from '../../src/report/result.js';
@@ -177,37 +181,54 @@ describe('the task-definition faults from the CLI', () => {
     );
   });
 
-  test('invalid-container-image: the chaos tasks fail to pull, the service keeps serving, the original back', async () => {
-    await waitSteady(ctx.ecs, 'demo', 'orders');
-    const original = await taskDefinitionOf(ctx.ecs, 'orders');
-    const resultFile = join(dir, 'invalid-container-image.json');
-    let running = Infinity;
-    let done = false;
-    const run = runCli(['run', 'invalid-container-image', '--affected-percent', '50', '--result-file', resultFile], {
-      env: sandboxEnv(ctx.sandbox, {
-        CLUSTER_NAME: 'demo',
-        SERVICE_NAME: 'orders',
-        REGION: 'us-east-1',
-        TOTAL_CHAOS_DURATION: '3',
-      }),
-      timeoutMs: 120_000,
-    }).finally(() => (done = true));
-    while (!done) {
-      const svc = (await ctx.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['orders'] })))
-        .services![0]!;
-      running = Math.min(running, svc.runningCount ?? 0);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const { stderr } = await run;
-    const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ExperimentResult;
-    assert.notEqual(result.verdict, 'Error', `${result.verdictReason}\n${stderr}`);
-    const effect = events(result, 'chaos-effect');
-    assert.equal(effect.length, 1, 'the launch failure is recorded as the effect');
-    assert.match(effect[0]!.message, /CannotPullContainerError/);
-    assert.equal(running, 4, 'the untouched service kept its 4 tasks running throughout');
-    assert.equal(result.residue.clean, true);
-    assert.equal((await taskDefinitionOf(ctx.ecs, 'orders')).taskDefinitionArn, original.taskDefinitionArn);
-  });
+  const IMAGE_CASE: Case = {
+    fault: 'invalid-container-image',
+    service: 'orders',
+    env: { CONTAINER_NAMES: 'app' },
+    expect: { 'containerDefinitions[0].image': 'ecs-chaos.invalid/unpullable:chaos' },
+  };
+  for (const way of ['env', 'flags', 'file'] as const) {
+    test(`invalid-container-image by ${way}: the chaos tasks fail to pull, the service keeps serving, the original back`, async () => {
+      await waitSteady(ctx.ecs, 'demo', 'orders');
+      const original = await taskDefinitionOf(ctx.ecs, 'orders');
+      const resultFile = join(dir, `invalid-container-image-${way}.json`);
+      const { args, env } = invocation(IMAGE_CASE, way, dir);
+      let running = Infinity;
+      const revisions = new Set<string>();
+      let done = false;
+      // Exact mode: a sibling service runs the chaos revision beside the untouched service.
+      const run = runCli([...args, '--affected-percent', '50', '--result-file', resultFile], {
+        env: sandboxEnv(ctx.sandbox, env),
+        timeoutMs: 120_000,
+      }).finally(() => (done = true));
+      while (!done) {
+        const svc = (await ctx.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['orders'] })))
+          .services![0]!;
+        running = Math.min(running, svc.runningCount ?? 0);
+        const listed = await ctx.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'orders', status: 'ACTIVE' }));
+        for (const arn of listed.taskDefinitionArns ?? []) revisions.add(arn);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const { stderr } = await run;
+      const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ExperimentResult;
+      assert.notEqual(result.verdict, 'Error', `${result.verdictReason}\n${stderr}`);
+      assert.equal(result.spec.CONTAINER_NAMES, 'app');
+      const chaosArn = [...revisions].find((arn) => arn !== original.taskDefinitionArn);
+      assert.ok(chaosArn, 'the independent client saw the chaos revision while the run held');
+      const chaos = (await ctx.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: chaosArn })))
+        .taskDefinition!;
+      const changed = Object.fromEntries(
+        diffValues(copyTaskDefinition(original), copyTaskDefinition(chaos)).map((x) => [x.path, x.after]),
+      );
+      assert.deepEqual(changed, IMAGE_CASE.expect, 'only the image changed');
+      const effect = events(result, 'chaos-effect');
+      assert.equal(effect.length, 1, 'the launch failure is recorded as the effect');
+      assert.match(effect[0]!.message, /CannotPullContainerError/);
+      assert.equal(running, 4, 'the untouched service kept its 4 tasks running throughout');
+      assert.equal(result.residue.clean, true);
+      assert.equal((await taskDefinitionOf(ctx.ecs, 'orders')).taskDefinitionArn, original.taskDefinitionArn);
+    });
+  }
 
   for (const c of CASES) {
     for (const way of ['env', 'flags', 'file'] as const) {
