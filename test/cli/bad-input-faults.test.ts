@@ -4,12 +4,18 @@
  * reject, refused by the fault's preflight (exit 2, reads only, nothing changed).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FAULT_FIELD_LIST, FIELD_LIST } from '../../src/config/fields.js';
 import { runCli } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const ROLE = (name: string): string => `arn:aws:iam::123456789012:role/${name}`;
+const dir = mkdtempSync(join(tmpdir(), 'ecs-chaos-bad-faults-'));
+const TIMEOUT_FILE = join(dir, 'timeout.yaml');
+writeFileSync(TIMEOUT_FILE, 'fault: update-container-timeout\nSTOP_TIMEOUT: 5\n');
 
 interface Case {
   readonly name: string;
@@ -120,6 +126,14 @@ const CASES: readonly Case[] = [
     by: 'config',
   },
   {
+    name: "a command line fault other than the experiment file's",
+    fault: 'invalid-container-image',
+    args: ['-f', TIMEOUT_FILE],
+    names: 'fault',
+    says: /the command line runs invalid-container-image/,
+    by: 'config',
+  },
+  {
     name: 'a container name the task definition does not have',
     fault: 'invalid-container-image',
     env: { CONTAINER_NAMES: 'web' },
@@ -203,7 +217,17 @@ describe('bad input to the task-definition faults: exit 2, named, nothing change
     await waitSteady(ctx.ecs, 'demo', 'orders');
   });
   after(async () => {
+    rmSync(dir, { recursive: true, force: true });
     await ctx.sandbox.close();
+  });
+
+  test('policy --fault refuses an unknown fault, naming the known ones', async () => {
+    const run = await runCli(['policy', '--fault', 'task-stop'], { env });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(
+      run.stderr,
+      /--fault .*is not a fault ecs-chaos knows \(known faults: update-task-role, update-execution-role/,
+    );
   });
 
   for (const c of CASES) {
