@@ -5,7 +5,8 @@
  */
 import { describeUnreachable } from './network-error.js';
 import { Command, CommanderError, Option } from 'commander';
-import { FIELD_LIST } from '../config/fields.js';
+import { FAULT_FIELD_LIST, FIELD_LIST } from '../config/fields.js';
+import { FAULTS } from '../config/spec.js';
 import { ChaosError, InvalidInputError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
@@ -109,7 +110,7 @@ const QUIET_HELP = 'no progress on stderr, only warnings and errors (stdout is u
 /** Adds the tunables' flags, built from the one field table. */
 function withExperimentOptions(command: Command, only?: ReadonlySet<string>): Command {
   if (!only) command.option('-f, --file <path>', 'experiment file (YAML or JSON)');
-  for (const field of FIELD_LIST) {
+  for (const field of [...FIELD_LIST, ...(only ? [] : FAULT_FIELD_LIST)]) {
     if (only && !only.has(field.key)) continue;
     const env = field.env ? ` [env ${field.env}]` : '';
     const def = field.default !== undefined && field.default !== '' ? ` (default: ${String(field.default)})` : '';
@@ -155,8 +156,10 @@ function buildProgram(): Command {
   withExperimentOptions(
     program
       .command('run')
-      .description('Run a fault: update-task-role swaps the task role of a service, holds, and restores it')
-      .argument('<fault>', 'the fault to run: update-task-role'),
+      .description(
+        "Run a fault on a service's task definition (update-task-role, update-execution-role, update-container-resource-limit, update-container-timeout, invalid-container-image), hold, and restore it",
+      )
+      .argument('<fault>', `the fault to run: ${FAULTS.join(', ')}`),
   ).action(async (fault: string, flags: Record<string, string | boolean>) => {
     const { runCommand } = await import('./commands/experiment.js');
     const abort = abortOnSignals();
@@ -182,11 +185,15 @@ function buildProgram(): Command {
       .command('plan')
       .description(
         'Preflight and print what run would do: the task definition diff, the deployment configuration, the API calls. Changes nothing',
+      )
+      .argument(
+        '[fault]',
+        `the fault to plan: ${FAULTS.join(', ')} (default: the experiment file's, else update-task-role)`,
       ),
-  ).action(async (flags: Record<string, string | boolean>) => {
+  ).action(async (fault: string | undefined, flags: Record<string, string | boolean>) => {
     const { planCommand } = await import('./commands/experiment.js');
     process.exitCode = await planCommand({
-      fault: 'update-task-role',
+      ...(fault !== undefined ? { fault } : {}),
       flags,
       env: process.env,
       stdout: process.stdout,
@@ -247,7 +254,9 @@ function buildProgram(): Command {
       .description(
         'Print the least-privilege IAM policy of the principal that runs ecs-chaos, scoped to the cluster, service and roles given',
       )
-      .option('--task-role <arn>', 'the chaos task role the runner will pass [env TASK_ROLE]'),
+      .option('--task-role <arn>', 'the chaos task role the runner will pass [env TASK_ROLE]')
+      .option('--execution-role <arn>', 'the chaos execution role the runner will pass [env EXECUTION_ROLE]')
+      .option('--fault <name>', `the fault the runner will run: ${FAULTS.join(', ')} (default: update-task-role)`),
     new Set(['cluster', 'service', 'region', 'profile', 'endpointUrl', 'authSecretFile', 'assumeRoleArn']),
   ).action(async (flags: Record<string, string | boolean>) => {
     const { policyCommand } = await import('./commands/policy.js');

@@ -45,9 +45,11 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
   lines.push(
     `effect:    swapped ${yesNo(effect.swapped)}, chaos tasks ran ${yesNo(effect.chaosTasksRan)}, restored ${yesNo(effect.restored)}`,
   );
-  lines.push(
-    `           task role ${effect.originalTaskRoleArn ?? '(none)'} -> ${effect.chaosTaskRoleArn ?? '(removed)'}`,
-  );
+  // The task role line is update-task-role's; the other faults' change is in the inject line above.
+  if (result.fault === 'update-task-role')
+    lines.push(
+      `           task role ${effect.originalTaskRoleArn ?? '(none)'} -> ${effect.chaosTaskRoleArn ?? '(removed)'}`,
+    );
   for (const note of effect.notes) lines.push(`           note: ${note}`);
   lines.push(...exposureLines(result));
   for (const r of result.reactions ?? []) {

@@ -115,7 +115,7 @@ export const FIELDS = {
     env: 'TASK_ROLE',
     fileKeys: ['taskRole', 'TASK_ROLE'],
     type: 'roleArn',
-    description: "ARN of the chaos task role (required); an empty value ('') removes the task role",
+    description: "update-task-role: ARN of the chaos task role (required); an empty value ('') removes the task role",
     default: undefined,
     required: true,
     emptyMeansNone: true,
@@ -354,3 +354,5 @@ export const FIELD_LIST: readonly FieldDefinition[] = Object.values(FIELDS);
 export function fieldName(field: FieldDefinition): string {
   return field.env ?? field.flag;
 }
+
+export { FAULT_FIELDS, FAULT_FIELD_LIST, type FaultFieldDefinition, type FaultFieldKey } from './fault-fields.js';

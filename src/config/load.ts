@@ -13,7 +13,16 @@ import { InvalidInputError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { deepFreeze, editDistance } from './shared.js';
 import { parseProbes, parseStopConditions, shownValue } from '../probes/parse.js';
-import { FIELDS, FIELD_LIST, fieldName, type FieldDefinition, type FieldKey } from './fields.js';
+import { FAULT_GUIDANCE, loadFaultParams } from './fault-params.js';
+import {
+  FAULT_FIELD_LIST,
+  FIELDS,
+  FIELD_LIST,
+  fieldName,
+  type FaultFieldKey,
+  type FieldDefinition,
+  type FieldKey,
+} from './fields.js';
 import {
   EXACT_MAX_PERCENT,
   FAULTS,
@@ -57,7 +66,7 @@ interface RawValue {
 /** An experiment file, read and checked for structure. */
 interface ExperimentFile {
   readonly fault: RawValue | undefined;
-  readonly values: ReadonlyMap<FieldKey, RawValue>;
+  readonly values: ReadonlyMap<FieldKey | FaultFieldKey, RawValue>;
   /** `probes:` and `stopConditions:` as plain data, and the file line of every key path in them. */
   readonly probes: unknown;
   readonly stopConditions: unknown;
@@ -182,9 +191,18 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
 
   const requireTag = optionalValue(FIELDS.requireTag, raw.requireTag, parseTag);
   // Removing the task role is the most destructive form of the fault: it must be asked for with an
-  // empty value, never implied by a forgotten flag.
-  if (raw.taskRole === undefined) throw missingError(FIELDS.taskRole, hasFile);
+  // empty value, never implied by a forgotten flag. Other faults leave the task role alone.
+  const swapsTaskRole = fault === 'update-task-role';
+  if (raw.taskRole === undefined && swapsTaskRole) throw missingError(FIELDS.taskRole, hasFile);
+  if (raw.taskRole !== undefined && !swapsTaskRole)
+    throw invalid(
+      FIELDS.taskRole,
+      raw.taskRole,
+      `is a tunable of update-task-role, not of ${fault}`,
+      'remove it, or run update-task-role',
+    );
   const taskRoleArn = optionalValue(FIELDS.taskRole, raw.taskRole, (f, r) => parseRole(f, r, region));
+  const faultParams = loadFaultParams(fault, pick, (f, r, text) => parseRole(f, { ...r, baseDir: cwd, text }, region));
   const affectedPercent =
     optionalValue(FIELDS.affectedPercent, raw.affectedPercent, parsePercent) ?? FIELDS.affectedPercent.default;
   const durationSeconds = optionalValue(FIELDS.duration, raw.duration, parseSeconds) ?? FIELDS.duration.default;
@@ -233,11 +251,20 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
   const probes = parseProbes(probeSources, sources.file);
   const stopConditions = parseStopConditions(probeSources, sources.file);
 
+  if (assumeRoleArn !== undefined && faultParams?.executionRoleArn === assumeRoleArn) {
+    throw new InvalidInputError(
+      fieldName(FIELDS.assumeRoleArn),
+      raw.assumeRoleArn!.value,
+      'is the chaos execution role EXECUTION_ROLE itself: ecs-chaos would run as the role the fault gives the tasks',
+      'pass the role ecs-chaos runs as, not the chaos role',
+      { source: raw.assumeRoleArn!.source },
+    );
+  }
   if (assumeRoleArn !== undefined && assumeRoleArn === taskRoleArn) {
     throw new InvalidInputError(
       fieldName(FIELDS.assumeRoleArn),
       raw.assumeRoleArn!.value,
-      `is the chaos task role ${fieldName(FIELDS.taskRole)} (from ${raw.taskRole.source}) itself: ecs-chaos would ` +
+      `is the chaos task role ${fieldName(FIELDS.taskRole)} (from ${raw.taskRole!.source}) itself: ecs-chaos would ` +
         'run as the role whose permissions the fault takes away',
       'pass the role ecs-chaos runs as (allowed the ECS calls and iam:PassRole of the fault), not the chaos role',
       { source: raw.assumeRoleArn!.source },
@@ -253,7 +280,8 @@ export function loadExperimentSpec(sources: ConfigSources): ExperimentSpec {
     service: service.name,
     region,
     requireTag,
-    taskRoleArn: taskRoleArn ?? null,
+    taskRoleArn: swapsTaskRole ? (taskRoleArn ?? null) : undefined,
+    ...(faultParams ? { faultParams } : {}),
     affectedPercent,
     durationSeconds,
     intervalSeconds,
@@ -293,7 +321,7 @@ function pickValue(
     const value = env[field.env];
     if (value !== undefined) return { value, source: `env ${field.env}`, origin: 'env', baseDir: cwd };
   }
-  const fromFile = file?.values.get(field.key as FieldKey);
+  const fromFile = file?.values.get(field.key as FieldKey | FaultFieldKey);
   if (fromFile) return fromFile;
   for (const fallback of field.envFallbacks ?? []) {
     const value = env[fallback];
@@ -311,7 +339,7 @@ type Parser<T> = (field: FieldDefinition, raw: RawValue & { readonly text: strin
  * of the value's source, or `fix` as given when the problem needs a specific one.
  */
 function invalid(field: FieldDefinition, raw: RawValue, problem: string, fix?: string): InvalidInputError {
-  const guidance = GUIDANCE[field.key as FieldKey];
+  const guidance = GUIDANCE[field.key as FieldKey] ?? FAULT_GUIDANCE[field.key as FaultFieldKey];
   const fullFix = fix ?? `${guidance.fix}, e.g. ${exampleFor(field, raw.origin, raw.fileKey, guidance.example)}`;
   // A value is echoed at most 300 characters long (a 50 MB value made a 50 MB line).
   return new InvalidInputError(fieldName(field), shownValue(raw.value), problem, fullFix, { source: raw.source });
@@ -656,7 +684,14 @@ function resolveFault(fromCommandLine: string | undefined, fromFile: RawValue | 
       );
     fileFault = text;
   }
-  // With one fault known, two valid names cannot disagree; a second fault adds that check here.
+  if (fromCommandLine !== undefined && fileFault !== undefined && fromCommandLine !== fileFault)
+    throw new InvalidInputError(
+      'fault',
+      fileFault,
+      `is the experiment file's fault, but the command line runs ${fromCommandLine}`,
+      `run ecs-chaos run ${fileFault}, or change the file's fault to ${fromCommandLine}`,
+      { source: fromFile!.source },
+    );
   return fromCommandLine ?? fileFault ?? FAULTS[0];
 }
 
@@ -749,12 +784,12 @@ function readExperimentFile(path: string, cwd: string): ExperimentFile {
   let probes: unknown;
   let stopConditions: unknown;
   const lines = new Map<string, number>();
-  const values = new Map<FieldKey, RawValue>();
+  const values = new Map<FieldKey | FaultFieldKey, RawValue>();
   const byFileKey = new Map<string, FieldDefinition>();
-  for (const field of FIELD_LIST) for (const key of field.fileKeys) byFileKey.set(key, field);
+  for (const field of [...FIELD_LIST, ...FAULT_FIELD_LIST]) for (const key of field.fileKeys) byFileKey.set(key, field);
 
   const take = (field: FieldDefinition, fileKey: string, valueNode: unknown, line: number): void => {
-    const previous = values.get(field.key as FieldKey);
+    const previous = values.get(field.key as FieldKey | FaultFieldKey);
     const value = valueOf(valueNode, doc);
     if (previous)
       throw new InvalidInputError(
@@ -764,7 +799,7 @@ function readExperimentFile(path: string, cwd: string): ExperimentFile {
         `keep one of ${previous.fileKey} and ${fileKey}`,
         { source: at(line) },
       );
-    values.set(field.key as FieldKey, { value, source: at(line), origin: 'file', baseDir, fileKey });
+    values.set(field.key as FieldKey | FaultFieldKey, { value, source: at(line), origin: 'file', baseDir, fileKey });
   };
 
   for (const pair of root.items) {

@@ -6,7 +6,13 @@
 import type { ProbeSpec, StopCondition } from '../probes/types.js';
 
 /** The faults ecs-chaos knows. */
-export const FAULTS = ['update-task-role'] as const;
+export const FAULTS = [
+  'update-task-role',
+  'update-execution-role',
+  'update-container-resource-limit',
+  'update-container-timeout',
+  'invalid-container-image',
+] as const;
 /** The name of a fault ecs-chaos knows, one of {@link FAULTS}. */
 export type FaultName = (typeof FAULTS)[number];
 
@@ -57,8 +63,13 @@ export interface ExperimentSpec {
    * pointing the tool at the wrong service. `undefined`: no guard. @default undefined
    */
   readonly requireTag: RequiredTag | undefined;
-  /** TASK_ROLE: the chaos task role ARN, or null to remove the task role. */
-  readonly taskRoleArn: string | null;
+  /**
+   * TASK_ROLE: the chaos task role ARN, or null to remove the task role; undefined for a fault that
+   * does not change the task role (TASK_ROLE is then refused).
+   */
+  readonly taskRoleArn: string | null | undefined;
+  /** The tunables of faults other than update-task-role (config/fault-params.ts); absent for it. */
+  readonly faultParams?: FaultParams;
   /** TASK_REPLICA_AFFECTED_PERC, 1..100. @default 100 */
   readonly affectedPercent: number;
   /** TOTAL_CHAOS_DURATION in seconds. @default 30 */
@@ -96,4 +107,22 @@ export interface ExperimentSpec {
   readonly probes: readonly ProbeSpec[];
   /** CloudWatch alarms polled during the chaos: the file's, `--stop-alarm` and STOP_ALARMS. @default [] */
   readonly stopConditions: readonly StopCondition[];
+}
+
+/** The tunables of the task-definition faults beyond TASK_ROLE; each is set only for its faults. */
+export interface FaultParams {
+  /** EXECUTION_ROLE: the chaos execution role ARN, or null to remove it (update-execution-role). */
+  readonly executionRoleArn?: string | null;
+  /** CPU_LIMIT: container cpu in CPU units. */
+  readonly cpuLimit?: number;
+  /** MEMORY_LIMIT: container memory in MiB. */
+  readonly memoryLimit?: number;
+  /** START_TIMEOUT in seconds. */
+  readonly startTimeout?: number;
+  /** STOP_TIMEOUT in seconds. */
+  readonly stopTimeout?: number;
+  /** IMAGE: the chaos image reference. */
+  readonly image?: string;
+  /** CONTAINER_NAMES: the containers to change; undefined = all. */
+  readonly containerNames?: readonly string[];
 }

@@ -197,6 +197,18 @@ async function waitForChaosTasks(ctx: RunContext, state: IterationState, signal:
       const launch = ctx.reactions.reactions.find((r) => r.kind === 'launch-failure');
       if (launch) {
         const reason = launch.evidence[0]?.replace(/^task \S+: TaskFailedToStart: /, '') ?? 'TaskFailedToStart';
+        // A fault whose effect is this failure (an unpullable image): the effect, held and reverted.
+        if (faultModule(spec.fault).expectsLaunchFailure?.test(reason)) {
+          record.result.effect.chaosTasksRan = true;
+          record.event(
+            'chaos-effect',
+            `tasks of ${shortRevision(chaosArn)} failed to start, as the fault intends: ${reason}`,
+            { reason },
+            'info',
+            index,
+          );
+          return;
+        }
         record.result.effect.notes.push(`tasks of the chaos revision failed to start: ${reason}`);
         throw new ChaosError('CHAOS_TASKS_FAILED', `tasks of ${shortRevision(chaosArn)} failed to start: ${reason}`, {
           fault: 'user',

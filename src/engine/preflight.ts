@@ -344,7 +344,8 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
         family: original.family,
         originalTaskRoleArn: original.taskRoleArn,
         executionRoleArn: original.executionRoleArn,
-        chaosRoleArn: spec.taskRoleArn ?? undefined,
+        chaosRoleArn: fault.identity?.(original, spec)?.chaos ?? undefined,
+        fault: spec.fault,
         exposureMode: spec.exposureMode,
         signals: {
           alarms:

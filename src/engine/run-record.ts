@@ -29,7 +29,8 @@ export function initialResult(
       CLUSTER_NAME: spec.cluster,
       SERVICE_NAME: spec.service,
       REGION: spec.region,
-      TASK_ROLE: spec.taskRoleArn ?? '',
+      ...(spec.taskRoleArn !== undefined ? { TASK_ROLE: spec.taskRoleArn ?? '' } : {}),
+      ...faultParamsRecord(spec),
       TASK_REPLICA_AFFECTED_PERC: spec.affectedPercent,
       TOTAL_CHAOS_DURATION: spec.durationSeconds,
       CHAOS_INTERVAL: spec.intervalSeconds,
@@ -50,7 +51,7 @@ export function initialResult(
     effect: {
       originalTaskDefinitionArn: '',
       chaosTaskDefinitionArn: null,
-      chaosTaskRoleArn: spec.taskRoleArn,
+      chaosTaskRoleArn: spec.taskRoleArn ?? null,
       originalTaskRoleArn: null,
       swapped: false,
       chaosTasksRan: false,
@@ -210,4 +211,19 @@ export class RunRecord {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return this.#clock.sleep(ms, signal);
   }
+}
+
+/** The fault tunables of a run (other than TASK_ROLE), by their env var names, for the result. */
+function faultParamsRecord(spec: ExperimentSpec): Record<string, unknown> {
+  const p = spec.faultParams;
+  if (!p) return {};
+  return {
+    ...(p.executionRoleArn !== undefined ? { EXECUTION_ROLE: p.executionRoleArn ?? '' } : {}),
+    ...(p.cpuLimit !== undefined ? { CPU_LIMIT: p.cpuLimit } : {}),
+    ...(p.memoryLimit !== undefined ? { MEMORY_LIMIT: p.memoryLimit } : {}),
+    ...(p.startTimeout !== undefined ? { START_TIMEOUT: p.startTimeout } : {}),
+    ...(p.stopTimeout !== undefined ? { STOP_TIMEOUT: p.stopTimeout } : {}),
+    ...(p.image !== undefined ? { IMAGE: p.image } : {}),
+    ...(p.containerNames !== undefined ? { CONTAINER_NAMES: p.containerNames.join(',') } : {}),
+  };
 }

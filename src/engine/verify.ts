@@ -116,7 +116,7 @@ export async function verifyEnd(ctx: RunContext): Promise<void> {
         items.push({
           kind: 'foreign-revision-with-chaos-change',
           resource: current,
-          detail: `the service runs ${shortRevision(current)}, deployed by someone else during the run, copied from ${shortRevision(carried.taskDefinitionArn!)}, and it carries the chaos change: ${faultModule(spec.fault).describeCarried(theirs, pf.original)}. ecs-chaos did not overwrite it. Fix: '${recoverCommand(spec)} --repair-foreign' registers a copy of ${shortRevision(current)} with the original task role and deploys it`,
+          detail: `the service runs ${shortRevision(current)}, deployed by someone else during the run, copied from ${shortRevision(carried.taskDefinitionArn!)}, and it carries the chaos change: ${faultModule(spec.fault).describeCarried(theirs, pf.original)}. ecs-chaos did not overwrite it. Fix: '${recoverCommand(spec)} --repair-foreign' registers a copy of ${shortRevision(current)} without the chaos change and deploys it`,
         });
       }
     }
@@ -163,7 +163,12 @@ export interface VerdictInputs {
 export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
   const result = ctx.record.result;
   const effect = result.effect;
-  const reactions = result.reactions ?? [];
+  // A launch failure the fault intends (an unpullable image) is its effect, not ECS reacting to it.
+  const expected = faultModule(ctx.spec.fault).expectsLaunchFailure;
+  const reactions = (result.reactions ?? []).filter(
+    (r) =>
+      !(expected && r.kind === 'launch-failure' && r.evidence.every((e) => e.startsWith('event:') || expected.test(e))),
+  );
   const unread = !result.residue.clean && result.residue.items.every((i) => i.kind === 'not-checked');
   const restored = result.residue.clean
     ? 'the service was restored'

@@ -3,11 +3,19 @@
  * name in config/spec.ts FAULTS, and one line here.
  */
 import type { FaultName } from '../config/spec.js';
+import { invalidContainerImage } from './invalid-container-image/index.js';
 import type { Fault } from './types.js';
+import { updateContainerResourceLimit } from './update-container-resource-limit/index.js';
+import { updateContainerTimeout } from './update-container-timeout/index.js';
+import { updateExecutionRole } from './update-execution-role/index.js';
 import { updateTaskRole } from './update-task-role/index.js';
 
 const FAULT_MODULES: Readonly<Record<FaultName, Fault>> = {
   'update-task-role': updateTaskRole,
+  'update-execution-role': updateExecutionRole,
+  'update-container-resource-limit': updateContainerResourceLimit,
+  'update-container-timeout': updateContainerTimeout,
+  'invalid-container-image': invalidContainerImage,
 };
 
 /**

@@ -98,6 +98,12 @@ export interface TaskDefinitionFault<Reads = unknown> {
    * chaos role's AccessDenied events from CloudTrail. Undefined for faults that change no role.
    */
   identity?(original: TaskDefinition, spec: ExperimentSpec): RoleSwap | undefined;
+  /**
+   * The launch failure that IS the fault's effect (e.g. /CannotPullContainerError/ for an image that
+   * cannot be pulled): chaos tasks failing to start with a matching reason are then the effect,
+   * held and reverted like any other, not an error. Undefined: chaos tasks must run.
+   */
+  readonly expectsLaunchFailure?: RegExp;
 }
 
 /** A role swapped by a fault: the original's and the chaos revision's (null: none). */

@@ -17,6 +17,11 @@ export interface RunnerPolicyScope {
   readonly originalTaskRoleArn?: string;
   readonly executionRoleArn?: string;
   readonly chaosRoleArn?: string;
+  /**
+   * The fault run: which roles the runner reads (update-task-role: the task roles; update-execution-role:
+   * the execution roles; other faults: none). Unknown: update-task-role's.
+   */
+  readonly fault?: string;
   /** The runner's own principal (for iam:SimulatePrincipalPolicy on itself). */
   readonly runnerArn?: string;
   /**
@@ -82,7 +87,9 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     (x): x is string => x !== undefined,
   );
   const passRoles = roles.length > 0 ? [...new Set(roles)] : [`arn:${p}:iam::${a}:role/*`];
-  const readRoles = [scope.originalTaskRoleArn, scope.chaosRoleArn].filter((x): x is string => x !== undefined);
+  const swapped = scope.fault === 'update-execution-role' ? scope.executionRoleArn : scope.originalTaskRoleArn;
+  const readsRoles = scope.fault === undefined || /^update-(task|execution)-role$/.test(scope.fault);
+  const readRoles = [swapped, scope.chaosRoleArn].filter((x): x is string => x !== undefined);
   const out: RequiredPermission[] = [];
   const add = (
     sid: string,
@@ -151,18 +158,20 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
   add('PassRoles', ['iam:PassRole'], passRoles, 'a task definition names the roles ECS tasks use', {
     StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
   });
-  add(
-    'ReadRoles',
-    ['iam:GetRole', 'iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies'],
-    readRoles.length > 0 ? readRoles : [`arn:${p}:iam::${a}:role/*`],
-    "check the chaos role's trust; predict the blast radius",
-  );
-  add(
-    'ReadManagedPolicies',
-    ['iam:GetPolicy', 'iam:GetPolicyVersion'],
-    [`arn:${p}:iam::aws:policy/*`, `arn:${p}:iam::${a}:policy/*`],
-    "read the roles' managed policies for the blast radius",
-  );
+  if (readsRoles)
+    add(
+      'ReadRoles',
+      ['iam:GetRole', 'iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies'],
+      readRoles.length > 0 ? readRoles : [`arn:${p}:iam::${a}:role/*`],
+      "check the chaos role's trust; predict the blast radius",
+    );
+  if (readsRoles)
+    add(
+      'ReadManagedPolicies',
+      ['iam:GetPolicy', 'iam:GetPolicyVersion'],
+      [`arn:${p}:iam::aws:policy/*`, `arn:${p}:iam::${a}:policy/*`],
+      "read the roles' managed policies for the blast radius",
+    );
   add(
     'CheckOwnPermissions',
     ['iam:SimulatePrincipalPolicy'],

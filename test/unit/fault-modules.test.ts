@@ -63,6 +63,7 @@ const ORIGINAL: TaskDefinition = {
 };
 
 /** Per fault: the spec of a run that changes something on {@link ORIGINAL}. */
+const TARGET = { cluster: 'prod', service: 'orders', region: 'us-east-1' };
 const SPECS: Record<FaultName, () => ExperimentSpec> = {
   'update-task-role': () =>
     loadExperimentSpec({
@@ -70,6 +71,25 @@ const SPECS: Record<FaultName, () => ExperimentSpec> = {
       env: {},
       fault: 'update-task-role',
     }),
+  'update-execution-role': () =>
+    loadExperimentSpec({
+      flags: TARGET,
+      env: { EXECUTION_ROLE: ROLE('orders-chaos-execution') },
+      fault: 'update-execution-role',
+    }),
+  'update-container-resource-limit': () =>
+    loadExperimentSpec({
+      flags: TARGET,
+      env: { CPU_LIMIT: '128', MEMORY_LIMIT: '256' },
+      fault: 'update-container-resource-limit',
+    }),
+  'update-container-timeout': () =>
+    loadExperimentSpec({
+      flags: TARGET,
+      env: { START_TIMEOUT: '5', STOP_TIMEOUT: '2' },
+      fault: 'update-container-timeout',
+    }),
+  'invalid-container-image': () => loadExperimentSpec({ flags: TARGET, env: {}, fault: 'invalid-container-image' }),
 };
 
 describe('every fault module', () => {

@@ -4,6 +4,7 @@
  */
 import { parseRoleArn } from '../../aws/arn.js';
 import { loadTargetSpec } from '../../config/load.js';
+import { FAULTS } from '../../config/spec.js';
 import { InvalidInputError } from '../../errors.js';
 import { requiredPermissions, runnerPolicyDocument, type RunnerPolicyScope } from '../../iam/runner-policy.js';
 import { portsFor } from '../aws-ports.js';
@@ -12,18 +13,41 @@ import { progressOptions, streamIoHost } from '../render.js';
 import type { ExperimentCommandInput } from './experiment.js';
 
 export async function policyCommand(input: ExperimentCommandInput): Promise<ExitCode> {
-  const taskRole = typeof input.flags.taskRole === 'string' ? input.flags.taskRole : input.env.TASK_ROLE;
-  if (taskRole) {
+  const fault = typeof input.flags.fault === 'string' ? input.flags.fault : 'update-task-role';
+  if (!(FAULTS as readonly string[]).includes(fault))
+    throw new InvalidInputError(
+      '--fault',
+      fault,
+      `is not a fault ecs-chaos knows (known faults: ${FAULTS.join(', ')})`,
+      `pass one of ${FAULTS.join(', ')}`,
+      {
+        source: 'flag --fault',
+      },
+    );
+  // The chaos role the fault's revision names, which the runner passes: TASK_ROLE or EXECUTION_ROLE.
+  const roleField =
+    fault === 'update-task-role'
+      ? { flag: 'taskRole', option: '--task-role', env: 'TASK_ROLE' }
+      : fault === 'update-execution-role'
+        ? { flag: 'executionRole', option: '--execution-role', env: 'EXECUTION_ROLE' }
+        : undefined;
+  const fromFlag = roleField && typeof input.flags[roleField.flag] === 'string';
+  const taskRole = roleField
+    ? fromFlag
+      ? (input.flags[roleField.flag] as string)
+      : input.env[roleField.env]
+    : undefined;
+  if (taskRole && roleField) {
     const parsed = parseRoleArn(taskRole);
     if (!parsed.ok) {
-      throw new InvalidInputError('TASK_ROLE', taskRole, parsed.reason, 'pass the ARN of the chaos task role', {
-        source: typeof input.flags.taskRole === 'string' ? 'flag --task-role' : 'env TASK_ROLE',
+      throw new InvalidInputError(roleField.env, taskRole, parsed.reason, `pass the ARN of the chaos role`, {
+        source: fromFlag ? `flag ${roleField.option}` : `env ${roleField.env}`,
       });
     }
   }
   // stderr: --log-format (auto: text on a terminal, JSON lines otherwise) and --quiet.
   const io = streamIoHost(input.stderr, progressOptions(input.flags));
-  let scope: RunnerPolicyScope = { ...(taskRole ? { chaosRoleArn: taskRole } : {}) };
+  let scope: RunnerPolicyScope = { fault, ...(taskRole ? { chaosRoleArn: taskRole } : {}) };
   const cluster = input.flags.cluster ?? input.env.CLUSTER_NAME;
   if (cluster !== undefined) {
     const spec = loadTargetSpec({ flags: input.flags, env: input.env });

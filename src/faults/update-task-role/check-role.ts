@@ -9,18 +9,29 @@ import { ecsTasksTrust, type EcsTrustContext } from '../../iam/ecs-trust.js';
 import { parsePolicyDocument } from '../../iam/policy.js';
 import type { FaultCheckStatus } from '../types.js';
 
+/** How messages name the role checked: its field, its flag and env var, and what it is. */
+export interface RoleLabel {
+  readonly field: string;
+  readonly flags: string;
+  readonly kind: string;
+}
+
+const TASK_ROLE_LABEL: RoleLabel = { field: 'TASK_ROLE', flags: '--task-role / TASK_ROLE', kind: 'task role' };
+
 export async function checkChaosRole(
   roleArn: string,
   where: EcsTrustContext,
   roleCall: Settled<GetRoleCommandOutput> | undefined,
   record: (name: string, status: Exclude<FaultCheckStatus, 'fail'>, detail: string) => unknown,
   fail: (name: string, detail: string) => never,
+  label: RoleLabel = TASK_ROLE_LABEL,
 ): Promise<void> {
+  const { field, flags, kind } = label;
   const parsed = parseRoleArn(roleArn);
   if (!parsed.ok || roleCall === undefined) {
     return fail(
       'chaos role exists',
-      `TASK_ROLE '${roleArn}' is not a role ARN: ${parsed.ok ? 'unknown' : parsed.reason}`,
+      `${field} '${roleArn}' is not a role ARN: ${parsed.ok ? 'unknown' : parsed.reason}`,
     );
   }
   const roleName = parsed.arn.roleName;
@@ -31,10 +42,7 @@ export async function checkChaosRole(
   } catch (error) {
     const name = awsErrorName(error);
     if (name === 'NoSuchEntityException') {
-      fail(
-        'chaos role exists',
-        `the role ${roleArn} does not exist. Fix: create it, or correct --task-role / TASK_ROLE`,
-      );
+      fail('chaos role exists', `the role ${roleArn} does not exist. Fix: create it, or correct ${flags}`);
     }
     if (/AccessDenied/.test(name)) {
       record(
@@ -52,13 +60,13 @@ export async function checkChaosRole(
   if (found !== undefined && found !== roleArn) {
     fail(
       'chaos role exists',
-      `TASK_ROLE is ${roleArn}, but the role named ${roleName} in this account is ${found}${parsed.arn.accountId !== where.accountId ? ` (the service is in account ${where.accountId}: ECS tasks can only use a role of their own account)` : ' (another path)'}. Fix: pass the role's exact ARN, in the service's account`,
+      `${field} is ${roleArn}, but the role named ${roleName} in this account is ${found}${parsed.arn.accountId !== where.accountId ? ` (the service is in account ${where.accountId}: ECS tasks can only use a role of their own account)` : ' (another path)'}. Fix: pass the role's exact ARN, in the service's account`,
     );
   }
   if (parsed.arn.accountId !== where.accountId && where.accountId !== '') {
     fail(
       'chaos role exists',
-      `TASK_ROLE ${roleArn} is in account ${parsed.arn.accountId}, the service in ${where.accountId}: ECS tasks can only use a task role of their own account. Fix: create the chaos role in account ${where.accountId}`,
+      `${field} ${roleArn} is in account ${parsed.arn.accountId}, the service in ${where.accountId}: ECS tasks can only use a ${kind} of their own account. Fix: create the chaos role in account ${where.accountId}`,
     );
   }
   record('chaos role exists', 'pass', roleArn);

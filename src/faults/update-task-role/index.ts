@@ -4,6 +4,7 @@
 import type { GetRoleCommandOutput } from '@aws-sdk/client-iam';
 import { parseRoleArn } from '../../aws/arn.js';
 import { settle, type Settled } from '../../aws/settled.js';
+import type { ExperimentSpec } from '../../config/spec.js';
 import type { TaskDefinitionFault } from '../types.js';
 import { withTaskRole } from './chaos-task-definition.js';
 import { carriesChaosChange, describeChaosChange } from './carries-change.js';
@@ -15,6 +16,8 @@ interface Reads {
 }
 
 const role = (arn: string | null | undefined): string => arn ?? '(none)';
+/** The chaos task role: TASK_ROLE, which the loader requires for this fault (null: remove it). */
+const chaosRole = (spec: ExperimentSpec): string | null => spec.taskRoleArn ?? null;
 
 export const updateTaskRole: TaskDefinitionFault<Reads> = {
   name: 'update-task-role',
@@ -23,7 +26,8 @@ export const updateTaskRole: TaskDefinitionFault<Reads> = {
   changedFields: [/^taskRoleArn$/],
 
   startReads(spec, deps) {
-    const parsed = spec.taskRoleArn === null ? undefined : parseRoleArn(spec.taskRoleArn);
+    const chaos = chaosRole(spec);
+    const parsed = chaos === null ? undefined : parseRoleArn(chaos);
     return {
       role:
         parsed?.ok === true
@@ -49,8 +53,9 @@ export const updateTaskRole: TaskDefinitionFault<Reads> = {
       );
     }
     ctx.record(name, 'pass', this.describe(original, spec));
-    if (spec.taskRoleArn !== null) {
-      await checkChaosRole(spec.taskRoleArn, ctx.where, reads.role, ctx.record, ctx.fail);
+    const chaos = chaosRole(spec);
+    if (chaos !== null) {
+      await checkChaosRole(chaos, ctx.where, reads.role, ctx.record, ctx.fail);
     }
   },
 
@@ -59,7 +64,7 @@ export const updateTaskRole: TaskDefinitionFault<Reads> = {
   },
 
   apply(copy, spec) {
-    return withTaskRole(copy, spec.taskRoleArn);
+    return withTaskRole(copy, chaosRole(spec));
   },
 
   describe(original, spec) {
@@ -77,7 +82,7 @@ export const updateTaskRole: TaskDefinitionFault<Reads> = {
   },
 
   identity(original, spec) {
-    return { kind: 'task role', original: original.taskRoleArn ?? null, chaos: spec.taskRoleArn };
+    return { kind: 'task role', original: original.taskRoleArn ?? null, chaos: chaosRole(spec) };
   },
 
   carries(candidate, original, chaos) {

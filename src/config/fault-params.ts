@@ -1,0 +1,177 @@
+/**
+ * The tunables of the faults beyond update-task-role (FAULT_FIELDS): each applies to its faults
+ * only, so a tunable given to another fault is bad input naming the fault it belongs to.
+ */
+import { InvalidInputError } from '../errors.js';
+import { shownValue } from '../probes/parse.js';
+import { parseDuration } from './duration.js';
+import { FAULT_FIELDS, FAULT_FIELD_LIST, fieldName, type FaultFieldDefinition } from './fields.js';
+import type { FaultName, FaultParams } from './spec.js';
+
+/** A value as one source gave it. */
+export interface FaultRawValue {
+  readonly value: unknown;
+  /** e.g. `flag --cpu-limit`, `env CPU_LIMIT`, `experiment.yaml line 4` */
+  readonly source: string;
+  readonly origin: 'flag' | 'env' | 'file';
+  readonly fileKey?: string;
+}
+
+/** How to fix each fault field, and an example value. */
+export const FAULT_GUIDANCE: Record<keyof typeof FAULT_FIELDS, { readonly fix: string; readonly example: string }> = {
+  executionRole: {
+    fix: "pass the ARN of the chaos execution role, or an empty value (--execution-role '' or EXECUTION_ROLE=) to remove it",
+    example: 'arn:aws:iam::123456789012:role/orders-chaos-execution',
+  },
+  cpuLimit: { fix: 'pass whole CPU units from 2 to 262144 (1024 = 1 vCPU)', example: '256' },
+  memoryLimit: { fix: 'pass whole MiB, at least 6', example: '128' },
+  startTimeout: { fix: 'pass whole seconds or a duration like 90s, from 1 s', example: '60' },
+  stopTimeout: { fix: 'pass whole seconds or a duration like 90s, from 1 s (Fargate: at most 120)', example: '5' },
+  image: {
+    fix: 'pass an image reference of at most 255 letters, digits and - _ : . / # @, or leave it unset for an unpullable one',
+    example: 'ecs-chaos.invalid/unpullable:chaos',
+  },
+  containerNames: {
+    fix: 'pass container names separated by commas, or leave it unset for all',
+    example: 'app,sidecar',
+  },
+};
+
+const CONTAINER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+const IMAGE = /^[A-Za-z0-9\-_:./#@]{1,255}$/;
+
+function invalid(field: FaultFieldDefinition, raw: FaultRawValue, problem: string, fix?: string): InvalidInputError {
+  const g = FAULT_GUIDANCE[field.key as keyof typeof FAULT_FIELDS];
+  const example =
+    raw.origin === 'env'
+      ? `${field.env}=${g.example}`
+      : raw.origin === 'file'
+        ? `${raw.fileKey ?? field.key}: ${g.example}`
+        : `${field.flag} ${g.example}`;
+  return new InvalidInputError(fieldName(field), shownValue(raw.value), problem, fix ?? `${g.fix}, e.g. ${example}`, {
+    source: raw.source,
+  });
+}
+
+function missing(field: FaultFieldDefinition, fault: FaultName, also?: FaultFieldDefinition): InvalidInputError {
+  const g = FAULT_GUIDANCE[field.key as keyof typeof FAULT_FIELDS];
+  const either = also ? ` (or ${fieldName(also)}, or both)` : '';
+  return new InvalidInputError(
+    fieldName(field),
+    undefined,
+    `is required by ${fault}${either}, but no source sets it`,
+    `${g.fix}: ${field.flag} ${g.example}, or ${field.env}=${g.example}, or ${field.key}: ${g.example} in the experiment file`,
+    { source: `flag ${field.flag}, env ${field.env}, experiment file` },
+  );
+}
+
+/** Trimmed text, or undefined when empty; a number is taken as its text. */
+function textOf(field: FaultFieldDefinition, raw: FaultRawValue): string | undefined {
+  const { value } = raw;
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  if (Array.isArray(value) && field.key === 'containerNames') return value.map(String).join(',');
+  if (typeof value === 'boolean' && raw.origin === 'flag') throw invalid(field, raw, 'needs a value');
+  throw invalid(field, raw, `must be text, not ${Array.isArray(value) ? 'a list' : typeof value}`);
+}
+
+function wholeNumber(field: FaultFieldDefinition, raw: FaultRawValue, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text)) throw invalid(field, raw, 'is not a whole number');
+  const n = Number(text);
+  if (n < min || n > max) throw invalid(field, raw, `is out of range (${min} to ${max})`);
+  return n;
+}
+
+function seconds(field: FaultFieldDefinition, raw: FaultRawValue, text: string): number {
+  const parsed = parseDuration(typeof raw.value === 'number' ? raw.value : text, { minSeconds: 1 });
+  if (!parsed.ok) throw invalid(field, raw, parsed.reason);
+  return parsed.seconds;
+}
+
+function names(field: FaultFieldDefinition, raw: FaultRawValue, text: string): readonly string[] {
+  const list = text.split(',').map((n) => n.trim());
+  const bad = list.find((n) => !CONTAINER_NAME.test(n));
+  if (bad !== undefined)
+    throw invalid(field, raw, `has ${JSON.stringify(bad)}, not a container name (letters, digits, - and _)`);
+  const dup = list.find((n, i) => list.indexOf(n) !== i);
+  if (dup !== undefined) throw invalid(field, raw, `names ${dup} twice`);
+  return list;
+}
+
+/**
+ * The fault tunables of `fault`, validated; undefined for update-task-role. `pick` reads a field by
+ * precedence (flag > env > file); `parseRole` checks a role ARN against the region's partition.
+ */
+export function loadFaultParams(
+  fault: FaultName,
+  pick: (field: FaultFieldDefinition) => FaultRawValue | undefined,
+  parseRole: (field: FaultFieldDefinition, raw: FaultRawValue, text: string) => string,
+): FaultParams | undefined {
+  const raws = new Map<string, FaultRawValue>();
+  for (const field of FAULT_FIELD_LIST) {
+    const raw = pick(field);
+    if (raw === undefined) continue;
+    if (!field.faults.includes(fault))
+      throw invalid(
+        field,
+        raw,
+        `is a tunable of ${field.faults.join(', ')}, not of ${fault}`,
+        `remove it, or run ${field.faults.length === 1 ? 'that fault' : 'one of those faults'}`,
+      );
+    raws.set(field.key, raw);
+  }
+  if (fault === 'update-task-role') return undefined;
+  const F = FAULT_FIELDS;
+  const text = (field: FaultFieldDefinition): { raw: FaultRawValue; text: string | undefined } | undefined => {
+    const raw = raws.get(field.key);
+    if (raw === undefined) return undefined;
+    const t = textOf(field, raw);
+    if (t === undefined && !field.emptyMeansNone) throw invalid(field, raw, 'is empty');
+    return { raw, text: t };
+  };
+  const params: { -readonly [K in keyof FaultParams]: FaultParams[K] } = {};
+  const containers = text(F.containerNames);
+  if (containers?.text !== undefined) params.containerNames = names(F.containerNames, containers.raw, containers.text);
+  switch (fault) {
+    case 'update-execution-role': {
+      const role = text(F.executionRole);
+      if (role === undefined) throw missing(F.executionRole, fault);
+      if (role.text === undefined && typeof role.raw.value === 'string' && role.raw.value !== '')
+        throw invalid(
+          F.executionRole,
+          role.raw,
+          'is only whitespace',
+          'pass the ARN, or an empty value to remove the role',
+        );
+      params.executionRoleArn = role.text === undefined ? null : parseRole(F.executionRole, role.raw, role.text);
+      break;
+    }
+    case 'update-container-resource-limit': {
+      const cpu = text(F.cpuLimit);
+      const memory = text(F.memoryLimit);
+      if (cpu === undefined && memory === undefined) throw missing(F.cpuLimit, fault, F.memoryLimit);
+      if (cpu?.text !== undefined) params.cpuLimit = wholeNumber(F.cpuLimit, cpu.raw, cpu.text, 2, 262_144);
+      if (memory?.text !== undefined)
+        params.memoryLimit = wholeNumber(F.memoryLimit, memory.raw, memory.text, 6, 2_097_152);
+      break;
+    }
+    case 'update-container-timeout': {
+      const start = text(F.startTimeout);
+      const stop = text(F.stopTimeout);
+      if (start === undefined && stop === undefined) throw missing(F.startTimeout, fault, F.stopTimeout);
+      if (start?.text !== undefined) params.startTimeout = seconds(F.startTimeout, start.raw, start.text);
+      if (stop?.text !== undefined) params.stopTimeout = seconds(F.stopTimeout, stop.raw, stop.text);
+      break;
+    }
+    case 'invalid-container-image': {
+      const image = text(F.image);
+      const value = image?.text ?? F.image.default;
+      if (image !== undefined && !IMAGE.test(value))
+        throw invalid(F.image, image.raw, 'is not an image reference ECS accepts');
+      params.image = value;
+      break;
+    }
+  }
+  return params;
+}

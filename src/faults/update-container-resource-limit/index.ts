@@ -1,0 +1,162 @@
+/**
+ * update-container-resource-limit: the chaos revision's containers get other cpu (CPU_LIMIT, CPU
+ * units) and memory (MEMORY_LIMIT, MiB) limits; CONTAINER_NAMES chooses the containers (default all).
+ * A container over its memory limit is OOM-killed; a smaller cpu share slows it under contention.
+ */
+import type { ContainerDefinition, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { ExperimentSpec } from '../../config/spec.js';
+import {
+  checkContainerNames,
+  containerOf,
+  describeContainerFields,
+  describeContainers,
+  mapContainers,
+  runsOnFargate,
+  takeOutContainerFields,
+  targetNames,
+} from '../containers.js';
+import type { FaultCheckContext, TaskDefinitionFault } from '../types.js';
+import { isFargateSize, smallestFargateSize } from './fargate-sizes.js';
+
+const limits = (spec: ExperimentSpec): { cpu: number | undefined; memory: number | undefined } => ({
+  cpu: spec.faultParams?.cpuLimit,
+  memory: spec.faultParams?.memoryLimit,
+});
+
+function withLimits(c: ContainerDefinition, spec: ExperimentSpec): ContainerDefinition {
+  const { cpu, memory } = limits(spec);
+  return { ...c, ...(cpu !== undefined ? { cpu } : {}), ...(memory !== undefined ? { memory } : {}) };
+}
+
+/** The task-level sums ECS checks at registration: container cpu and memory within the task's. */
+function checkSums(ctx: FaultCheckContext, chaos: readonly ContainerDefinition[]): void {
+  const { original, spec } = ctx;
+  const { cpu, memory } = limits(spec);
+  const names = targetNames(original, spec);
+  const others = chaos.filter((c) => !names.includes(c.name ?? ''));
+  const taskCpu = original.cpu === undefined ? undefined : Number(original.cpu);
+  const taskMemory = original.memory === undefined ? undefined : Number(original.memory);
+  const fargate = runsOnFargate(original, ctx.service);
+  const bigger = (c: number, m: number): string => {
+    const size = fargate ? smallestFargateSize(c, m) : undefined;
+    return size ? `; a Fargate task of cpu ${size.cpu} and memory ${size.memory} would hold it` : '';
+  };
+  if (fargate && taskCpu !== undefined && taskMemory !== undefined && !isFargateSize(taskCpu, taskMemory))
+    ctx.record('task size', 'warn', `cpu ${taskCpu} with memory ${taskMemory} is not a task size Fargate lists`);
+  const cpuSum = chaos.reduce((s, c) => s + (c.cpu ?? 0), 0);
+  if (cpu !== undefined && taskCpu !== undefined && cpuSum > taskCpu) {
+    const room = Math.floor((taskCpu - others.reduce((s, c) => s + (c.cpu ?? 0), 0)) / names.length);
+    ctx.fail(
+      'container cpu within the task cpu',
+      `the containers' cpu would sum to ${cpuSum} units, above the task's ${taskCpu}: ECS rejects such a revision. Fix: CPU_LIMIT at most ${room} (the nearest valid value for ${names.length} container(s))${bigger(cpuSum, taskMemory ?? 0)}`,
+    );
+  }
+  const memoryOf = (c: ContainerDefinition): number => c.memory ?? c.memoryReservation ?? 0;
+  const memorySum = chaos.reduce((s, c) => s + memoryOf(c), 0);
+  if (memory !== undefined && taskMemory !== undefined && memorySum > taskMemory) {
+    const room = Math.floor((taskMemory - others.reduce((s, c) => s + memoryOf(c), 0)) / names.length);
+    ctx.fail(
+      'container memory within the task memory',
+      `the containers' memory would sum to ${memorySum} MiB, above the task's ${taskMemory}: ECS rejects such a revision. Fix: MEMORY_LIMIT at most ${room} (the nearest valid value for ${names.length} container(s))${bigger(taskCpu ?? 0, memorySum)}`,
+    );
+  }
+  if (memory !== undefined) {
+    const reserved = chaos.filter((c) => names.includes(c.name ?? '') && (c.memoryReservation ?? 0) >= memory);
+    if (reserved.length > 0)
+      ctx.fail(
+        'memory above the reservation',
+        `MEMORY_LIMIT ${memory} is not above the memoryReservation of ${reserved.map((c) => `${c.name} (${c.memoryReservation})`).join(', ')}: ECS requires memory > memoryReservation. Fix: MEMORY_LIMIT at least ${Math.max(...reserved.map((c) => c.memoryReservation ?? 0)) + 1}, or choose other CONTAINER_NAMES`,
+      );
+  }
+  ctx.record(
+    'task-level limits',
+    'pass',
+    `containers' cpu ${cpuSum}${taskCpu !== undefined ? ` of ${taskCpu}` : ''}, memory ${memorySum}${taskMemory !== undefined ? ` of ${taskMemory} MiB` : ' MiB'}`,
+  );
+}
+
+export const updateContainerResourceLimit: TaskDefinitionFault<undefined> = {
+  name: 'update-container-resource-limit',
+  kind: 'task-definition',
+  effectPhrase: 'the container limits were changed',
+  changedFields: [/^containerDefinitions\[\d+\]\.(cpu|memory)$/],
+
+  startReads() {
+    return undefined;
+  },
+
+  async check(ctx) {
+    const targets = checkContainerNames(ctx);
+    const { cpu, memory } = limits(ctx.spec);
+    const changes = targets.some(
+      (c) => (cpu !== undefined && c.cpu !== cpu) || (memory !== undefined && c.memory !== memory),
+    );
+    if (!changes)
+      ctx.fail(
+        'the fault changes something',
+        `every chosen container already has ${cpu !== undefined ? `cpu ${cpu} ` : ''}${memory !== undefined ? `memory ${memory}` : ''}: the fault would change nothing. Fix: pass other limits`,
+      );
+    ctx.record('the fault changes something', 'pass', this.describe(ctx.original, ctx.spec));
+    const chaos = mapContainers(
+      { family: ctx.original.family, containerDefinitions: ctx.original.containerDefinitions ?? [] },
+      targetNames(ctx.original, ctx.spec),
+      (c) => withLimits(c, ctx.spec),
+    ).containerDefinitions!;
+    checkSums(ctx, chaos);
+    await Promise.resolve();
+  },
+
+  plannedReads() {
+    return [];
+  },
+
+  apply(copy, spec) {
+    return mapContainers(copy, targetNames(copy, spec), (c) => withLimits(c, spec));
+  },
+
+  describe(original, spec) {
+    const { cpu, memory } = limits(spec);
+    return describeContainers(original, spec, [
+      ['cpu', 'cpu', cpu],
+      ['memory', 'memory', memory],
+    ]);
+  },
+
+  describeChaos(spec) {
+    const { cpu, memory } = limits(spec);
+    const what = [cpu !== undefined ? `cpu ${cpu}` : '', memory !== undefined ? `memory ${memory} MiB` : '']
+      .filter(Boolean)
+      .join(', ');
+    return `container ${what}${spec.faultParams?.containerNames ? ` (${spec.faultParams.containerNames.join(', ')})` : ''}`;
+  },
+
+  verifyRegistered(chaos, spec) {
+    const { cpu, memory } = limits(spec);
+    const wrong = targetNames(chaos, spec).filter((name) => {
+      const c = containerOf(chaos, name);
+      return c === undefined || (cpu !== undefined && c.cpu !== cpu) || (memory !== undefined && c.memory !== memory);
+    });
+    return wrong.length === 0
+      ? undefined
+      : `the chaos revision's ${wrong.join(', ')} do(es) not have ${this.describeChaos(spec)}`;
+  },
+
+  describeCarried(candidate, original) {
+    return describeContainerFields(candidate, original, ['cpu', 'memory']);
+  },
+
+  takeOut(copy, original) {
+    return takeOutContainerFields(copy, original, ['cpu', 'memory']);
+  },
+
+  carries(candidate: TaskDefinition, original: TaskDefinition, chaos: TaskDefinition) {
+    return (chaos.containerDefinitions ?? []).some((c) => {
+      const before = containerOf(original, c.name ?? '');
+      const now = containerOf(candidate, c.name ?? '');
+      if (!before || !now) return false;
+      const changedCpu = c.cpu !== before.cpu && now.cpu === c.cpu;
+      const changedMemory = c.memory !== before.memory && now.memory === c.memory;
+      return changedCpu || changedMemory;
+    });
+  },
+};
