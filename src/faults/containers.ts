@@ -102,7 +102,7 @@ export function takeOutContainerFields(
         if (before[f] === undefined) delete out[f];
         else out[f] = before[f];
       }
-      return out as ContainerDefinition;
+      return out;
     }),
   };
 }
