@@ -2,6 +2,7 @@
  * The JUnit XML report, for CI systems: one `<testsuite>` per experiment, one `<testcase>` per
  * check (preflight, swap, chaos tasks ran, restored, residue clean, no conflict) and one per probe.
  */
+import { faultOfMarker } from '../faults/registry.js';
 import type { ProbeEvaluation } from '../probes/types.js';
 import type { ExperimentResult } from './result.js';
 
@@ -58,7 +59,11 @@ export function junitCases(result: ExperimentResult): JunitCase[] {
 
   return [
     check('preflight', pastPreflight, `preflight did not pass: ${why}`),
-    afterPreflight('swap', effect.swapped, `the task role was not swapped: ${notes || why}`),
+    afterPreflight(
+      'swap',
+      effect.swapped,
+      `${notSeen(faultOfMarker(result.fault)?.effectPhrase ?? 'the fault took effect')}: ${notes || why}`,
+    ),
     afterPreflight('chaos tasks ran', effect.chaosTasksRan, `no task of the chaos revision ran: ${notes || why}`),
     afterPreflight('restored', effect.restored, `the service was not restored: ${notes || why}`),
     check(
@@ -190,4 +195,9 @@ export function renderJunitReport(result: ExperimentResult): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** A fault's effect phrase, denied: `the task role was not swapped`. */
+function notSeen(phrase: string): string {
+  return phrase.includes(' was ') ? phrase.replace(' was ', ' was not ') : `not seen: ${phrase}`;
 }
