@@ -79,16 +79,18 @@ describe('a paused runner', () => {
     const ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
     const resultFile = join(dir, 'hold.json');
     const env = sandboxEnv(ctx.sandbox, { LEASE_HEARTBEAT: '10' });
-    const cli = startCli(demoRunArgs('orders', '--duration', '2', '--interval', '2', '--result-file', resultFile), {
+    const cli = startCli(demoRunArgs('orders', '--duration', '8', '--interval', '8', '--result-file', resultFile), {
       env,
     });
     try {
-      await waitFor('the hold', async () => (/holding the chaos for 2s/.test(cli.output().stderr) ? true : undefined), {
+      await waitFor('the hold', async () => (/holding the chaos for 8s/.test(cli.output().stderr) ? true : undefined), {
         timeoutMs: 60_000,
         everyMs: 5,
       });
+      // Paused longer than the whole hold: however late this test saw the hold begin on a loaded
+      // machine, the hold ends at least 2 s after its planned end.
       cli.child.kill('SIGSTOP');
-      await sleep(4_000);
+      await sleep(10_000);
       cli.child.kill('SIGCONT');
       const { code } = await cli.exited;
       const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ExperimentResult;

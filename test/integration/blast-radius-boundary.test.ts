@@ -42,7 +42,7 @@ describe('blast radius with permissions boundaries', () => {
     iam.createRole({ roleName: 'bounded-superset-role', assumeRolePolicyDocument: trust });
     iam.putRolePolicy('bounded-superset-role', 'all', {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: ['s3:*', 'dynamodb:*'], Resource: '*' }],
+      Statement: [{ Effect: 'Allow', Action: ['s3:*', 'dynamodb:*', 'ssm:*'], Resource: '*' }],
     });
     iam.putRolePermissionsBoundary('bounded-superset-role', onlyS3);
   });
@@ -82,6 +82,7 @@ describe('blast radius with permissions boundaries', () => {
         ['dynamodb:PutItem', 'permissions boundary'],
         ['dynamodb:GetItem', 'permissions boundary'],
         ['dynamodb:Query', 'permissions boundary'],
+        ['ssm:GetParameter', 'permissions boundary'],
       ].sort((a, b) => a[0]!.localeCompare(b[0]!)),
     );
     assert.ok(
@@ -93,8 +94,8 @@ describe('blast radius with permissions boundaries', () => {
   });
 
   test("what the original role's boundary refuses was never usable: not counted as lost", async () => {
-    // The demo's chaos role loses s3:PutObject; with an original boundary of DynamoDB only, the
-    // original role never could put objects either.
+    // The demo's chaos role loses s3:PutObject and ssm:GetParameter; with an original boundary of
+    // DynamoDB only, the original role never could do either.
     ctx.sandbox.world.iam.putRolePermissionsBoundary('orders-task-role', onlyDynamo);
     const plan = await planExperiment(
       specFor(ctx.sandbox, { cluster: 'demo', service: 'orders', taskRole: roleArn('orders-chaos-role') }),
@@ -104,7 +105,7 @@ describe('blast radius with permissions boundaries', () => {
     assert.deepEqual(plan.prediction.blastRadius.lost, []);
     assert.ok(
       plan.prediction.blastRadius.notes.some((n) =>
-        /the original role's arn:aws:iam::123456789012:policy\/only-dynamodb \(caps 2 of its grants: never usable, not counted as lost\); the chaos role's \(none\)/.test(
+        /the original role's arn:aws:iam::123456789012:policy\/only-dynamodb \(caps 3 of its grants: never usable, not counted as lost\); the chaos role's \(none\)/.test(
           n,
         ),
       ),
