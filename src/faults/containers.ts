@@ -124,3 +124,20 @@ export function describeContainerFields(
   });
   return lines.join('; ') || 'no container field differs from the original';
 }
+
+/**
+ * Whether `candidate` carries a container-level change of `chaos` over `original`: some container
+ * has a field the chaos revision changed, at the chaos revision's value.
+ */
+export function carriesContainerFields(
+  candidate: Pick<TaskDefinition, 'containerDefinitions'>,
+  original: Pick<TaskDefinition, 'containerDefinitions'>,
+  chaos: Pick<TaskDefinition, 'containerDefinitions'>,
+  fields: readonly ContainerField[],
+): boolean {
+  return (chaos.containerDefinitions ?? []).some((c) => {
+    const before = containerOf(original, c.name ?? '');
+    const now = containerOf(candidate, c.name ?? '');
+    return before !== undefined && now !== undefined && fields.some((f) => c[f] !== before[f] && now[f] === c[f]);
+  });
+}

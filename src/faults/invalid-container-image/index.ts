@@ -4,10 +4,10 @@
  * CONTAINER_NAMES chooses the containers (default all). The chaos tasks fail to start with
  * CannotPullContainerError: that is the effect; the service keeps serving from its untouched tasks.
  */
-import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { FAULT_FIELDS } from '../../config/fields.js';
 import type { ExperimentSpec } from '../../config/spec.js';
 import {
+  carriesContainerFields,
   checkContainerNames,
   containerOf,
   describeContainerFields,
@@ -95,12 +95,7 @@ export const invalidContainerImage: TaskDefinitionFault<undefined> = {
     return takeOutContainerFields(copy, original, ['image']);
   },
 
-  carries(candidate: TaskDefinition, original: TaskDefinition, chaos: TaskDefinition) {
-    return (chaos.containerDefinitions ?? []).some((c) => {
-      const before = containerOf(original, c.name ?? '');
-      return (
-        before !== undefined && c.image !== before.image && containerOf(candidate, c.name ?? '')?.image === c.image
-      );
-    });
+  carries(candidate, original, chaos) {
+    return carriesContainerFields(candidate, original, chaos, ['image']);
   },
 };

@@ -3,9 +3,10 @@
  * units) and memory (MEMORY_LIMIT, MiB) limits; CONTAINER_NAMES chooses the containers (default all).
  * A container over its memory limit is OOM-killed; a smaller cpu share slows it under contention.
  */
-import type { ContainerDefinition, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type { ExperimentSpec } from '../../config/spec.js';
 import {
+  carriesContainerFields,
   checkContainerNames,
   containerOf,
   describeContainerFields,
@@ -149,14 +150,7 @@ export const updateContainerResourceLimit: TaskDefinitionFault<undefined> = {
     return takeOutContainerFields(copy, original, ['cpu', 'memory']);
   },
 
-  carries(candidate: TaskDefinition, original: TaskDefinition, chaos: TaskDefinition) {
-    return (chaos.containerDefinitions ?? []).some((c) => {
-      const before = containerOf(original, c.name ?? '');
-      const now = containerOf(candidate, c.name ?? '');
-      if (!before || !now) return false;
-      const changedCpu = c.cpu !== before.cpu && now.cpu === c.cpu;
-      const changedMemory = c.memory !== before.memory && now.memory === c.memory;
-      return changedCpu || changedMemory;
-    });
+  carries(candidate, original, chaos) {
+    return carriesContainerFields(candidate, original, chaos, ['cpu', 'memory']);
   },
 };

@@ -3,9 +3,10 @@
  * dependent container waits for this one's dependsOn condition) and/or stopTimeout (how long ECS
  * waits after SIGTERM before SIGKILL); CONTAINER_NAMES chooses the containers (default all).
  */
-import type { ContainerDefinition, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type { ExperimentSpec } from '../../config/spec.js';
 import {
+  carriesContainerFields,
   checkContainerNames,
   containerOf,
   describeContainerFields,
@@ -138,15 +139,7 @@ export const updateContainerTimeout: TaskDefinitionFault<undefined> = {
     return takeOutContainerFields(copy, original, ['startTimeout', 'stopTimeout']);
   },
 
-  carries(candidate: TaskDefinition, original: TaskDefinition, chaos: TaskDefinition) {
-    return (chaos.containerDefinitions ?? []).some((c) => {
-      const before = containerOf(original, c.name ?? '');
-      const now = containerOf(candidate, c.name ?? '');
-      if (!before || !now) return false;
-      return (
-        (c.startTimeout !== before.startTimeout && now.startTimeout === c.startTimeout) ||
-        (c.stopTimeout !== before.stopTimeout && now.stopTimeout === c.stopTimeout)
-      );
-    });
+  carries(candidate, original, chaos) {
+    return carriesContainerFields(candidate, original, chaos, ['startTimeout', 'stopTimeout']);
   },
 };
