@@ -10,7 +10,7 @@
  */
 import type { Service } from '@aws-sdk/client-ecs';
 import { ChaosError } from '../errors.js';
-import { faultModule } from '../faults/registry.js';
+import { taskDefinitionFault } from '../faults/registry.js';
 import { copyTaskDefinition } from '../faults/task-definition-copy.js';
 import { sameDeploymentSettings } from './restore-config.js';
 import { exactChaosTasks } from './exposure.js';
@@ -26,7 +26,7 @@ import { deadlineAfter } from './deadline.js';
 /** Registers, marks and rolls out the chaos of one iteration, then waits for a chaos task to run. */
 export async function inject(ctx: RunContext, state: IterationState, signal: AbortSignal): Promise<void> {
   const { spec, pf, record } = ctx;
-  const fault = faultModule(spec.fault);
+  const fault = taskDefinitionFault(spec.fault);
   const index = state.record.index;
   const experimentId = record.result.experimentId;
   // A stop between iterations (a signal, a stop condition, a failed probe) starts no new injection.
@@ -182,7 +182,7 @@ async function waitForChaosTasks(ctx: RunContext, state: IterationState, signal:
         record.result.effect.chaosTasksRan = true;
         record.event(
           'chaos-running',
-          `tasks of ${shortRevision(chaosArn)} are RUNNING under ${faultModule(spec.fault).describeChaos(spec)}`,
+          `tasks of ${shortRevision(chaosArn)} are RUNNING under ${taskDefinitionFault(spec.fault).describeChaos(spec)}`,
           { running },
           'info',
           index,
@@ -198,7 +198,7 @@ async function waitForChaosTasks(ctx: RunContext, state: IterationState, signal:
       if (launch) {
         const reason = launch.evidence[0]?.replace(/^task \S+: TaskFailedToStart: /, '') ?? 'TaskFailedToStart';
         // A fault whose effect is this failure (an unpullable image): the effect, held and reverted.
-        if (faultModule(spec.fault).expectsLaunchFailure?.test(reason)) {
+        if (taskDefinitionFault(spec.fault).expectsLaunchFailure?.test(reason)) {
           record.result.effect.chaosTasksRan = true;
           record.event(
             'chaos-effect',

@@ -76,7 +76,9 @@ export async function planExperiment(
   const originalArn = original.taskDefinitionArn!;
   const fault = faultModule(spec.fault);
   const originalInput = copyTaskDefinition(original);
-  const diff = diffValues(originalInput, fault.apply(copyTaskDefinition(original), spec));
+  // An episode fault (task stop, a Deny on the role) changes no task definition.
+  const diff =
+    fault.kind === 'task-definition' ? diffValues(originalInput, fault.apply(copyTaskDefinition(original), spec)) : [];
   const holds = iterationHolds(spec.durationSeconds, spec.intervalSeconds);
   const family = original.family!;
   const service = `${spec.cluster}/${spec.service}`;
@@ -109,6 +111,10 @@ export async function planExperiment(
       : `until no chaos task is left and ${spec.service} is steady on ${shortRevision(originalArn)}`;
   holds.forEach((hold, i) => {
     const label = `iteration ${i + 1}:`;
+    if (fault.kind === 'episode') {
+      calls.push(...fault.plannedCalls(spec, pf, label, hold));
+      return;
+    }
     const sibling = siblingNamePattern(spec.service, i + 1);
     calls.push(
       {

@@ -187,13 +187,15 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   if (spec.requireTag) checkRequiredTag(spec, svc, serviceTags, record, fail);
 
   const controller = svc.deploymentController?.type ?? 'ECS';
-  if (controller !== 'ECS') {
+  // Only a task-definition fault deploys a revision; an episode fault works on any controller.
+  if (fault.kind === 'task-definition' && controller !== 'ECS') {
     fail(
       'deployment controller is ECS',
       `the service uses the ${controller} deployment controller, which rejects a task definition change through UpdateService. Fix: run the fault on a service with the ECS (rolling update) deployment controller`,
     );
   }
-  record('deployment controller is ECS', 'pass', 'rolling updates through UpdateService');
+  if (fault.kind === 'task-definition')
+    record('deployment controller is ECS', 'pass', 'rolling updates through UpdateService');
   checkServiceShape(svc, record, fail);
 
   const recover = recoverCommand(spec);
@@ -237,9 +239,14 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   }
   record('service has tasks', 'pass', `${svc.desiredCount} desired`);
   const desired = svc.desiredCount ?? 0;
-  const exposure = predictExposure(spec.exposureMode, desired, spec.affectedPercent);
+  const exposure =
+    fault.kind === 'episode'
+      ? fault.predictExposure(svc, spec)
+      : predictExposure(spec.exposureMode, desired, spec.affectedPercent);
 
-  if (spec.exposureMode === 'exact') {
+  if (fault.kind === 'episode') {
+    record(EXPOSURE_CHECK, exposure.warning ? 'warn' : 'pass', exposure.warning ?? exposure.note);
+  } else if (spec.exposureMode === 'exact') {
     const exact = exactChaosTasks(desired, spec.affectedPercent);
     if (!exact.ok) {
       fail(

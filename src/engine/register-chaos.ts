@@ -4,7 +4,7 @@
  * registering anew and never leaves two chaos revisions; the swap is judged from UpdateService's own
  * answer, and re-read before concluding it did not take.
  */
-import { faultModule } from '../faults/registry.js';
+import { taskDefinitionFault } from '../faults/registry.js';
 import type { RegisterTaskDefinitionCommandInput, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import { backoffMs, DEFAULT_RETRY_POLICY, isRetryable } from '../aws/retry.js';
 import { describeError } from './describe-error.js';
@@ -151,7 +151,7 @@ export async function checkSwap(
     seen = runs(read.services?.[0]) ?? seen;
   }
   const onChaos = seen === chaosArn;
-  const notCarried = faultModule(ctx.spec.fault).verifyRegistered(chaos, ctx.spec);
+  const notCarried = taskDefinitionFault(ctx.spec.fault).verifyRegistered(chaos, ctx.spec);
   const swapped = onChaos && notCarried === undefined;
   effect.swapped = effect.swapped || swapped;
   if (!swapped) {

@@ -59,7 +59,7 @@ function errorCode(error: unknown): string {
 }
 
 /**
- * Runs the update-task-role fault. Throws only before the first mutation (invalid input, failed
+ * Runs an experiment of any fault. Throws only before the first mutation (invalid input, failed
  * preflight, or another experiment holding the service: nothing changed); afterwards every outcome,
  * errors included, is in the result.
  */
@@ -434,18 +434,24 @@ class Run {
     const iterationRecord: IterationRecord = { index, peakChaosTasks: 0 };
     this.#result.iterations.push(iterationRecord);
     const state = newIterationState(iterationRecord);
+    const fault = faultModule(this.#spec.fault);
+    if (fault.kind === 'episode') {
+      // The fault's own change, hold and undo; its undo runs in its own finally.
+      this.#beginChaos();
+      try {
+        await fault.iteration(this.#ctx, state, holdSeconds, this.#signal);
+      } finally {
+        if (this.#signal.aborted) this.#record.say('warn', 'cleanup.running', CLEANUP_RUNNING, {});
+      }
+      return;
+    }
     try {
       this.#beginChaos();
       await inject(this.#ctx, state, this.#signal);
       await hold(this.#ctx, state, holdSeconds, this.#signal);
     } finally {
       if (this.#signal.aborted) {
-        this.#record.say(
-          'warn',
-          'cleanup.running',
-          'aborted: cleanup is running and will not be skipped; a second signal will not stop it',
-          {},
-        );
+        this.#record.say('warn', 'cleanup.running', CLEANUP_RUNNING, {});
       }
       try {
         await revertIteration(this.#ctx, state);
@@ -456,6 +462,8 @@ class Run {
     }
   }
 }
+
+const CLEANUP_RUNNING = 'aborted: cleanup is running and will not be skipped; a second signal will not stop it';
 
 /** An abort reason that reads as an AbortError, as a signal's does. */
 function abortReason(message: string): Error {

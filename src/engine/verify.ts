@@ -6,8 +6,11 @@ import { ChaosError } from '../errors.js';
 import { sameDeploymentLimits } from './deployment-config.js';
 import { configurationConflict, restoreConfiguration } from './restore-config.js';
 import { faultModule } from '../faults/registry.js';
+import type { TaskDefinitionFault } from '../faults/types.js';
 import type { ProbeResult } from '../probes/types.js';
-import type { ResidueItem } from '../report/result.js';
+import type { ExperimentResult, ResidueItem } from '../report/result.js';
+
+type ExperimentResidue = ExperimentResult['residue'];
 import { percentText } from './exposure.js';
 import { describeLease, leasesOf } from './lease.js';
 import { MARKER, MARKER_KEYS, tagValue } from './markers.js';
@@ -23,6 +26,9 @@ export async function verifyEnd(ctx: RunContext): Promise<void> {
   const { spec, pf, record } = ctx;
   const result = record.result;
   const items: ResidueItem[] = [];
+  const fault = faultModule(spec.fault);
+  // The task-definition lifecycle's own checks; an episode fault reads its end itself.
+  const tdFault: TaskDefinitionFault | undefined = fault.kind === 'task-definition' ? fault : undefined;
   const deadline = AbortSignal.timeout(Math.max(30_000, spec.restoreTimeoutSeconds * 1000));
   const opts = { abortSignal: deadline };
   record.phase('verify', 'verify: the service restored, nothing left behind');
@@ -60,6 +66,7 @@ export async function verifyEnd(ctx: RunContext): Promise<void> {
       const want = pf.originalDeployment;
       // Only the chaos window's limits are residue: other limits are someone else's (a conflict).
       if (
+        tdFault &&
         spec.exposureMode === 'rolling' &&
         (svc.taskDefinition === original || ctx.exposure.isChaos(svc.taskDefinition)) &&
         !sameDeploymentLimits(cfg, want) &&
@@ -109,16 +116,21 @@ export async function verifyEnd(ctx: RunContext): Promise<void> {
     }
     // A revision someone deployed during the run, cloned from the chaos revision: the chaos stays.
     const current = svc?.status === 'ACTIVE' ? svc.taskDefinition : undefined;
-    if (current && current !== original && !ctx.exposure.isChaos(current) && chaosDefinitions.length > 0) {
+    if (tdFault && current && current !== original && !ctx.exposure.isChaos(current) && chaosDefinitions.length > 0) {
       const theirs = await describe(current);
-      const carried = theirs && chaosDefinitions.find((c) => faultModule(spec.fault).carries(theirs, pf.original, c));
+      const carried = theirs && chaosDefinitions.find((c) => tdFault.carries(theirs, pf.original, c));
       if (theirs && carried) {
         items.push({
           kind: 'foreign-revision-with-chaos-change',
           resource: current,
-          detail: `the service runs ${shortRevision(current)}, deployed by someone else during the run, copied from ${shortRevision(carried.taskDefinitionArn!)}, and it carries the chaos change: ${faultModule(spec.fault).describeCarried(theirs, pf.original)}. ecs-chaos did not overwrite it. Fix: '${recoverCommand(spec)} --repair-foreign' registers a copy of ${shortRevision(current)} without the chaos change and deploys it`,
+          detail: `the service runs ${shortRevision(current)}, deployed by someone else during the run, copied from ${shortRevision(carried.taskDefinitionArn!)}, and it carries the chaos change: ${tdFault.describeCarried(theirs, pf.original)}. ecs-chaos did not overwrite it. Fix: '${recoverCommand(spec)} --repair-foreign' registers a copy of ${shortRevision(current)} without the chaos change and deploys it`,
         });
       }
+    }
+    if (fault.kind === 'episode') {
+      await fault.verifyEnd(ctx, { service: svc, look, items, signal: deadline });
+      result.residue = residueOf(spec, items);
+      return;
     }
     const onOriginal = svc?.taskDefinition === original;
     const steady = restoreState(svc, look.tasks, original, chaosArns).done;
@@ -140,7 +152,11 @@ export async function verifyEnd(ctx: RunContext): Promise<void> {
     result.effect.notes.push('the end state could not be read: residue not checked');
   }
   if (ctx.exposure.chaosArns.length === 0 && result.mutations.length === 0) result.effect.restored = true;
-  result.residue = {
+  result.residue = residueOf(spec, items);
+}
+
+function residueOf(spec: RunContext['spec'], items: ResidueItem[]): ExperimentResidue {
+  return {
     clean: items.length === 0,
     items,
     ...(items.length > 0 ? { recoverCommand: recoverCommand(spec) } : {}),
@@ -164,7 +180,8 @@ export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
   const result = ctx.record.result;
   const effect = result.effect;
   // A launch failure the fault intends (an unpullable image) is its effect, not ECS reacting to it.
-  const expected = faultModule(ctx.spec.fault).expectsLaunchFailure;
+  const fault = faultModule(ctx.spec.fault);
+  const expected = fault.kind === 'task-definition' ? fault.expectsLaunchFailure : undefined;
   const reactions = (result.reactions ?? []).filter(
     (r) =>
       !(expected && r.kind === 'launch-failure' && r.evidence.every((e) => e.startsWith('event:') || expected.test(e))),
@@ -228,7 +245,9 @@ export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
         ? `; ${result.probes.filter((p) => p.status === 'Passed').length} of ${result.probes.length} probes passed (${result.probes.map((p) => `${p.name}: ${PROBE_WHEN[p.mode] ?? p.mode}`).join('; ')})`
         : '';
     const x = result.exposure;
-    result.verdictReason = `${faultModule(ctx.spec.fault).effectPhrase} on ${x.peakChaosTasks} of ${x.peakServingTasks ?? x.desiredCount} serving tasks at peak (${percentText(x.peakShare)}, ${x.mode ?? 'rolling'} mode) and restored; nothing left behind${probes}`;
+    if (fault.kind === 'episode') result.verdictReason = `${fault.passReason(ctx)}${probes}`;
+    else
+      result.verdictReason = `${fault.effectPhrase} on ${x.peakChaosTasks} of ${x.peakServingTasks ?? x.desiredCount} serving tasks at peak (${percentText(x.peakShare)}, ${x.mode ?? 'rolling'} mode) and restored; nothing left behind${probes}`;
   }
 }
 

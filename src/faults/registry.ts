@@ -4,7 +4,8 @@
  */
 import type { FaultName } from '../config/spec.js';
 import { invalidContainerImage } from './invalid-container-image/index.js';
-import type { Fault } from './types.js';
+import type { Fault, TaskDefinitionFault } from './types.js';
+import { ChaosError } from '../errors.js';
 import { updateContainerResourceLimit } from './update-container-resource-limit/index.js';
 import { updateContainerTimeout } from './update-container-timeout/index.js';
 import { updateExecutionRole } from './update-execution-role/index.js';
@@ -23,9 +24,23 @@ const FAULT_MODULES: Readonly<Record<FaultName, Fault>> = {
  * this version does not know (a newer ecs-chaos wrote it). Markers written before the marker existed
  * are update-task-role's.
  */
-export function faultOfMarker(value: string | undefined): Fault | undefined {
-  const name = value ?? 'update-task-role';
+export function faultOfMarker(value: string | undefined): TaskDefinitionFault | undefined {
+  const fault = faultNamed(value ?? 'update-task-role');
+  return fault?.kind === 'task-definition' ? fault : undefined;
+}
+
+/** The module of a fault by a name read from somewhere (a result file); undefined when unknown. */
+export function faultNamed(name: string): Fault | undefined {
   return Object.hasOwn(FAULT_MODULES, name) ? FAULT_MODULES[name as FaultName] : undefined;
+}
+
+/** The module of a task-definition fault; the engine's task-definition lifecycle calls only these. */
+export function taskDefinitionFault(name: FaultName): TaskDefinitionFault {
+  const fault = FAULT_MODULES[name];
+  if (fault.kind !== 'task-definition') {
+    throw new ChaosError('INTERNAL', `${name} changes no task definition: its episode drives it`, { fault: 'tool' });
+  }
+  return fault;
 }
 
 /** The module of a fault. */

@@ -1,14 +1,26 @@
 /**
- * The contract between the engine and a fault. The engine owns the lifecycle every task-definition
- * fault shares (preflight -> lease -> register -> roll -> hold -> revert -> deregister -> verify,
- * with exposure modes, markers, recover and reports); a fault module says only what is its own:
- * its checks, the change it makes to a task definition (a pure transform), how that change reads,
- * and how to recognise it afterwards. Adding a fault adds a module under `src/faults/<name>/` and
- * one line in the registry, never a change to the engine.
+ * The contract between the engine and a fault. Two kinds:
+ *
+ * - a task-definition fault: the engine owns the lifecycle every such fault shares (preflight ->
+ *   lease -> register -> roll -> hold -> revert -> deregister -> verify, with exposure modes,
+ *   markers, recover and reports); the module says only what is its own: its checks, the change it
+ *   makes to a task definition (a pure transform), how that change reads, and how to recognise it
+ *   afterwards;
+ * - an episode fault (task stop, a Deny on the running role): no chaos revision. The engine still
+ *   runs preflight of the service, the lease, probes, stop conditions, the chaos window, the record,
+ *   the verdict and the lease's release; the module's `iteration` makes its change, holds and undoes
+ *   it, and its `verifyEnd` reads what it left.
+ *
+ * Adding a fault adds a module under `src/faults/<name>/` and one line in the registry, never a
+ * change to the engine.
  */
 import type { RegisterTaskDefinitionCommandInput, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { IamPort } from '../aws/ports.js';
 import type { ExperimentSpec, FaultName } from '../config/spec.js';
+import type { PredictedExposure } from '../engine/exposure.js';
+import type { PlannedCall } from '../engine/plan.js';
+import type { IterationState, Look, RunContext } from '../engine/run-context.js';
+import type { ResidueItem } from '../report/result.js';
 
 /** The outcome of one preflight check, as the engine records it. */
 export type FaultCheckStatus = 'pass' | 'warn' | 'fail';
@@ -44,21 +56,33 @@ export interface FaultPlannedRead {
   readonly detail: string;
 }
 
-/**
- * A fault that changes the service's task definition: the engine registers the transformed copy as
- * the chaos revision, rolls it out (exposure mode), holds, and restores the original.
- *
- * `Reads` is whatever the fault's `startReads` returns: promises of its preflight reads.
- */
-export interface TaskDefinitionFault<Reads = unknown> {
+/** What every fault says: its preflight reads and checks, its words, the role it acts on. */
+interface FaultBase<Reads> {
   readonly name: FaultName;
-  readonly kind: 'task-definition';
   /** Starts the fault's own preflight reads alongside the engine's (preflight costs round trips, not calls). */
   startReads(spec: ExperimentSpec, deps: FaultReadDeps): Reads;
   /** The fault's own read-only checks, after the engine's checks of the service and its revision. */
   check(ctx: FaultCheckContext, reads: Reads): Promise<void>;
   /** The reads `check` makes, for `plan`. */
   plannedReads(spec: ExperimentSpec): readonly FaultPlannedRead[];
+  /** The verdict's words for "the change reached the tasks": `the task role was swapped`. */
+  readonly effectPhrase: string;
+  /**
+   * The IAM identity the fault swaps, when it swaps one (a task or execution role): the engine then
+   * predicts the blast radius between the two roles, gives probes the chaos role, and reads the
+   * chaos role's AccessDenied events from CloudTrail. Undefined for faults that change no role.
+   */
+  identity?(original: TaskDefinition, spec: ExperimentSpec): RoleSwap | undefined;
+}
+
+/**
+ * A fault that changes the service's task definition: the engine registers the transformed copy as
+ * the chaos revision, rolls it out (exposure mode), holds, and restores the original.
+ *
+ * `Reads` is whatever the fault's `startReads` returns: promises of its preflight reads.
+ */
+export interface TaskDefinitionFault<Reads = unknown> extends FaultBase<Reads> {
+  readonly kind: 'task-definition';
   /**
    * The change, pure: the chaos revision's RegisterTaskDefinition input from a faithful copy of the
    * original's. Only the fault's fields may differ; the engine adds the tags.
@@ -90,14 +114,6 @@ export interface TaskDefinitionFault<Reads = unknown> {
    * fault's fields as the original has them (their image and every other change kept).
    */
   takeOut(copy: RegisterTaskDefinitionCommandInput, original: TaskDefinition): RegisterTaskDefinitionCommandInput;
-  /** The verdict's words for "the change reached the tasks": `the task role was swapped`. */
-  readonly effectPhrase: string;
-  /**
-   * The IAM identity the fault swaps, when it swaps one (a task or execution role): the engine then
-   * predicts the blast radius between the two roles, gives probes the chaos role, and reads the
-   * chaos role's AccessDenied events from CloudTrail. Undefined for faults that change no role.
-   */
-  identity?(original: TaskDefinition, spec: ExperimentSpec): RoleSwap | undefined;
   /**
    * The launch failure that IS the fault's effect (e.g. /CannotPullContainerError/ for an image that
    * cannot be pulled): chaos tasks failing to start with a matching reason are then the effect,
@@ -114,5 +130,51 @@ export interface RoleSwap {
   readonly chaos: string | null;
 }
 
+/** What an episode fault's `verifyEnd` gets: the engine's last look, and the residue it collects. */
+export interface EpisodeEnd {
+  /** The service as DescribeServices answered at the end (undefined: gone). */
+  readonly service: Service | undefined;
+  /** The last look at the service and its tasks. */
+  readonly look: Look;
+  /** The run's residue so far (markers, lease): the fault pushes what it left. */
+  readonly items: ResidueItem[];
+  /** Bounded by the restore timeout. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A fault with a lifecycle of its own, changing no task definition: it stops tasks, or denies
+ * permissions on the role the running tasks have. The engine runs preflight of the service (its
+ * checks, the lease, the markers), the probes and stop conditions, opens the chaos window before
+ * the first iteration, and calls `iteration` once per CHAOS_INTERVAL; it then reads the end state
+ * and calls `verifyEnd`, decides the verdict and releases the lease.
+ */
+export interface EpisodeFault<Reads = unknown> extends FaultBase<Reads> {
+  readonly kind: 'episode';
+  /** What preflight predicts of the exposure: the tasks the fault reaches, the rounding stated. */
+  predictExposure(service: Service, spec: ExperimentSpec): PredictedExposure;
+  /**
+   * One iteration: the change, the hold of `holdSeconds`, and the undo, the undo in a `finally`
+   * (an abort, a stop condition or an error must never skip it). Records its mutations and effect
+   * (`result.effect.swapped` = the change took effect, `chaosTasksRan` = tasks were reached) in
+   * `ctx.record`; throws ChaosError for an outcome the verdict must name.
+   */
+  iteration(ctx: RunContext, state: IterationState, holdSeconds: number, signal: AbortSignal): Promise<void>;
+  /**
+   * The end: pushes what the fault left behind into `end.items` (each with its kind, resource and
+   * how to repair it) and sets `result.effect.restored`.
+   */
+  verifyEnd(ctx: RunContext, end: EpisodeEnd): Promise<void>;
+  /** A Pass verdict's reason: what took effect and how the service came back. */
+  passReason(ctx: RunContext): string;
+  /** `plan`'s calls of one iteration (the mutations and the waits), labelled `iteration n:`. */
+  plannedCalls(
+    spec: ExperimentSpec,
+    pf: { readonly service: Service; readonly original: TaskDefinition },
+    label: string,
+    holdSeconds: number,
+  ): readonly PlannedCall[];
+}
+
 /** Every fault the engine drives. */
-export type Fault = TaskDefinitionFault;
+export type Fault = TaskDefinitionFault | EpisodeFault;

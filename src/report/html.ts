@@ -3,7 +3,7 @@
  * person can open to see how an experiment went. Everything that came from AWS or the user is
  * escaped, in text and in attributes.
  */
-import { faultOfMarker } from '../faults/registry.js';
+import { faultNamed } from '../faults/registry.js';
 import type { ProbeEvaluation, ProbeResult } from '../probes/types.js';
 import type { ExperimentResult, TimelineEntry } from './result.js';
 
@@ -635,7 +635,7 @@ export function renderHtmlReport(result: ExperimentResult): string {
     table(
       ['check', 'result'],
       [
-        [faultOfMarker(result.fault)?.effectPhrase ?? 'the fault took effect', yesNo(effect.swapped)],
+        [faultNamed(result.fault)?.effectPhrase ?? 'the fault took effect', yesNo(effect.swapped)],
         ['tasks of the chaos revision ran', yesNo(effect.chaosTasksRan)],
         ['the service was restored', yesNo(effect.restored)],
       ],

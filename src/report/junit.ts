@@ -2,7 +2,7 @@
  * The JUnit XML report, for CI systems: one `<testsuite>` per experiment, one `<testcase>` per
  * check (preflight, swap, chaos tasks ran, restored, residue clean, no conflict) and one per probe.
  */
-import { faultOfMarker } from '../faults/registry.js';
+import { faultNamed } from '../faults/registry.js';
 import type { ProbeEvaluation } from '../probes/types.js';
 import type { ExperimentResult } from './result.js';
 
@@ -62,7 +62,7 @@ export function junitCases(result: ExperimentResult): JunitCase[] {
     afterPreflight(
       'swap',
       effect.swapped,
-      `${notSeen(faultOfMarker(result.fault)?.effectPhrase ?? 'the fault took effect')}: ${notes || why}`,
+      `${notSeen(faultNamed(result.fault)?.effectPhrase ?? 'the fault took effect')}: ${notes || why}`,
     ),
     afterPreflight('chaos tasks ran', effect.chaosTasksRan, `no task of the chaos revision ran: ${notes || why}`),
     afterPreflight('restored', effect.restored, `the service was not restored: ${notes || why}`),

@@ -104,7 +104,10 @@ describe('every fault module', () => {
   });
 
   for (const name of FAULTS) {
-    const fault = faultModule(name);
+    const module = faultModule(name);
+    // Episode faults change no task definition: the faithful-copy property is the task-definition faults'.
+    if (module.kind !== 'task-definition') continue;
+    const fault = module;
     const spec = SPECS[name]();
 
     test(`${name}: only its declared fields change, and the original is not touched`, () => {
