@@ -37,7 +37,7 @@ import { ImageRegistry } from './ecs/registry.js';
 import { roleAuthorizer } from './core/role-session.js';
 import { familyOfArn } from './workload/profile.js';
 import { createEcsService } from './ecs/service.js';
-import { addTaskDefinitionMembers } from './ecs/taskdef-api.js';
+import { addServiceMembers, addTaskDefinitionMembers } from './ecs/taskdef-api.js';
 import { EcsStore } from './ecs/store.js';
 import { createIamService } from './iam/service.js';
 import { IamStore } from './iam/store.js';
@@ -364,6 +364,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     ],
     ['GET /oidc/jwks', () => oidc.jwks()],
+    [
+      'POST /services/members',
+      (body) => {
+        const { cluster, service, members } = (body ?? {}) as {
+          cluster?: unknown;
+          service?: unknown;
+          members?: Record<string, unknown>;
+        };
+        if (typeof cluster !== 'string' || typeof service !== 'string')
+          throw new Error('cluster and service (names or ARNs) are required');
+        return { members: addServiceMembers(ecs.region(region), cluster, service, members ?? {}) };
+      },
+    ],
     [
       'POST /task-definitions/members',
       (body) => {

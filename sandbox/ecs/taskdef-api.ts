@@ -81,6 +81,21 @@ export function taskDefinitionHandlers(withRegion: WithRegion): Record<string, J
 }
 
 /**
+ * A test hook (`POST /_sandbox/services/members`): adds members to a service, as ECS would answer
+ * DescribeServices after adding a field an older SDK does not know. Returns the members it now has.
+ */
+export function addServiceMembers(
+  region: EcsRegion,
+  cluster: string,
+  service: string,
+  members: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const found = region.service(region.cluster(cluster), service, true);
+  Object.assign(found.extra, members);
+  return found.extra;
+}
+
+/**
  * A test hook (`POST /_sandbox/task-definitions/members`): adds members to a registered task
  * definition, or to its first container definition, as ECS would answer after adding a field an
  * older SDK does not know. DescribeTaskDefinition returns them as given. Returns the new answer.

@@ -98,6 +98,21 @@ async function readAll(body: Readable): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * The members of a service in a DescribeServices answer of a client made with
+ * {@link keepRawAnswers} that the SDK does not know (`loadBalancers[].futureField`), relative to the
+ * service: exact mode's sibling copies the service from the parsed answer and would not carry them.
+ * Undefined when the answer carries no raw JSON.
+ */
+export function unknownServiceMembers(answer: unknown, serviceName: string): string[] | undefined {
+  const raw = rawAnswerOf(answer) as { services?: unknown[] } | undefined;
+  if (raw === undefined) return undefined;
+  const parsed = (answer as { services?: { serviceName?: string }[] }).services ?? [];
+  const index = parsed.findIndex((s) => s.serviceName === serviceName);
+  if (index < 0 || !Array.isArray(raw.services)) return [];
+  return unknownMembers(raw.services[index], parsed[index]);
+}
+
 /** The preflight check of a DescribeTaskDefinition answer: its name, and what {@link judgeTaskDefinitionAnswer} found. */
 export const KNOWN_MEMBERS_CHECK = 'task definition fully understood';
 

@@ -75,8 +75,9 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
     },
   };
   const ecs = new ECSClient(config);
-  // The answers the fault copies: preflight checks them for members this SDK does not know.
-  keepRawAnswers(ecs, new Set(['DescribeTaskDefinitionCommand']));
+  // The answers the faults copy (a task definition, exact mode's service): preflight checks them for
+  // members this SDK does not know.
+  keepRawAnswers(ecs, new Set(['DescribeTaskDefinitionCommand', 'DescribeServicesCommand']));
   const iam = new IAMClient(config);
   const sts = new STSClient(config);
   const cloudtrail = new CloudTrailClient(config);

@@ -4,7 +4,7 @@
  */
 import type { Cluster, DeploymentConfiguration, Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { parseArn } from '../aws/arn.js';
-import { judgeTaskDefinitionAnswer, KNOWN_MEMBERS_CHECK } from '../aws/raw-members.js';
+import { judgeTaskDefinitionAnswer, KNOWN_MEMBERS_CHECK, unknownServiceMembers } from '../aws/raw-members.js';
 import type { CloudWatchPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
 import { alarmStates } from './stop-conditions.js';
 import type { ExperimentSpec } from '../config/spec.js';
@@ -255,7 +255,15 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
       );
     }
     record(EXPOSURE_CHECK, 'pass', `exact mode: ${exposure.note}`);
-    for (const line of notCopied(svc)) record('the sibling service can stand in', 'warn', `not copied: ${line}`);
+    for (const line of notCopied(svc)) record(SIBLING_CHECK, 'warn', `not copied: ${line}`);
+    // The sibling is copied from the parsed answer: what the SDK dropped, it cannot copy.
+    const unknown = unknownServiceMembers(services, svc.serviceName ?? spec.service) ?? [];
+    if (unknown.length > 0)
+      record(
+        SIBLING_CHECK,
+        'warn',
+        `not copied: ${unknown.join(', ')}: members of the service the AWS SDK of this ecs-chaos does not know, so the sibling's tasks may not serve as the service's do. Fix: upgrade ecs-chaos (a release with a newer AWS SDK copies them), or use --exposure rolling, which copies nothing from the service`,
+      );
   } else {
     // ECS rounds maximumPercent down: too small a share leaves no room to start a single chaos task,
     // and with minimumHealthyPercent 100 none can be stopped either; the deployment would never move.
@@ -395,6 +403,9 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
 export const ONE_EXPERIMENT_CHECK = 'one experiment per service';
 /** The name of the exposure check. */
 export const EXPOSURE_CHECK = 'exposure';
+
+/** The name of exact mode's check of what the sibling copies. */
+const SIBLING_CHECK = 'the sibling service can stand in';
 
 /** The name of the target guard's check (CHAOS_REQUIRE_TAG). */
 const REQUIRED_TAG_CHECK = 'service carries the required tag';

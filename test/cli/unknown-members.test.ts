@@ -77,3 +77,42 @@ describe('members of a task definition the AWS SDK does not know', () => {
     assert.equal(judgeTaskDefinitionAnswer({ taskDefinition: {} }), undefined, 'no raw answer: not judged');
   });
 });
+
+describe('members of a service the AWS SDK does not know', () => {
+  let ctx: Awaited<ReturnType<typeof withSandbox>>;
+  before(async () => {
+    ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
+  });
+  after(() => ctx.sandbox.close());
+
+  test('exact mode: members of the service the SDK does not know are named as not copied by the sibling', async () => {
+    await waitSteady(ctx.ecs, 'demo', 'orders');
+    const hook = await fetch(`${ctx.sandbox.endpoint}/_sandbox/services/members`, {
+      method: 'POST',
+      body: JSON.stringify({ cluster: 'demo', service: 'orders', members: { futureRouting: { mode: 'zonal' } } }),
+    });
+    assert.equal(hook.status, 200);
+    // The premise: the SDK's parsed answer lacks it.
+    const parsed = await ctx.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['orders'] }));
+    assert.equal('futureRouting' in parsed.services![0]!, false);
+    const plan = (...extra: string[]) =>
+      runCli(['plan', ...demoRunArgs('orders').slice(2), '--affected-percent', '25', '--output', 'json', ...extra], {
+        env: sandboxEnv(ctx.sandbox),
+        timeoutMs: 60_000,
+      });
+    const exact = await plan();
+    assert.equal(exact.code, 0, exact.stderr);
+    const checks = (JSON.parse(exact.stdout) as { checks: { name: string; status: string; detail: string }[] }).checks;
+    const sibling = checks.filter((c) => c.name === 'the sibling service can stand in');
+    assert.ok(
+      sibling.some(
+        (c) => c.status === 'warn' && /not copied: futureRouting: members of the service the AWS SDK/.test(c.detail),
+      ),
+      JSON.stringify(sibling),
+    );
+    // Rolling mode copies nothing from the service: no such warning.
+    const rolling = await plan('--exposure', 'rolling');
+    assert.equal(rolling.code, 0, rolling.stderr);
+    assert.doesNotMatch(rolling.stdout, /futureRouting/);
+  });
+});
