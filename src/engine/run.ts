@@ -13,7 +13,6 @@ import { setMaxListeners } from 'node:events';
 import type { ExperimentSpec } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
 import type { ProbeRunFacts } from '../probes/context.js';
-import { ProbeRunner } from '../probes/runner.js';
 import type { ProbeResult } from '../probes/types.js';
 import type { ExperimentResult, IterationRecord } from '../report/result.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -34,9 +33,8 @@ import { recoverCommand } from './recover-command.js';
 import { revertIteration } from './revert.js';
 import { initialResult, RunRecord } from './run-record.js';
 import { newIterationState, type RunContext } from './run-context.js';
-import { accessDeniedSummary, describeAccessDenied } from './signals.js';
-import { StopConditionWatcher, type StopTrigger } from './stop-conditions.js';
-import { decideVerdict, verifyEnd, type StopCause } from './verify.js';
+import { ChaosWindow } from './chaos-window.js';
+import { decideVerdict, verifyEnd } from './verify.js';
 
 export type { EngineDeps } from './engine-deps.js';
 
@@ -78,13 +76,9 @@ class Run {
   readonly #deps: EngineDeps;
   /** The run's signal: the caller's, or a stop condition's, or a stopOnFailure probe's. */
   readonly #signal: AbortSignal;
-  readonly #stop = new AbortController();
-  #stopCause: StopCause | undefined;
+  /** The chaos window: the probes, the stop conditions, and the signal they stop the run with. */
+  readonly #window: ChaosWindow;
   readonly #record: RunRecord;
-  #probes!: ProbeRunner;
-  #watcher: StopConditionWatcher | undefined;
-  #chaosStartedAt: Date | undefined;
-  #chaosEndedAt: Date | undefined;
   /** SOT probes that failed: the chaos was not started. */
   #steadyStateFailed: ProbeResult[] = [];
   readonly #pollMs: number;
@@ -94,13 +88,14 @@ class Run {
   constructor(spec: ExperimentSpec, deps: EngineDeps, signal: AbortSignal) {
     this.#spec = spec;
     this.#deps = deps;
-    this.#signal = AbortSignal.any([signal, this.#stop.signal]);
-    // Every AWS call, sleep and probe in flight listens to the run's signal: dozens at once is normal.
-    setMaxListeners(200, this.#signal);
     this.#pollMs = deps.pollIntervalMs ?? 1000;
     const now = deps.clock.now();
     const experimentId = deps.experimentId ?? newExperimentId(now);
     this.#record = new RunRecord(initialResult(spec, experimentId, deps.version, now), deps.io, deps.clock, deps.retry);
+    this.#window = new ChaosWindow(spec, deps, this.#record, signal);
+    this.#signal = this.#window.signal;
+    // Every AWS call, sleep and probe in flight listens to the run's signal: dozens at once is normal.
+    setMaxListeners(200, this.#signal);
   }
 
   get #result(): ExperimentResult {
@@ -184,14 +179,14 @@ class Run {
       },
     );
     if (pf.exposure.warning) record.say('warn', 'warning', pf.exposure.warning);
-    this.#setUpSignals();
+    this.#window.watch(() => this.#facts(), this.#pollMs);
 
     let failure: unknown;
     let leased = false;
     try {
       if (spec.probes.some((p) => p.mode === 'SOT' || p.mode === 'Edge')) {
         record.phase('pre-chaos', 'pre-chaos probes: is the steady state met?');
-        this.#steadyStateFailed = await this.#probes.atStart(this.#signal);
+        this.#steadyStateFailed = await this.#window.probes.atStart(this.#signal);
       }
     } catch (error) {
       failure = error;
@@ -216,15 +211,15 @@ class Run {
             {},
             'warn',
           );
-          this.#probes.skip(
+          this.#window.probes.skip(
             ['EOT', 'Edge', 'Continuous', 'OnChaos'],
             'the steady state was not met, so the chaos never started',
           );
         } else {
-          this.#probes.startLoops('Continuous', this.#signal);
+          this.#window.probes.startLoops('Continuous', this.#signal);
           await this.#ramp('ramp-up', 'before');
           for (const [i, seconds] of holds.entries()) await this.#iteration(i + 1, seconds);
-          await this.#endChaos();
+          await this.#window.end();
           await this.#ramp('ramp-down', 'after');
         }
       } catch (error) {
@@ -241,15 +236,15 @@ class Run {
         record.event('error', `error: ${said}`, { code: errorCode(failure) }, 'error');
       }
     }
-    await this.#endChaos();
+    await this.#window.end();
 
     // End-of-test probes: did the system come back? Not after an abort: the user asked to stop.
     if (this.#aborted) {
-      this.#probes.skip(['EOT', 'Edge'], 'the run was stopped before its end-of-test point');
+      this.#window.probes.skip(['EOT', 'Edge'], 'the run was stopped before its end-of-test point');
     } else if (this.#steadyStateFailed.length === 0 && spec.probes.some((p) => p.mode === 'EOT' || p.mode === 'Edge')) {
       record.phase('post-chaos', 'post-chaos probes: did the system recover?');
       try {
-        await this.#probes.atEnd(this.#signal);
+        await this.#window.probes.atEnd(this.#signal);
       } catch (error) {
         if (!isAbort(error) && !this.#signal.aborted) throw error;
         this.#aborted = true;
@@ -274,12 +269,12 @@ class Run {
         recoverCommand: recoverCommand(spec),
       };
     }
-    await this.#readSignals();
-    result.probes = this.#probes.results;
-    result.probeSuccessPercentage = this.#probes.finish();
+    await this.#window.readSignals(this.#swap(), this.#aborted);
+    result.probes = this.#window.probes.results;
+    result.probeSuccessPercentage = this.#window.probes.finish();
     decideVerdict(this.#ctx, {
       aborted: this.#aborted,
-      stopCause: this.#stopCause,
+      stopCause: this.#window.stopCause,
       abortReason: this.#signal.reason,
       steadyStateFailed: this.#steadyStateFailed,
       failure,
@@ -318,43 +313,8 @@ class Run {
       restoreArn: pf.original.taskDefinitionArn!,
       look: (signal, iteration) => looker.look(signal, iteration),
     };
-    const looker = new Looker(ctx, () => this.#chaosStartedAt ?? new Date(this.#result.startedAt));
+    const looker = new Looker(ctx, () => this.#window.startedAt ?? new Date(this.#result.startedAt));
     return ctx;
-  }
-
-  #setUpSignals(): void {
-    const spec = this.#spec;
-    this.#probes = new ProbeRunner(spec.probes, {
-      clock: this.#deps.clock,
-      io: this.#deps.io,
-      ecs: this.#deps.ecs,
-      ...(this.#deps.cloudwatch ? { cloudwatch: this.#deps.cloudwatch } : {}),
-      ...(this.#deps.cloudtrail ? { cloudtrail: this.#deps.cloudtrail } : {}),
-      env: this.#deps.env ?? {},
-      facts: () => this.#facts(),
-      onStopOnFailure: (probe, evaluation) => {
-        if (this.#stop.signal.aborted || this.#chaosEndedAt) return;
-        this.#stopCause = { kind: 'probe', probe };
-        this.#record.event(
-          'probe-stop',
-          `probe ${probe.name} failed (stopOnFailure): stopping the chaos and restoring the service`,
-          { probe: probe.name, evidence: evaluation.evidence },
-          'warn',
-        );
-        this.#stop.abort(abortReason(`probe ${probe.name} failed (stopOnFailure)`));
-      },
-      ...(this.#deps.probeObservers ? { observers: this.#deps.probeObservers } : {}),
-    });
-    if (spec.stopConditions.length > 0 && this.#deps.cloudwatch) {
-      this.#watcher = new StopConditionWatcher({
-        cloudwatch: this.#deps.cloudwatch,
-        conditions: spec.stopConditions,
-        clock: this.#deps.clock,
-        io: this.#deps.io,
-        intervalMs: this.#pollMs,
-        onTrigger: (trigger) => this.#stopConditionFired(trigger),
-      });
-    }
   }
 
   /** RAMP_TIME, waited before the first change and after the last restore. */
@@ -383,51 +343,9 @@ class Run {
       originalTaskDefinitionArn: this.#result.effect.originalTaskDefinitionArn || undefined,
       chaosTaskDefinitionArns: this.#ctx ? this.#ctx.exposure.chaosArns : [],
       startedAt: new Date(this.#result.startedAt),
-      chaosStartedAt: this.#chaosStartedAt,
-      chaosEndedAt: this.#chaosEndedAt,
+      chaosStartedAt: this.#window.startedAt,
+      chaosEndedAt: this.#window.endedAt,
     };
-  }
-
-  /** The chaos window opens at the first injection: OnChaos probes and stop conditions start. */
-  #beginChaos(): void {
-    if (this.#chaosStartedAt) return;
-    this.#chaosStartedAt = this.#deps.clock.now();
-    this.#probes.startLoops('OnChaos', this.#signal);
-    this.#watcher?.start(this.#signal);
-  }
-
-  /** The chaos window closes after the last revert: the loops and the stop conditions stop. */
-  async #endChaos(): Promise<void> {
-    if (this.#chaosStartedAt && !this.#chaosEndedAt) this.#chaosEndedAt = this.#deps.clock.now();
-    await this.#probes.stopLoops();
-    await this.#watcher?.stop();
-  }
-
-  #stopConditionFired(trigger: StopTrigger): void {
-    if (this.#stop.signal.aborted || this.#chaosEndedAt) return;
-    const at = this.#deps.clock.now().toISOString();
-    this.#result.stopConditions.triggered = { ...trigger, at };
-    this.#stopCause = { kind: 'stop-condition', trigger };
-    const message = `stop condition: alarm ${trigger.alarmName} is ${trigger.state}${trigger.reason ? ` (${trigger.reason})` : ''}: stopping the chaos and restoring the service`;
-    this.#record.timeline({ kind: 'event', name: 'stop-condition', message, data: { ...trigger } });
-    this.#record.say('warn', 'stop.triggered', message, { ...trigger });
-    this.#stop.abort(abortReason(`stop condition: alarm ${trigger.alarmName} is ${trigger.state}`));
-  }
-
-  /** The AccessDenied events of the chaos identity in the chaos window, when CloudTrail can be read. */
-  async #readSignals(): Promise<void> {
-    const cloudtrail = this.#deps.cloudtrail;
-    const start = this.#chaosStartedAt;
-    // Skipped when the user stopped the run: they want it over, and the chaos window is partial.
-    const swap = this.#swap();
-    if (!cloudtrail || !start || !swap || (this.#aborted && !this.#stopCause)) return;
-    this.#result.signals.accessDenied = await accessDeniedSummary(cloudtrail, {
-      principal: swap.chaos,
-      start,
-      end: this.#chaosEndedAt ?? this.#deps.clock.now(),
-      signal: AbortSignal.timeout(30_000),
-    });
-    this.#record.say('info', 'info', `CloudTrail: ${describeAccessDenied(this.#result.signals.accessDenied)}`);
   }
 
   async #iteration(index: number, holdSeconds: number): Promise<void> {
@@ -437,7 +355,7 @@ class Run {
     const fault = faultModule(this.#spec.fault);
     if (fault.kind === 'episode') {
       // The fault's own change, hold and undo; its undo runs in its own finally.
-      this.#beginChaos();
+      this.#window.begin();
       try {
         await fault.iteration(this.#ctx, state, holdSeconds, this.#signal);
       } finally {
@@ -446,7 +364,7 @@ class Run {
       return;
     }
     try {
-      this.#beginChaos();
+      this.#window.begin();
       await inject(this.#ctx, state, this.#signal);
       await hold(this.#ctx, state, holdSeconds, this.#signal);
     } finally {
@@ -464,10 +382,3 @@ class Run {
 }
 
 const CLEANUP_RUNNING = 'aborted: cleanup is running and will not be skipped; a second signal will not stop it';
-
-/** An abort reason that reads as an AbortError, as a signal's does. */
-function abortReason(message: string): Error {
-  const reason = new Error(message);
-  reason.name = 'AbortError';
-  return reason;
-}
