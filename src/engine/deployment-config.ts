@@ -1,12 +1,13 @@
 /** The deployment configuration of the chaos window. */
 import type { DeploymentConfiguration } from '@aws-sdk/client-ecs';
+import { sameDeploymentSettings } from './restore-config.js';
 
 /** Whether two deployment configurations have the same limits (maximumPercent, minimumHealthyPercent). */
 export function sameDeploymentLimits(
   a: DeploymentConfiguration | undefined,
   b: DeploymentConfiguration | undefined,
 ): boolean {
-  return a?.maximumPercent === b?.maximumPercent && a?.minimumHealthyPercent === b?.minimumHealthyPercent;
+  return sameDeploymentSettings(a, b, ['limits']);
 }
 
 /**
@@ -38,10 +39,10 @@ export function isChaosDeploymentOf(
 ): boolean {
   if (!current || sameDeploymentLimits(original, current)) return false;
   const max = current.maximumPercent ?? 200;
-  const breaker = (c: DeploymentConfiguration | undefined): string =>
-    JSON.stringify({
-      e: c?.deploymentCircuitBreaker?.enable ?? false,
-      r: c?.deploymentCircuitBreaker?.rollback ?? false,
-    });
-  return current.minimumHealthyPercent === 100 && max > 100 && max <= 200 && breaker(current) === breaker(original);
+  return (
+    current.minimumHealthyPercent === 100 &&
+    max > 100 &&
+    max <= 200 &&
+    sameDeploymentSettings(current, original, ['breaker'])
+  );
 }

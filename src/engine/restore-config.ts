@@ -31,12 +31,22 @@ const alarms = (c: DeploymentConfiguration | undefined): string => {
   return `alarms ${[...(a.alarmNames ?? [])].sort().join(',') || '(none)'} ${a.enable ? 'on' : 'off'}, rollback ${a.rollback ? 'on' : 'off'}`;
 };
 
-/** Whether two configurations agree on every field a restore looks at (limits, circuit breaker, alarms). */
+/** The fields a restore looks at, each read as the words that name its setting. */
+const SETTINGS = { limits, breaker, alarms } as const;
+
+/** A field of the deployment configuration a restore looks at. */
+export type DeploymentSetting = keyof typeof SETTINGS;
+
+/**
+ * Whether two configurations agree on `settings` (default: every field a restore looks at: the
+ * limits, the circuit breaker, the alarms), each read as the restore reads it (absent reads as off).
+ */
 export function sameDeploymentSettings(
   a: DeploymentConfiguration | undefined,
   b: DeploymentConfiguration | undefined,
+  settings: readonly DeploymentSetting[] = ['limits', 'breaker', 'alarms'],
 ): boolean {
-  return [limits, breaker, alarms].every((describe) => describe(a) === describe(b));
+  return settings.every((setting) => SETTINGS[setting](a) === SETTINGS[setting](b));
 }
 
 /** Decides the configuration a restore sends. */

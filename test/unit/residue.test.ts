@@ -69,6 +69,28 @@ describe("the chaos window's deployment configuration, recognised by its shape",
       'someone changed the circuit breaker: not the chaos window',
     );
   });
+
+  test('the circuit breaker is read as a restore reads it: absent is off; the alarms are not part of the shape', () => {
+    const noBreaker: DeploymentConfiguration = { maximumPercent: 200, minimumHealthyPercent: 50 };
+    const chaos = { maximumPercent: 150, minimumHealthyPercent: 100 };
+    assert.equal(
+      isChaosDeploymentOf(noBreaker, { ...chaos, deploymentCircuitBreaker: { enable: false, rollback: false } }),
+      true,
+    );
+    assert.equal(
+      isChaosDeploymentOf(noBreaker, { ...chaos, deploymentCircuitBreaker: { enable: true, rollback: false } }),
+      false,
+    );
+    assert.equal(
+      isChaosDeploymentOf(original, {
+        ...original,
+        ...chaos,
+        alarms: { alarmNames: ['x'], enable: true, rollback: false },
+      }),
+      true,
+    );
+    assert.equal(isChaosDeploymentOf(noBreaker, undefined), false);
+  });
 });
 
 describe('recover restores the whole deployment configuration', () => {

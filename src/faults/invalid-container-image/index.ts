@@ -6,17 +6,7 @@
  */
 import { FAULT_FIELDS } from '../../config/fields.js';
 import type { ExperimentSpec } from '../../config/spec.js';
-import {
-  carriesContainerFields,
-  checkContainerNames,
-  containerOf,
-  describeContainerFields,
-  describeContainers,
-  mapContainers,
-  takeOutContainerFields,
-  targetNames,
-} from '../containers.js';
-import type { TaskDefinitionFault } from '../types.js';
+import { containerFieldFault } from '../container-field-fault.js';
 
 /** The default IMAGE: its registry host is in `.invalid`, a top-level domain that never resolves. */
 export const UNPULLABLE_IMAGE = FAULT_FIELDS.image.default;
@@ -29,27 +19,19 @@ export function isUnresolvableImage(image: string): boolean {
   return image.includes('/') && /\.invalid(:\d+)?$/i.test(first);
 }
 
-export const invalidContainerImage: TaskDefinitionFault<undefined> = {
+export const invalidContainerImage = containerFieldFault({
   name: 'invalid-container-image',
-  kind: 'task-definition',
   effectPhrase: 'the chaos tasks failed to pull their image',
-  changedFields: [/^containerDefinitions\[\d+\]\.image$/],
   expectsLaunchFailure: /CannotPullContainerError/,
-
-  startReads() {
-    return undefined;
-  },
-
-  async check(ctx) {
-    const { original, spec } = ctx;
-    const targets = checkContainerNames(ctx);
-    const image = imageOf(spec);
-    if (targets.every((c) => c.image === image))
-      ctx.fail(
-        'the fault changes something',
-        `every chosen container already runs ${image}: the fault would change nothing. Fix: pass another IMAGE, or leave it unset for an unpullable one`,
-      );
-    ctx.record('the fault changes something', 'pass', this.describe(original, spec));
+  fields: ['image'],
+  values: (spec) => ({ image: imageOf(spec) }),
+  word: (field, value) => `${field} ${value}`,
+  lead: '',
+  lacks: (spec) => `run ${imageOf(spec)}`,
+  unchanged: (spec) =>
+    `every chosen container already runs ${imageOf(spec)}: the fault would change nothing. Fix: pass another IMAGE, or leave it unset for an unpullable one`,
+  check(ctx) {
+    const image = imageOf(ctx.spec);
     if (!isUnresolvableImage(image))
       ctx.record(
         'the image cannot be pulled',
@@ -62,40 +44,5 @@ export const invalidContainerImage: TaskDefinitionFault<undefined> = {
         'pass',
         `${image}: its registry host is in .invalid, which never resolves`,
       );
-    await Promise.resolve();
   },
-
-  plannedReads() {
-    return [];
-  },
-
-  apply(copy, spec) {
-    return mapContainers(copy, targetNames(copy, spec), (c) => ({ ...c, image: imageOf(spec) }));
-  },
-
-  describe(original, spec) {
-    return describeContainers(original, spec, [['image', 'image', imageOf(spec)]]);
-  },
-
-  describeChaos(spec) {
-    const names = spec.faultParams?.containerNames;
-    return `image ${imageOf(spec)}${names ? ` (${names.join(', ')})` : ''}`;
-  },
-
-  verifyRegistered(chaos, spec) {
-    const wrong = targetNames(chaos, spec).filter((name) => containerOf(chaos, name)?.image !== imageOf(spec));
-    return wrong.length === 0 ? undefined : `the chaos revision's ${wrong.join(', ')} do(es) not run ${imageOf(spec)}`;
-  },
-
-  describeCarried(candidate, original) {
-    return describeContainerFields(candidate, original, ['image']);
-  },
-
-  takeOut(copy, original) {
-    return takeOutContainerFields(copy, original, ['image']);
-  },
-
-  carries(candidate, original, chaos) {
-    return carriesContainerFields(candidate, original, chaos, ['image']);
-  },
-};
+});

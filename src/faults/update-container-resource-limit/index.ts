@@ -5,29 +5,15 @@
  */
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type { ExperimentSpec } from '../../config/spec.js';
-import {
-  carriesContainerFields,
-  checkContainerNames,
-  containerOf,
-  describeContainerFields,
-  describeContainers,
-  mapContainers,
-  runsOnFargate,
-  takeOutContainerFields,
-  targetNames,
-} from '../containers.js';
-import type { FaultCheckContext, TaskDefinitionFault } from '../types.js';
+import { containerFieldFault } from '../container-field-fault.js';
+import { runsOnFargate, targetNames } from '../containers.js';
+import type { FaultCheckContext } from '../types.js';
 import { isFargateSize, smallestFargateSize } from './fargate-sizes.js';
 
 const limits = (spec: ExperimentSpec): { cpu: number | undefined; memory: number | undefined } => ({
   cpu: spec.faultParams?.cpuLimit,
   memory: spec.faultParams?.memoryLimit,
 });
-
-function withLimits(c: ContainerDefinition, spec: ExperimentSpec): ContainerDefinition {
-  const { cpu, memory } = limits(spec);
-  return { ...c, ...(cpu !== undefined ? { cpu } : {}), ...(memory !== undefined ? { memory } : {}) };
-}
 
 /** The task-level sums ECS checks at registration: container cpu and memory within the task's. */
 function checkSums(ctx: FaultCheckContext, chaos: readonly ContainerDefinition[]): void {
@@ -76,81 +62,15 @@ function checkSums(ctx: FaultCheckContext, chaos: readonly ContainerDefinition[]
   );
 }
 
-export const updateContainerResourceLimit: TaskDefinitionFault<undefined> = {
+export const updateContainerResourceLimit = containerFieldFault({
   name: 'update-container-resource-limit',
-  kind: 'task-definition',
   effectPhrase: 'the container limits were changed',
-  changedFields: [/^containerDefinitions\[\d+\]\.(cpu|memory)$/],
-
-  startReads() {
-    return undefined;
-  },
-
-  async check(ctx) {
-    const targets = checkContainerNames(ctx);
-    const { cpu, memory } = limits(ctx.spec);
-    const changes = targets.some(
-      (c) => (cpu !== undefined && c.cpu !== cpu) || (memory !== undefined && c.memory !== memory),
-    );
-    if (!changes)
-      ctx.fail(
-        'the fault changes something',
-        `every chosen container already has ${cpu !== undefined ? `cpu ${cpu} ` : ''}${memory !== undefined ? `memory ${memory}` : ''}: the fault would change nothing. Fix: pass other limits`,
-      );
-    ctx.record('the fault changes something', 'pass', this.describe(ctx.original, ctx.spec));
-    const chaos = mapContainers(
-      { family: ctx.original.family, containerDefinitions: ctx.original.containerDefinitions ?? [] },
-      targetNames(ctx.original, ctx.spec),
-      (c) => withLimits(c, ctx.spec),
-    ).containerDefinitions!;
-    checkSums(ctx, chaos);
-    await Promise.resolve();
-  },
-
-  plannedReads() {
-    return [];
-  },
-
-  apply(copy, spec) {
-    return mapContainers(copy, targetNames(copy, spec), (c) => withLimits(c, spec));
-  },
-
-  describe(original, spec) {
+  fields: ['cpu', 'memory'],
+  values: limits,
+  word: (field, value) => (field === 'memory' ? `memory ${value} MiB` : `${field} ${value}`),
+  unchanged(spec) {
     const { cpu, memory } = limits(spec);
-    return describeContainers(original, spec, [
-      ['cpu', 'cpu', cpu],
-      ['memory', 'memory', memory],
-    ]);
+    return `every chosen container already has ${cpu !== undefined ? `cpu ${cpu} ` : ''}${memory !== undefined ? `memory ${memory}` : ''}: the fault would change nothing. Fix: pass other limits`;
   },
-
-  describeChaos(spec) {
-    const { cpu, memory } = limits(spec);
-    const what = [cpu !== undefined ? `cpu ${cpu}` : '', memory !== undefined ? `memory ${memory} MiB` : '']
-      .filter(Boolean)
-      .join(', ');
-    return `container ${what}${spec.faultParams?.containerNames ? ` (${spec.faultParams.containerNames.join(', ')})` : ''}`;
-  },
-
-  verifyRegistered(chaos, spec) {
-    const { cpu, memory } = limits(spec);
-    const wrong = targetNames(chaos, spec).filter((name) => {
-      const c = containerOf(chaos, name);
-      return c === undefined || (cpu !== undefined && c.cpu !== cpu) || (memory !== undefined && c.memory !== memory);
-    });
-    return wrong.length === 0
-      ? undefined
-      : `the chaos revision's ${wrong.join(', ')} do(es) not have ${this.describeChaos(spec)}`;
-  },
-
-  describeCarried(candidate, original) {
-    return describeContainerFields(candidate, original, ['cpu', 'memory']);
-  },
-
-  takeOut(copy, original) {
-    return takeOutContainerFields(copy, original, ['cpu', 'memory']);
-  },
-
-  carries(candidate, original, chaos) {
-    return carriesContainerFields(candidate, original, chaos, ['cpu', 'memory']);
-  },
-};
+  check: (ctx, { chaos }) => checkSums(ctx, chaos),
+});

@@ -3,20 +3,9 @@
  * dependent container waits for this one's dependsOn condition) and/or stopTimeout (how long ECS
  * waits after SIGTERM before SIGKILL); CONTAINER_NAMES chooses the containers (default all).
  */
-import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import type { ExperimentSpec } from '../../config/spec.js';
-import {
-  carriesContainerFields,
-  checkContainerNames,
-  containerOf,
-  describeContainerFields,
-  describeContainers,
-  mapContainers,
-  runsOnFargate,
-  takeOutContainerFields,
-  targetNames,
-} from '../containers.js';
-import type { TaskDefinitionFault } from '../types.js';
+import { containerFieldFault } from '../container-field-fault.js';
+import { runsOnFargate } from '../containers.js';
 
 /** Fargate's bound on stopTimeout (ContainerDefinition in the ECS API reference). */
 export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
@@ -26,38 +15,20 @@ const timeouts = (spec: ExperimentSpec): { start: number | undefined; stop: numb
   stop: spec.faultParams?.stopTimeout,
 });
 
-function withTimeouts(c: ContainerDefinition, spec: ExperimentSpec): ContainerDefinition {
-  const { start, stop } = timeouts(spec);
-  return {
-    ...c,
-    ...(start !== undefined ? { startTimeout: start } : {}),
-    ...(stop !== undefined ? { stopTimeout: stop } : {}),
-  };
-}
-
-export const updateContainerTimeout: TaskDefinitionFault<undefined> = {
+export const updateContainerTimeout = containerFieldFault({
   name: 'update-container-timeout',
-  kind: 'task-definition',
   effectPhrase: 'the container timeouts were changed',
-  changedFields: [/^containerDefinitions\[\d+\]\.(startTimeout|stopTimeout)$/],
-
-  startReads() {
-    return undefined;
-  },
-
-  async check(ctx) {
-    const { original, spec } = ctx;
-    const targets = checkContainerNames(ctx);
+  fields: ['startTimeout', 'stopTimeout'],
+  values: (spec) => {
     const { start, stop } = timeouts(spec);
-    const changes = targets.some(
-      (c) => (start !== undefined && c.startTimeout !== start) || (stop !== undefined && c.stopTimeout !== stop),
-    );
-    if (!changes)
-      ctx.fail(
-        'the fault changes something',
-        'every chosen container already has these timeouts: the fault would change nothing. Fix: pass other START_TIMEOUT / STOP_TIMEOUT values',
-      );
-    ctx.record('the fault changes something', 'pass', this.describe(original, spec));
+    return { startTimeout: start, stopTimeout: stop };
+  },
+  word: (field, value) => `${field} ${value}s`,
+  unchanged: () =>
+    'every chosen container already has these timeouts: the fault would change nothing. Fix: pass other START_TIMEOUT / STOP_TIMEOUT values',
+  check(ctx, { targets }) {
+    const { original, spec } = ctx;
+    const { start, stop } = timeouts(spec);
     if (runsOnFargate(original, ctx.service)) {
       if (stop !== undefined && stop > FARGATE_MAX_STOP_TIMEOUT_SECONDS)
         ctx.fail(
@@ -89,57 +60,5 @@ export const updateContainerTimeout: TaskDefinitionFault<undefined> = {
         );
       else ctx.record('startTimeout matters', 'pass', 'every chosen container is waited on by a dependsOn');
     }
-    await Promise.resolve();
   },
-
-  plannedReads() {
-    return [];
-  },
-
-  apply(copy, spec) {
-    return mapContainers(copy, targetNames(copy, spec), (c) => withTimeouts(c, spec));
-  },
-
-  describe(original, spec) {
-    const { start, stop } = timeouts(spec);
-    return describeContainers(original, spec, [
-      ['startTimeout', 'startTimeout', start],
-      ['stopTimeout', 'stopTimeout', stop],
-    ]);
-  },
-
-  describeChaos(spec) {
-    const { start, stop } = timeouts(spec);
-    const what = [start !== undefined ? `startTimeout ${start}s` : '', stop !== undefined ? `stopTimeout ${stop}s` : '']
-      .filter(Boolean)
-      .join(', ');
-    return `container ${what}${spec.faultParams?.containerNames ? ` (${spec.faultParams.containerNames.join(', ')})` : ''}`;
-  },
-
-  verifyRegistered(chaos, spec) {
-    const { start, stop } = timeouts(spec);
-    const wrong = targetNames(chaos, spec).filter((name) => {
-      const c = containerOf(chaos, name);
-      return (
-        c === undefined ||
-        (start !== undefined && c.startTimeout !== start) ||
-        (stop !== undefined && c.stopTimeout !== stop)
-      );
-    });
-    return wrong.length === 0
-      ? undefined
-      : `the chaos revision's ${wrong.join(', ')} do(es) not have ${this.describeChaos(spec)}`;
-  },
-
-  describeCarried(candidate, original) {
-    return describeContainerFields(candidate, original, ['startTimeout', 'stopTimeout']);
-  },
-
-  takeOut(copy, original) {
-    return takeOutContainerFields(copy, original, ['startTimeout', 'stopTimeout']);
-  },
-
-  carries(candidate, original, chaos) {
-    return carriesContainerFields(candidate, original, chaos, ['startTimeout', 'stopTimeout']);
-  },
-};
+});
