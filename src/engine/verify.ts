@@ -12,7 +12,7 @@ import { percentText } from './exposure.js';
 import { describeLease, leasesOf } from './lease.js';
 import { MARKER, MARKER_KEYS, tagValue } from './markers.js';
 import { shortRevision } from './observe.js';
-import { describeReactions } from './reactions.js';
+import { describeReactions, type EcsReaction } from './reactions.js';
 import { recoverCommand, statusCommand } from './recover-command.js';
 import { restoreState } from './restore-state.js';
 import type { RunContext } from './run-context.js';
@@ -163,12 +163,19 @@ export interface VerdictInputs {
 export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
   const result = ctx.record.result;
   const effect = result.effect;
-  // A launch failure the fault intends (an unpullable image) is its effect, not ECS reacting to it.
-  const expected = faultModule(ctx.spec.fault).expectsLaunchFailure;
-  const reactions = (result.reactions ?? []).filter(
-    (r) =>
-      !(expected && r.kind === 'launch-failure' && r.evidence.every((e) => e.startsWith('event:') || expected.test(e))),
-  );
+  // A launch failure or crash the fault intends (an unpullable image, an OOM kill) is its effect,
+  // not ECS reacting to it.
+  const fault = faultModule(ctx.spec.fault);
+  const intended = (r: EcsReaction): boolean => {
+    const expected =
+      r.kind === 'launch-failure'
+        ? fault.expectsLaunchFailure
+        : r.kind === 'task-crash'
+          ? fault.expectsCrash
+          : undefined;
+    return expected !== undefined && r.evidence.every((e) => e.startsWith('event:') || expected.test(e));
+  };
+  const reactions = (result.reactions ?? []).filter((r) => !intended(r));
   const unread = !result.residue.clean && result.residue.items.every((i) => i.kind === 'not-checked');
   const restored = result.residue.clean
     ? 'the service was restored'

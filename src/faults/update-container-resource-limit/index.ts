@@ -81,6 +81,9 @@ export const updateContainerResourceLimit: TaskDefinitionFault<undefined> = {
   kind: 'task-definition',
   effectPhrase: 'the container limits were changed',
   changedFields: [/^containerDefinitions\[\d+\]\.(cpu|memory)$/],
+  // A memory limit below what the app uses: the chaos tasks OOM-killed is the effect the fault exists
+  // to produce; whether the service survives it is for the probes to say.
+  expectsCrash: /exit code 137 \(OutOfMemoryError/,
 
   startReads() {
     return undefined;
