@@ -27,11 +27,14 @@ interface DemoCase {
   readonly spec: Readonly<Record<string, unknown>>;
   /** What the result shows of the effect on the chaos task. */
   readonly effect: (result: ExperimentResult) => void;
+  /** The effect in the readable summary on stdout. */
+  readonly shown: RegExp;
 }
 
 const CASES: readonly DemoCase[] = [
   {
     fault: 'update-execution-role',
+    shown: /failed to start, as the fault intends: CannotPullContainerError/,
     spec: { EXECUTION_ROLE: 'arn:aws:iam::123456789012:role/orders-chaos-execution-role' },
     effect: (result) => {
       // The chaos execution role may get the ECR token but not the private image's manifest.
@@ -43,6 +46,7 @@ const CASES: readonly DemoCase[] = [
   },
   {
     fault: 'update-container-resource-limit',
+    shown: /^ecs: +chaos tasks crashed[^\n]*\n.*exit code 137 \(OutOfMemoryError/m,
     spec: { MEMORY_LIMIT: 256 },
     effect: (result) => {
       // The app uses 384 MiB: each chaos task is OOM-killed once it has grown to it.
@@ -55,15 +59,20 @@ const CASES: readonly DemoCase[] = [
   },
   {
     fault: 'update-container-timeout',
+    shown: /container app exit code 137, killed at its stopTimeout/,
     spec: { STOP_TIMEOUT: 5 },
     effect: (result) => {
-      // The chaos task ran with the 5 s stopTimeout, shorter than the app's 10 s drain.
+      // The chaos task ran with the 5 s stopTimeout, shorter than the app's 10 s drain: when the
+      // revert stopped it, its app was killed mid-drain.
       assert.match(events(result, 'chaos-running')[0] ?? '', /under container stopTimeout 5s \(app\)/);
-      assert.ok(result.mutations.some((m) => /container stopTimeout 5s \(app\)/.test(m.detail)));
+      const killed = events(result, 'chaos-killed-at-stop');
+      assert.equal(killed.length, 1, 'the one chaos task was killed at its stopTimeout');
+      assert.match(killed[0]!, /container app exit code 137, killed at its stopTimeout/);
     },
   },
   {
     fault: 'invalid-container-image',
+    shown: /failed to start, as the fault intends: CannotPullContainerError/,
     spec: { CONTAINER_NAMES: 'app' },
     effect: (result) => {
       const effect = events(result, 'chaos-effect');
@@ -126,6 +135,7 @@ describe('ecs-chaos demo --fault', () => {
       assert.equal(result.fault, c.fault);
       assert.equal(result.verdict, 'Pass', result.verdictReason);
       assert.match(run.stdout, /verdict:\s+Pass/);
+      assert.match(run.stdout, c.shown, 'the readable summary shows the effect');
       for (const [k, v] of Object.entries(c.spec)) assert.deepEqual(result.spec[k], v, `the result records ${k}`);
       c.effect(result);
       // The untouched service kept its four tasks on the original revision and answered 200 throughout.
