@@ -2,7 +2,8 @@
  * The demo world: cluster `demo` with a Fargate service `orders` (4 tasks, task role
  * `orders-task-role`, allowed to read its SSM parameters and write an S3 bucket and a DynamoDB
  * table) and an EC2 service `billing` on a container instance with an instance role; the chaos role
- * `orders-chaos-role` (trusts ECS tasks, may neither write S3 nor read the parameters) and
+ * `orders-chaos-role` (trusts ECS tasks, may neither write S3 nor read the parameters), the chaos
+ * execution role `orders-chaos-execution-role` (may not pull the private images) and
  * `untrusted-role` (does not trust ECS tasks). Both services run a workload: every second, each
  * `orders` task reads its configuration parameter (`ssm:GetParameter`, a management event: its
  * refusals show in CloudTrail's event history), puts an S3 object and a DynamoDB item (data events:
@@ -77,6 +78,22 @@ export const demoScenario: Scenario = (ctx) => {
         Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'],
         Resource: `arn:aws:dynamodb:${region}:${accountId}:table/orders`,
       },
+    ],
+  });
+
+  // The chaos execution role of the demo (`demo --fault update-execution-role`): ECS may get the
+  // registry token and write the logs with it, but may neither pull the private image nor read secrets.
+  iam.createRole({
+    roleName: 'orders-chaos-execution-role',
+    assumeRolePolicyDocument: ecsTasks,
+    description:
+      'Chaos execution role for orders: gets the ECR token and writes logs, but may not pull images nor read secrets',
+  });
+  iam.putRolePolicy('orders-chaos-execution-role', 'token-and-logs-only', {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
     ],
   });
 

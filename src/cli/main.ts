@@ -10,6 +10,7 @@ import { FAULTS } from '../config/spec.js';
 import { ChaosError, InvalidInputError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
+import { DEFAULT_DEMO_FAULT, DEMO_FAULTS, demoFaultNames } from './commands/demo-experiments.js';
 
 // The AWS SDK warns on every start under Node 20; the tool supports Node 20 on purpose.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -317,7 +318,18 @@ function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('Run the fault end to end against the built-in sandbox (no AWS account needed)')
+    .description('Run a fault end to end against the built-in sandbox (no AWS account needed)')
+    .addOption(
+      new Option('--fault <name>', 'the fault to show (see below)')
+        .choices(demoFaultNames())
+        .default(DEFAULT_DEMO_FAULT),
+    )
+    .addHelpText(
+      'after',
+      `\nFaults the demo shows (--fault):\n${Object.entries(DEMO_FAULTS)
+        .map(([name, demo]) => `  ${name}: ${demo.description}`)
+        .join('\n')}\n`,
+    )
     .option('--duration <duration>', 'how long the chaos lasts', '10s')
     .option('--result-file <path>', 'where to write the result JSON', 'ecs-chaos-demo-result.json')
     .addOption(
@@ -333,6 +345,7 @@ function buildProgram(): Command {
     .option('--experiment-file <path>', 'where to write the demo experiment file', 'ecs-chaos-demo-experiment.yaml')
     .action(
       async (opts: {
+        fault: string;
         experimentFile: string;
         duration: string;
         resultFile: string;

@@ -27,6 +27,8 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
         'mutation',
         'undo',
         'chaos-running',
+        'chaos-effect',
+        'chaos-killed-at-stop',
         'conflict',
         'reaction',
         'restore',

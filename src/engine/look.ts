@@ -1,10 +1,11 @@
 /**
  * One look at the experiment: the service and the run's sibling services, and every task of the
  * family (stopped ones included, described once), counting the exposure and ECS's reactions and
- * saying when the tasks per revision change.
+ * saying when the tasks per revision change, and when a chaos task's container was killed at its
+ * stopTimeout as the task stopped.
  */
 import type { Service, Task } from '@aws-sdk/client-ecs';
-import { countTasks, describeCounts } from './observe.js';
+import { countTasks, describeCounts, shortRevision } from './observe.js';
 import { familyTasks } from './restore-state.js';
 import type { Look, RunContext } from './run-context.js';
 
@@ -15,6 +16,8 @@ export class Looker {
   /** STOPPED tasks never change: described once. */
   readonly #stopped = new Map<string, Task>();
   #lastCounts = '';
+  /** Chaos tasks whose kill at stop was told. */
+  readonly #killedTold = new Set<string>();
 
   constructor(ctx: RunContext, since: () => Date) {
     this.#ctx = ctx;
@@ -39,6 +42,7 @@ export class Looker {
     ctx.reactions.observeService(service, chaos, since, now);
     for (const sibling of siblings.values()) ctx.reactions.observeService(sibling, chaos, since, now);
     ctx.reactions.observeTasks(relevant, chaos, now);
+    this.#tellKilledAtStop(relevant, chaos, iteration);
     const counts = countTasks(relevant.filter((t) => t.lastStatus !== 'STOPPED'));
     const labels = ctx.exposure.labels;
     const line = describeCounts(counts, labels);
@@ -47,6 +51,31 @@ export class Looker {
       ctx.record.event('tasks', `tasks: ${line}`, { counts, labels }, 'info', iteration);
     }
     return { service, siblings, tasks: relevant };
+  }
+
+  /**
+   * A chaos task that was stopped (not one that crashed or failed to start) with a container that
+   * exited 137 and no OOM reason: SIGKILL at its stopTimeout, the app had not finished after SIGTERM.
+   * Information, not a reaction: it is what a short stopTimeout shows, never a failure by itself.
+   */
+  #tellKilledAtStop(tasks: readonly Task[], chaos: ReadonlySet<string>, iteration?: number): void {
+    for (const t of tasks) {
+      if (t.lastStatus !== 'STOPPED' || !chaos.has(t.taskDefinitionArn ?? '') || !t.taskArn) continue;
+      if (this.#killedTold.has(t.taskArn) || t.stopCode === 'TaskFailedToStart') continue;
+      if (t.stopCode === 'EssentialContainerExited') continue;
+      const killed = (t.containers ?? []).filter((c) => c.exitCode === 137 && !/OutOfMemory/i.test(c.reason ?? ''));
+      if (killed.length === 0) continue;
+      this.#killedTold.add(t.taskArn);
+      const id = t.taskArn.split('/').pop() ?? '';
+      const names = killed.map((c) => c.name).join(', ');
+      this.#ctx.record.event(
+        'chaos-killed-at-stop',
+        `task ${id} of ${shortRevision(t.taskDefinitionArn ?? '')} stopped (${t.stopCode ?? 'no stop code'}): container ${names} exit code 137, killed at its stopTimeout before it finished after SIGTERM`,
+        { task: id, stopCode: t.stopCode, containers: killed.map((c) => c.name), exitCode: 137 },
+        'info',
+        iteration,
+      );
+    }
   }
 
   async #services(names: readonly string[], signal: AbortSignal): Promise<Service[]> {

@@ -2,6 +2,7 @@
  * The end of a run: what AWS shows now (restored? anything left?), and the verdict with its reason.
  */
 import type { Service } from '@aws-sdk/client-ecs';
+import type { FaultName } from '../config/spec.js';
 import { ChaosError } from '../errors.js';
 import { sameDeploymentLimits } from './deployment-config.js';
 import { configurationConflict, restoreConfiguration } from './restore-config.js';
@@ -15,7 +16,7 @@ import { percentText } from './exposure.js';
 import { describeLease, leasesOf } from './lease.js';
 import { MARKER, MARKER_KEYS, tagValue } from './markers.js';
 import { shortRevision } from './observe.js';
-import { describeReactions } from './reactions.js';
+import { describeReactions, type EcsReaction } from './reactions.js';
 import { recoverCommand, statusCommand } from './recover-command.js';
 import { restoreState } from './restore-state.js';
 import type { RunContext } from './run-context.js';
@@ -175,17 +176,25 @@ export interface VerdictInputs {
   readonly failure: unknown;
 }
 
+/**
+ * Whether a reaction of ECS is the fault's own effect rather than ECS reacting to it: a launch
+ * failure or a crash the fault intends (an unpullable image, an OOM kill), every line of its evidence
+ * matching (service events aside). Such a reaction is reported but does not fail the verdict.
+ */
+export function intendedReaction(faultName: FaultName, r: EcsReaction): boolean {
+  const fault = faultModule(faultName);
+  if (fault.kind !== 'task-definition') return false;
+  const expected =
+    r.kind === 'launch-failure' ? fault.expectsLaunchFailure : r.kind === 'task-crash' ? fault.expectsCrash : undefined;
+  return expected !== undefined && r.evidence.every((e) => e.startsWith('event:') || expected.test(e));
+}
+
 /** Sets `result.verdict` and `result.verdictReason`. */
 export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
   const result = ctx.record.result;
   const effect = result.effect;
-  // A launch failure the fault intends (an unpullable image) is its effect, not ECS reacting to it.
   const fault = faultModule(ctx.spec.fault);
-  const expected = fault.kind === 'task-definition' ? fault.expectsLaunchFailure : undefined;
-  const reactions = (result.reactions ?? []).filter(
-    (r) =>
-      !(expected && r.kind === 'launch-failure' && r.evidence.every((e) => e.startsWith('event:') || expected.test(e))),
-  );
+  const reactions = (result.reactions ?? []).filter((r) => !intendedReaction(ctx.spec.fault, r));
   const unread = !result.residue.clean && result.residue.items.every((i) => i.kind === 'not-checked');
   const restored = result.residue.clean
     ? 'the service was restored'

@@ -28,6 +28,7 @@ export interface ContainerFieldFaultParts {
   readonly name: FaultName;
   readonly effectPhrase: string;
   readonly expectsLaunchFailure?: RegExp;
+  readonly expectsCrash?: RegExp;
   /** The container fields the fault sets, in the order they read. */
   readonly fields: readonly ContainerField[];
   /** The value each field gets in the chaos revision; undefined: the field is left as it is. */
@@ -82,6 +83,7 @@ export function containerFieldFault(parts: ContainerFieldFaultParts): TaskDefini
     effectPhrase: parts.effectPhrase,
     changedFields: [new RegExp(`^containerDefinitions\\[\\d+\\]\\.(${fields.join('|')})$`)],
     ...(parts.expectsLaunchFailure ? { expectsLaunchFailure: parts.expectsLaunchFailure } : {}),
+    ...(parts.expectsCrash ? { expectsCrash: parts.expectsCrash } : {}),
 
     startReads() {
       return undefined;

@@ -120,6 +120,12 @@ export interface TaskDefinitionFault<Reads = unknown> extends FaultBase<Reads> {
    * held and reverted like any other, not an error. Undefined: chaos tasks must run.
    */
   readonly expectsLaunchFailure?: RegExp;
+  /**
+   * The crash that IS the fault's effect (e.g. /OutOfMemoryError/ for a memory limit below what the
+   * app uses): chaos tasks whose essential container exits with matching evidence are then the
+   * effect, listed under `ecs:` but not a failure of the verdict. Undefined: a crash fails the run.
+   */
+  readonly expectsCrash?: RegExp;
 }
 
 /** A role swapped by a fault: the original's and the chaos revision's (null: none). */

@@ -65,6 +65,9 @@ function checkSums(ctx: FaultCheckContext, chaos: readonly ContainerDefinition[]
 export const updateContainerResourceLimit = containerFieldFault({
   name: 'update-container-resource-limit',
   effectPhrase: 'the container limits were changed',
+  // A memory limit below what the app uses: the chaos tasks OOM-killed is the effect the fault exists
+  // to produce; whether the service survives it is for the probes to say.
+  expectsCrash: /exit code 137 \(OutOfMemoryError/,
   fields: ['cpu', 'memory'],
   values: limits,
   word: (field, value) => (field === 'memory' ? `memory ${value} MiB` : `${field} ${value}`),
