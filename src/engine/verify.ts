@@ -215,7 +215,7 @@ export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
     result.verdictReason = `the steady state was not met before the chaos: probe ${p.name} failed (${firstFailure(p)}); nothing was injected`;
   } else if (failure !== undefined) {
     result.verdict =
-      failure instanceof ChaosError && ['CHAOS_TASKS_FAILED', 'CONFLICT', 'ROLLED_BACK'].includes(failure.code)
+      failure instanceof ChaosError && ['CHAOS_TASKS_FAILED', 'CONFLICT', 'ROLLED_BACK', 'NOT_RECOVERED'].includes(failure.code)
         ? 'Fail'
         : 'Error';
     result.verdictReason = `${(failure as Error).message}${ecsReacted && !(failure as Error).message.includes('ECS') ? `; ${ecsReacted}` : ''}`;
