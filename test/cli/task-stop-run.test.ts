@@ -203,14 +203,23 @@ describe('task-stop from the CLI', () => {
       assert.ok(stops && stops.length === 3);
       if (sequence === 'serial') {
         // Each stop after the service recovered from the one before: each has its own time to recovery.
-        for (const s of stops) assert.ok(s.recoverySeconds !== undefined && s.replacements!.length >= 1);
-        const times = stops.map((s) => Date.parse(s.stoppedAt));
-        assert.ok(times[0]! <= times[1]! && times[1]! <= times[2]!);
+        for (const [n, s] of stops.entries()) {
+          assert.ok(s.recoverySeconds !== undefined && s.replacements!.length >= 1);
+          if (n > 0) {
+            const prev = stops[n - 1]!;
+            assert.ok(Date.parse(s.stoppedAt) >= Date.parse(prev.stoppedAt) + prev.recoverySeconds! * 1000 - 100);
+          }
+        }
+      } else {
+        // All three stopped before the service recovered from any of them.
+        const recoveredAt = Date.parse(result.taskStop!.iterations[0]!.recoveredAt!);
+        for (const s of stops) assert.ok(Date.parse(s.stoppedAt) <= recoveredAt);
+        assert.equal(stops[0]!.recoverySeconds, undefined, 'no wait between the stops');
       }
       fewest[sequence] = run.fewestRunning;
     }
+    // The independent client never saw fewer than 3 of 4 RUNNING under serial (a missed poll only raises it).
     assert.ok(fewest.serial! >= 3, `serial: at least 3 of 4 RUNNING throughout (saw ${fewest.serial})`);
-    assert.ok(fewest.parallel! <= 1, `parallel: 3 stopped at once (saw ${fewest.parallel} RUNNING)`);
   });
 
   test('a service whose replacements cannot start does not recover: Fail, with the reason', async () => {

@@ -87,6 +87,7 @@ export async function stopIteration(
   const firstBefore = new Set(before);
   let outcome: RecoveryOutcome | undefined;
   let failure: unknown;
+  let finished = false;
   try {
     // The service is marked first: a crash from here on is visible to status and recover.
     state.tagAttempted = true;
@@ -130,6 +131,7 @@ export async function stopIteration(
     };
     if (sequence === 'parallel') {
       for (const task of chosen) await stop(task);
+      outcome = await waitRecovered(ctx, index, stopped, firstBefore);
     } else {
       for (const [n, task] of chosen.entries()) {
         if (n > 0 && signal.aborted) {
@@ -143,6 +145,7 @@ export async function stopIteration(
           break;
         }
         const entry = await stop(task);
+        outcome = undefined;
         outcome = await waitRecovered(ctx, index, stopped, before);
         const replacements = [...(outcome.state?.serving ?? [])].map((t) => t.taskArn!).filter((a) => !before.has(a));
         entry.replacements = replacements;
@@ -156,22 +159,29 @@ export async function stopIteration(
           index,
         );
         before = new Set([...before, ...replacements]);
-        outcome = undefined;
-        if (n === chosen.length - 1) outcome = { recovered: true, at: record.now().toISOString(), state: undefined };
       }
     }
+    finishIteration(ctx, state, it, firstBefore, outcome);
+    finished = true;
+    // The hold: what is left of the interval after the recovery, the markers still on the service.
+    const left = holdSeconds * 1000 - (record.now().getTime() - started);
+    if (outcome?.recovered && !signal.aborted && left > 0) {
+      state.record.holdSeconds = Math.round(left / 100) / 10;
+      record.phase('hold', `iteration ${index}: holding ${state.record.holdSeconds}s, the rest of the interval`, index);
+      await record.sleep(left, signal);
+    } else state.record.holdSeconds = 0;
   } catch (error) {
     failure = error;
   } finally {
-    if (stopped.size > 0 && (outcome === undefined || sequence === 'parallel')) {
-      // Parallel, or an error after a stop: the service still gets its time to come back.
+    if (stopped.size > 0 && outcome === undefined) {
+      // An error or an abort after a stop: the service still gets its time to come back.
       if (signal.aborted) record.say('warn', 'cleanup.running', 'aborted: waiting for the service to recover', {});
       outcome = await waitRecovered(ctx, index, stopped, firstBefore);
     }
     if (state.tagAttempted) await untagOwnMarkers(ctx, state, AbortSignal.timeout(spec.restoreTimeoutSeconds * 1000));
   }
-  finishIteration(ctx, state, it, firstBefore, outcome);
-  if (failure !== undefined) throw failure;
+  if (!finished) finishIteration(ctx, state, it, firstBefore, outcome);
+  if (failure !== undefined) throw failure as Error;
   if (outcome && !outcome.recovered) {
     const why = outcome.state?.waitingFor ?? 'the service could not be read';
     throw new ChaosError(
@@ -181,13 +191,6 @@ export async function stopIteration(
     );
   }
   signal.throwIfAborted();
-  // The hold: what is left of the interval after the recovery.
-  const left = holdSeconds * 1000 - (record.now().getTime() - started);
-  state.record.holdSeconds = Math.max(0, Math.round(left / 100) / 10);
-  if (left > 0) {
-    record.phase('hold', `iteration ${index}: holding ${state.record.holdSeconds}s, the rest of the interval`, index);
-    await record.sleep(left, signal);
-  }
 }
 
 /** Records the iteration's recovery: its time, its replacements, the StopTasks ECS made good. */

@@ -6,6 +6,7 @@
  */
 import type { Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
 import { deadlineAfter } from '../../engine/deadline.js';
+import { describeError } from '../../engine/describe-error.js';
 import type { RunContext } from '../../engine/run-context.js';
 
 /** Where the service stands after a stop. */
@@ -92,7 +93,8 @@ export async function waitRecovered(
         state = recoveryState(look.service, look.tasks, stopped, before, healthChecked);
         if (state.done) return { recovered: true, at: record.now().toISOString(), state };
       } catch (error) {
-        if (!bound.passed()) throw error;
+        // A read that failed for good (after the SDK's retries): the next poll tries again.
+        if (!bound.passed()) record.say('warn', 'warning', `reading ${spec.service} failed: ${describeError(error)}`);
       }
       if (bound.passed()) return { recovered: false, state };
       try {
