@@ -130,7 +130,11 @@ export async function stopIteration(
       return entry;
     };
     if (sequence === 'parallel') {
-      for (const task of chosen) await stop(task);
+      for (const task of chosen) {
+        // A signal between two calls: no further task is stopped.
+        if (signal.aborted) break;
+        await stop(task);
+      }
       outcome = await waitRecovered(ctx, index, stopped, firstBefore);
     } else {
       for (const [n, task] of chosen.entries()) {
