@@ -29,6 +29,8 @@ import type {
   TagResourceCommandOutput,
   UntagResourceCommandInput,
   UntagResourceCommandOutput,
+  StopTaskCommandInput,
+  StopTaskCommandOutput,
   UpdateServiceCommandInput,
   UpdateServiceCommandOutput,
 } from '@aws-sdk/client-ecs';
@@ -95,6 +97,8 @@ export interface EcsPort {
   describeTasks(input: DescribeTasksCommandInput, options?: CallOptions): Promise<DescribeTasksCommandOutput>;
   tagResource(input: TagResourceCommandInput, options?: CallOptions): Promise<TagResourceCommandOutput>;
   untagResource(input: UntagResourceCommandInput, options?: CallOptions): Promise<UntagResourceCommandOutput>;
+  /** task-stop: stops a task of the service with a reason naming the experiment. */
+  stopTask(input: StopTaskCommandInput, options?: CallOptions): Promise<StopTaskCommandOutput>;
 }
 
 /** The IAM calls ecs-chaos makes (reads only). */
@@ -160,6 +164,7 @@ export const PORT_ACTIONS = {
     describeTasks: 'ecs:DescribeTasks',
     tagResource: 'ecs:TagResource',
     untagResource: 'ecs:UntagResource',
+    stopTask: 'ecs:StopTask',
   },
   iam: {
     getRole: 'iam:GetRole',

@@ -18,6 +18,7 @@ import {
   RegisterTaskDefinitionCommand,
   TagResourceCommand,
   UntagResourceCommand,
+  StopTaskCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import {
@@ -127,6 +128,8 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
     describeTasks: (i, o) => call('DescribeTasks', true, () => ecs.send(new DescribeTasksCommand(i), s(o)), o),
     tagResource: (i, o) => call('TagResource', true, () => ecs.send(new TagResourceCommand(i), s(o)), o),
     untagResource: (i, o) => call('UntagResource', true, () => ecs.send(new UntagResourceCommand(i), s(o)), o),
+    // Safe to repeat: stopping a task that is already stopping or stopped changes nothing.
+    stopTask: (i, o) => call('StopTask', true, () => ecs.send(new StopTaskCommand(i), s(o)), o),
   };
 
   return {

@@ -1,7 +1,7 @@
 /** The readable report of a run and the readable plan, on stdout. */
 import type { ExperimentPlan } from '../engine/plan.js';
 import { percentText } from '../engine/exposure.js';
-import type { ExperimentResult } from '../report/result.js';
+import type { ExperimentResult, TaskStopRecord } from '../report/result.js';
 import { describeVisibility } from '../aws/cloudtrail-events.js';
 import { describeAccessDenied } from '../engine/signals.js';
 
@@ -45,7 +45,9 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
   lines.push('');
   const effect = result.effect;
   lines.push(
-    `effect:    swapped ${yesNo(effect.swapped)}, chaos tasks ran ${yesNo(effect.chaosTasksRan)}, restored ${yesNo(effect.restored)}`,
+    result.taskStop
+      ? `effect:    tasks stopped ${yesNo(effect.swapped)}, service recovered ${yesNo(effect.restored)}`
+      : `effect:    swapped ${yesNo(effect.swapped)}, chaos tasks ran ${yesNo(effect.chaosTasksRan)}, restored ${yesNo(effect.restored)}`,
   );
   // The task role line is update-task-role's; the other faults' change is in the inject line above.
   if (result.fault === 'update-task-role')
@@ -53,7 +55,7 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
       `           task role ${effect.originalTaskRoleArn ?? '(none)'} -> ${effect.chaosTaskRoleArn ?? '(removed)'}`,
     );
   for (const note of effect.notes) lines.push(`           note: ${note}`);
-  lines.push(...exposureLines(result));
+  lines.push(...(result.taskStop ? taskStopLines(result.taskStop) : exposureLines(result)));
   for (const r of result.reactions ?? []) {
     lines.push(`ecs:       ${r.summary}`);
     for (const e of r.evidence.slice(0, 3)) lines.push(`           ${e}`);
@@ -108,14 +110,20 @@ export function renderPlan(plan: ExperimentPlan): string {
   const lines: string[] = ['', 'preflight:'];
   for (const c of plan.checks)
     lines.push(`  ${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'} ${c.name}: ${c.detail}`);
-  lines.push('', `task definition ${plan.originalTaskDefinitionArn} -> a new revision of the same family:`);
-  if (plan.taskDefinitionDiff.length === 0) lines.push('  (no difference)');
-  for (const d of plan.taskDefinitionDiff) {
-    lines.push(`  ${d.path}: ${JSON.stringify(d.before) ?? '(absent)'} -> ${JSON.stringify(d.after) ?? '(absent)'}`);
+  // An episode fault (task-stop) registers no revision and swaps no role.
+  const episode = plan.kind === 'episode';
+  if (!episode) {
+    lines.push('', `task definition ${plan.originalTaskDefinitionArn} -> a new revision of the same family:`);
+    if (plan.taskDefinitionDiff.length === 0) lines.push('  (no difference)');
+    for (const d of plan.taskDefinitionDiff) {
+      lines.push(`  ${d.path}: ${JSON.stringify(d.before) ?? '(absent)'} -> ${JSON.stringify(d.after) ?? '(absent)'}`);
+    }
+    lines.push('  (every other field is copied unchanged; the copy is tagged with recovery markers)');
+    lines.push('', 'blast radius (what the chaos role refuses that the original role allows):');
   }
-  lines.push('  (every other field is copied unchanged; the copy is tagged with recovery markers)');
-  lines.push('', 'blast radius (what the chaos role refuses that the original role allows):');
-  if (!plan.prediction.ok) lines.push(`  unknown: ${plan.prediction.reason}`);
+  if (episode && !plan.prediction.ok) {
+    // Nothing to predict: no role changes.
+  } else if (!plan.prediction.ok) lines.push(`  unknown: ${plan.prediction.reason}`);
   else {
     const b = plan.prediction.blastRadius;
     for (const [service, levels] of Object.entries(b.byService)) {
@@ -153,7 +161,9 @@ export function renderPlan(plan: ExperimentPlan): string {
   const x = plan.exposure;
   lines.push(
     '',
-    `exposure (${x.mode} mode): ${x.chaosTasks} chaos task(s) of ${x.ofTasks} serving (${percentText(x.share)})`,
+    episode
+      ? `tasks to stop: ${x.chaosTasks} of ${x.ofTasks} per iteration, at most ${percentText(x.share)} down at once`
+      : `exposure (${x.mode} mode): ${x.chaosTasks} chaos task(s) of ${x.ofTasks} serving (${percentText(x.share)})`,
   );
   lines.push(`  ${x.note}`);
   if (x.warning) lines.push(`  WARNING: ${x.warning}`);
@@ -164,7 +174,7 @@ export function renderPlan(plan: ExperimentPlan): string {
       `  (--exposure ${other.mode} would give ${other.chaosTasks} chaos task(s) of ${other.ofTasks} (${percentText(other.share)}): ${other.note})`,
     );
   }
-  if (x.mode === 'rolling') {
+  if (x.mode === 'rolling' && !episode) {
     const o = plan.deploymentConfiguration.original;
     const c = plan.deploymentConfiguration.chaos;
     lines.push('', 'deployment configuration during the chaos window:');
@@ -202,5 +212,23 @@ function exposureLines(result: ExperimentResult): string[] {
       `           ${r.taskDefinitionArn.split('/').pop()} (${r.label}): peak ${r.peakTasks}, ${r.tasksThatRan} task${r.tasksThatRan === 1 ? '' : 's'} ran it`,
     );
   }
+  return lines;
+}
+
+/** What task-stop did: per iteration, the tasks stopped, their replacements, the time to recovery. */
+function taskStopLines(r: TaskStopRecord): string[] {
+  const id = (arn: string): string => arn.split('/').pop() ?? arn;
+  const lines = [`stopped:   ${r.sequence}, ${r.perIteration} task(s) per iteration (by ${r.selection})`];
+  for (const it of r.iterations) {
+    const stopped = it.stopped.map((s) => `${s.taskId} at ${s.stoppedAt}`).join(', ') || 'none';
+    lines.push(`           iteration ${it.index}: ${stopped}`);
+    lines.push(
+      it.recovered
+        ? `           replaced by ${it.replacements.map(id).join(', ') || '(tasks already running)'}; recovered in ${it.recoverySeconds ?? 0}s`
+        : `           NOT recovered: ${it.notRecovered ?? ''}`,
+    );
+  }
+  if (r.longestRecoverySeconds !== undefined)
+    lines.push(`           longest time to recovery: ${r.longestRecoverySeconds}s`);
   return lines;
 }

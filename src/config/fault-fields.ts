@@ -108,6 +108,47 @@ export const FAULT_FIELDS = {
     emptyMeansNone: true,
     faults: ['update-container-resource-limit', 'update-container-timeout', 'invalid-container-image'],
   },
+  taskCount: {
+    key: 'taskCount',
+    flag: '--task-count',
+    valueName: '<n>',
+    env: 'TASK_COUNT',
+    fileKeys: ['taskCount', 'TASK_COUNT'],
+    type: 'string',
+    description:
+      'task-stop: how many RUNNING tasks of the service to stop per iteration (instead of TASK_REPLICA_AFFECTED_PERC)',
+    default: undefined,
+    required: false,
+    emptyMeansNone: false,
+    faults: ['task-stop'],
+  },
+  taskReplicaId: {
+    key: 'taskReplicaId',
+    flag: '--task-replica-id',
+    valueName: '<ids>',
+    env: 'TASK_REPLICA_ID',
+    fileKeys: ['taskReplicaId', 'TASK_REPLICA_ID'],
+    type: 'string',
+    description: 'task-stop: comma-separated ids or ARNs of RUNNING tasks of the service to stop (instead of a share)',
+    default: undefined,
+    required: false,
+    emptyMeansNone: false,
+    faults: ['task-stop'],
+  },
+  sequence: {
+    key: 'sequence',
+    flag: '--sequence',
+    valueName: '<serial|parallel>',
+    env: 'SEQUENCE',
+    fileKeys: ['sequence', 'SEQUENCE'],
+    type: 'string',
+    description:
+      'task-stop: serial stops one task, waits until ECS replaced it, then the next; parallel stops them all at once',
+    default: 'serial',
+    required: false,
+    emptyMeansNone: false,
+    faults: ['task-stop'],
+  },
 } as const satisfies Record<string, FaultFieldDefinition>;
 
 /** A fault tunable's camelCase key. */

@@ -5,7 +5,14 @@
 import { InvalidInputError } from '../errors.js';
 import { shownValue } from '../probes/parse.js';
 import { parseDuration } from './duration.js';
-import { FAULT_FIELDS, FAULT_FIELD_LIST, fieldName, type FaultFieldDefinition } from './fields.js';
+import {
+  FAULT_FIELDS,
+  FAULT_FIELD_LIST,
+  FIELDS,
+  fieldName,
+  type FaultFieldDefinition,
+  type FieldDefinition,
+} from './fields.js';
 import type { FaultName, FaultParams } from './spec.js';
 
 /** A value as one source gave it. */
@@ -35,7 +42,18 @@ export const FAULT_GUIDANCE: Record<keyof typeof FAULT_FIELDS, { readonly fix: s
     fix: 'pass container names separated by commas, or leave it unset for all',
     example: 'app,sidecar',
   },
+  taskCount: { fix: 'pass a whole number of tasks, from 1 to 5000', example: '1' },
+  taskReplicaId: {
+    fix: 'pass the ids (or ARNs) of RUNNING tasks of the service, separated by commas (aws ecs list-tasks --service-name S)',
+    example: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+  },
+  sequence: { fix: 'pass serial or parallel', example: 'serial' },
 };
+
+/** A task id: 32 hex digits, or a UUID (tasks of the old ARN format). */
+const TASK_ID = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+/** A task ARN, new format (`task/CLUSTER/ID`) or old (`task/ID`). */
+const TASK_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task\/(?:([A-Za-z0-9_-]{1,255})\/)?([^/]+)$/;
 
 const CONTAINER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 const IMAGE = /^[A-Za-z0-9\-_:./#@]{1,255}$/;
@@ -105,7 +123,7 @@ function names(field: FaultFieldDefinition, raw: FaultRawValue, text: string): r
  */
 export function loadFaultParams(
   fault: FaultName,
-  pick: (field: FaultFieldDefinition) => FaultRawValue | undefined,
+  pick: (field: FieldDefinition) => FaultRawValue | undefined,
   parseRole: (field: FaultFieldDefinition, raw: FaultRawValue, text: string) => string,
 ): FaultParams | undefined {
   const raws = new Map<string, FaultRawValue>();
@@ -172,6 +190,66 @@ export function loadFaultParams(
       params.image = value;
       break;
     }
+    case 'task-stop':
+      Object.assign(params, taskStopParams(text, pick(FIELDS.affectedPercent)));
+      break;
   }
   return params;
+}
+
+type FieldText = (field: FaultFieldDefinition) => { raw: FaultRawValue; text: string | undefined } | undefined;
+
+/** task-stop's tunables: a count, ids or (by default) the percentage; the sequence. */
+function taskStopParams(text: FieldText, percent: FaultRawValue | undefined): FaultParams {
+  const F = FAULT_FIELDS;
+  const count = text(F.taskCount);
+  const ids = text(F.taskReplicaId);
+  const sequence = text(F.sequence);
+  const params: { -readonly [K in keyof FaultParams]: FaultParams[K] } = {};
+  const percentName = fieldName(FIELDS.affectedPercent);
+  if (count && ids)
+    throw invalid(
+      F.taskCount,
+      count.raw,
+      `cannot be given with ${fieldName(F.taskReplicaId)} (from ${ids.raw.source}): the tasks are chosen by count or by id`,
+      `remove one of ${fieldName(F.taskCount)} and ${fieldName(F.taskReplicaId)}`,
+    );
+  for (const [field, given] of [
+    [F.taskCount, count],
+    [F.taskReplicaId, ids],
+  ] as const) {
+    if (given && percent)
+      throw invalid(
+        field,
+        given.raw,
+        `cannot be given with ${percentName} (from ${percent.source}): the tasks are chosen by ${field === F.taskCount ? 'count' : 'id'} or by share`,
+        `remove one of ${fieldName(field)} and ${percentName}`,
+      );
+  }
+  if (count?.text !== undefined) params.taskCount = wholeNumber(F.taskCount, count.raw, count.text, 1, 5000);
+  if (ids?.text !== undefined) params.taskIds = taskIds(F.taskReplicaId, ids.raw, ids.text);
+  const order = sequence?.text?.toLowerCase() ?? F.sequence.default;
+  if (sequence && order !== 'serial' && order !== 'parallel')
+    throw invalid(F.sequence, sequence.raw, 'is neither serial nor parallel');
+  params.sequence = order as 'serial' | 'parallel';
+  return params;
+}
+
+/** TASK_REPLICA_ID: task ids, or task ARNs reduced to their ids; no duplicate. */
+function taskIds(field: FaultFieldDefinition, raw: FaultRawValue, text: string): readonly string[] {
+  const list = text.split(',').map((n) => n.trim());
+  const ids: string[] = [];
+  for (const item of list) {
+    const arn = TASK_ARN.exec(item);
+    const id = arn ? arn[2]! : item;
+    if (!TASK_ID.test(id))
+      throw invalid(
+        field,
+        raw,
+        `has ${JSON.stringify(item)}, neither a task id (32 hex digits, or a UUID) nor a task ARN (arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID)`,
+      );
+    if (ids.includes(id)) throw invalid(field, raw, `names the task ${id} twice`);
+    ids.push(id);
+  }
+  return ids;
 }

@@ -12,6 +12,7 @@ export const FAULTS = [
   'update-container-resource-limit',
   'update-container-timeout',
   'invalid-container-image',
+  'task-stop',
 ] as const;
 /** The name of a fault ecs-chaos knows, one of {@link FAULTS}. */
 export type FaultName = (typeof FAULTS)[number];
@@ -125,4 +126,10 @@ export interface FaultParams {
   readonly image?: string;
   /** CONTAINER_NAMES: the containers to change; undefined = all. */
   readonly containerNames?: readonly string[];
+  /** TASK_COUNT: how many RUNNING tasks task-stop stops per iteration (instead of a percentage). */
+  readonly taskCount?: number;
+  /** TASK_REPLICA_ID: the task ids task-stop stops (instead of tasks chosen at random). */
+  readonly taskIds?: readonly string[];
+  /** SEQUENCE: task-stop stops its tasks one after another (serial) or all at once (parallel). */
+  readonly sequence?: 'serial' | 'parallel';
 }

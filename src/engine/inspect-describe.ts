@@ -1,5 +1,6 @@
 /** The readable lines of `status` and `recover` about one service. */
 import { describeLease } from './lease.js';
+import { MARKER, tagValue } from './markers.js';
 import { shortRevision } from './observe.js';
 import type { ServiceInspection } from './inspect.js';
 
@@ -16,6 +17,10 @@ export function describeInspection(i: ServiceInspection, now: Date = new Date())
   if (i.siblings.length > 0)
     parts.push(`sibling service${i.siblings.length === 1 ? '' : 's'} ${i.siblings.join(', ')}`);
   if (i.serviceMarkers.length > 0) parts.push(`${i.serviceMarkers.length} ecs-chaos tags on the service`);
+  // An episode fault (no chaos revision) names itself on the service: only its markers are left.
+  const episode = tagValue(i.serviceMarkers, MARKER.fault);
+  if (episode !== undefined && tagValue(i.serviceMarkers, MARKER.chaosTaskDefinition) === undefined)
+    parts.push(`fault ${episode}: nothing to restore (recover removes the markers and the lease)`);
   if (i.chaosDeploymentLeft) {
     const c = i.deploymentConfiguration;
     const o = i.originalDeployment;

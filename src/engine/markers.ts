@@ -135,6 +135,23 @@ export function serviceMarkers(options: {
   ];
 }
 
+/**
+ * The markers a service carries while an episode fault (one that registers no chaos revision, e.g.
+ * task-stop) acts on it: the experiment and the fault, and the revision it ran. No deployment
+ * configuration: the fault does not change it, so `recover` must not put one back.
+ */
+export function episodeMarkers(options: {
+  experimentId: string;
+  fault: string;
+  originalTaskDefinitionArn: string;
+}): Tag[] {
+  return [
+    { key: MARKER.underChaos, value: options.experimentId },
+    { key: MARKER.fault, value: options.fault },
+    { key: MARKER.originalTaskDefinition, value: options.originalTaskDefinitionArn },
+  ];
+}
+
 /** Whether a set of tags carries any ecs-chaos marker (leases are not markers: see lease.ts). */
 export function hasMarkers(tags: readonly Tag[] | undefined): boolean {
   return (tags ?? []).some((t) => t.key !== undefined && MARKER_KEYS.includes(t.key));

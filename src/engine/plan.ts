@@ -30,6 +30,8 @@ export interface PlannedCall {
 
 /** What `run` would do. */
 export interface ExperimentPlan {
+  /** The fault's kind: an episode fault (task-stop) changes no task definition. */
+  readonly kind?: 'task-definition' | 'episode';
   readonly checks: readonly PreflightCheck[];
   readonly serviceArn: string;
   readonly originalTaskDefinitionArn: string;
@@ -204,7 +206,8 @@ export async function planExperiment(
     deploymentConfiguration: { original: pf.originalDeployment, chaos: pf.chaosDeployment },
     iterations: holds,
     exposure: pf.exposure,
-    ...(spec.affectedPercent < 100
+    kind: fault.kind,
+    ...(spec.affectedPercent < 100 && fault.kind === 'task-definition'
       ? {
           otherMode: predictExposure(exact ? 'rolling' : 'exact', pf.service.desiredCount ?? 0, spec.affectedPercent),
         }

@@ -360,7 +360,7 @@ async function findLostRevision(ctx: RunContext, state: IterationState, cleanup:
 }
 
 /** Removes the service markers when they are this run's; never another experiment's. */
-async function untagOwnMarkers(ctx: RunContext, state: IterationState, cleanup: AbortSignal): Promise<void> {
+export async function untagOwnMarkers(ctx: RunContext, state: IterationState, cleanup: AbortSignal): Promise<void> {
   const { record } = ctx;
   const svc = await describeService(ctx, cleanup).catch(() => undefined);
   const tags = svc?.tags ?? [];

@@ -225,5 +225,8 @@ function faultParamsRecord(spec: ExperimentSpec): Record<string, unknown> {
     ...(p.stopTimeout !== undefined ? { STOP_TIMEOUT: p.stopTimeout } : {}),
     ...(p.image !== undefined ? { IMAGE: p.image } : {}),
     ...(p.containerNames !== undefined ? { CONTAINER_NAMES: p.containerNames.join(',') } : {}),
+    ...(p.taskCount !== undefined ? { TASK_COUNT: p.taskCount } : {}),
+    ...(p.taskIds !== undefined ? { TASK_REPLICA_ID: p.taskIds.join(',') } : {}),
+    ...(p.sequence !== undefined ? { SEQUENCE: p.sequence } : {}),
   };
 }

@@ -217,14 +217,17 @@ export function decideVerdict(ctx: RunContext, inputs: VerdictInputs): void {
     result.verdict = 'Stopped';
     const reason: unknown = inputs.abortReason;
     const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'aborted';
-    result.verdictReason = `aborted (${why}); ${result.residue.clean ? 'restored' : unread ? 'the restore could not be checked' : 'NOT fully restored'}`;
+    // An episode fault has nothing to restore, but the service must have come back (task-stop).
+    const notBack = fault.kind === 'episode' && !effect.restored;
+    result.verdictReason = `aborted (${why}); ${notBack ? `the service did NOT recover${effect.notes.length > 0 ? `: ${effect.notes.at(-1)}` : ''}` : result.residue.clean ? 'restored' : unread ? 'the restore could not be checked' : 'NOT fully restored'}`;
   } else if (inputs.steadyStateFailed.length > 0) {
     const p = inputs.steadyStateFailed[0]!;
     result.verdict = 'Fail';
     result.verdictReason = `the steady state was not met before the chaos: probe ${p.name} failed (${firstFailure(p)}); nothing was injected`;
   } else if (failure !== undefined) {
     result.verdict =
-      failure instanceof ChaosError && ['CHAOS_TASKS_FAILED', 'CONFLICT', 'ROLLED_BACK'].includes(failure.code)
+      failure instanceof ChaosError &&
+      ['CHAOS_TASKS_FAILED', 'CONFLICT', 'ROLLED_BACK', 'NOT_RECOVERED'].includes(failure.code)
         ? 'Fail'
         : 'Error';
     result.verdictReason = `${(failure as Error).message}${ecsReacted && !(failure as Error).message.includes('ECS') ? `; ${ecsReacted}` : ''}`;

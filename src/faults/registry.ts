@@ -10,6 +10,7 @@ import { updateContainerResourceLimit } from './update-container-resource-limit/
 import { updateContainerTimeout } from './update-container-timeout/index.js';
 import { updateExecutionRole } from './update-execution-role/index.js';
 import { updateTaskRole } from './update-task-role/index.js';
+import { taskStop } from './task-stop/index.js';
 
 const FAULT_MODULES: Readonly<Record<FaultName, Fault>> = {
   'update-task-role': updateTaskRole,
@@ -17,6 +18,7 @@ const FAULT_MODULES: Readonly<Record<FaultName, Fault>> = {
   'update-container-resource-limit': updateContainerResourceLimit,
   'update-container-timeout': updateContainerTimeout,
   'invalid-container-image': invalidContainerImage,
+  'task-stop': taskStop,
 };
 
 /**

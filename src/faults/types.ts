@@ -15,7 +15,7 @@
  * change to the engine.
  */
 import type { RegisterTaskDefinitionCommandInput, Service, TaskDefinition } from '@aws-sdk/client-ecs';
-import type { IamPort } from '../aws/ports.js';
+import type { EcsPort, IamPort } from '../aws/ports.js';
 import type { ExperimentSpec, FaultName } from '../config/spec.js';
 import type { PredictedExposure } from '../engine/exposure.js';
 import type { PlannedCall } from '../engine/plan.js';
@@ -47,6 +47,8 @@ export interface FaultCheckContext {
 /** The reads a fault's checks need, started with the engine's first reads and awaited in `check`. */
 export interface FaultReadDeps {
   readonly iam: IamPort;
+  /** ECS, for a fault whose checks read the service's tasks (read-only calls only). */
+  readonly ecs: EcsPort;
   readonly signal: AbortSignal;
 }
 

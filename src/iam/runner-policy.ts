@@ -89,6 +89,8 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
   const passRoles = roles.length > 0 ? [...new Set(roles)] : [`arn:${p}:iam::${a}:role/*`];
   const swapped = scope.fault === 'update-execution-role' ? scope.executionRoleArn : scope.originalTaskRoleArn;
   const readsRoles = scope.fault === undefined || /^update-(task|execution)-role$/.test(scope.fault);
+  // task-stop registers no revision and rolls nothing: it stops tasks and marks the service.
+  const stopsTasks = scope.fault === 'task-stop';
   const readRoles = [swapped, scope.chaosRoleArn].filter((x): x is string => x !== undefined);
   const out: RequiredPermission[] = [];
   const add = (
@@ -117,16 +119,17 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     [service],
     'read the service, hold its lease, mark it as under chaos; rolling mode: roll it onto the chaos revision and back',
   );
-  add(
-    'ServiceUnderChaos',
-    ['ecs:UpdateService'],
-    [service],
-    'read the service, hold its lease, mark it as under chaos; rolling mode: roll it onto the chaos revision and back',
-    undefined,
-    scope.exposureMode === 'exact'
-      ? "rolling mode (--exposure rolling), and recover of a rolling run's leftovers"
-      : undefined,
-  );
+  if (!stopsTasks)
+    add(
+      'ServiceUnderChaos',
+      ['ecs:UpdateService'],
+      [service],
+      'read the service, hold its lease, mark it as under chaos; rolling mode: roll it onto the chaos revision and back',
+      undefined,
+      scope.exposureMode === 'exact'
+        ? "rolling mode (--exposure rolling), and recover of a rolling run's leftovers"
+        : undefined,
+    );
   add(
     'ListInCluster',
     ['ecs:ListTasks', 'ecs:ListServices'],
@@ -134,30 +137,45 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     'watch the tasks; find services to recover',
     onCluster,
   );
-  add(
-    'SiblingService',
-    ['ecs:CreateService', 'ecs:DeleteService', 'ecs:DescribeServices', 'ecs:TagResource'],
-    [ecs(`service/${scope.cluster ?? '*'}/${scope.service ? `${scope.service}-chaos-*` : '*'}`)],
-    'exact mode: a temporary sibling service runs the chaos revision on k tasks, with its recovery markers, and is deleted at the restore',
-    undefined,
-    scope.exposureMode === 'rolling' ? 'exact mode (--exposure exact)' : undefined,
-  );
+  if (!stopsTasks)
+    add(
+      'SiblingService',
+      ['ecs:CreateService', 'ecs:DeleteService', 'ecs:DescribeServices', 'ecs:TagResource'],
+      [ecs(`service/${scope.cluster ?? '*'}/${scope.service ? `${scope.service}-chaos-*` : '*'}`)],
+      'exact mode: a temporary sibling service runs the chaos revision on k tasks, with its recovery markers, and is deleted at the restore',
+      undefined,
+      scope.exposureMode === 'rolling' ? 'exact mode (--exposure exact)' : undefined,
+    );
   add('ReadTasks', ['ecs:DescribeTasks'], [ecs(`task/${scope.cluster ?? '*'}/*`)], 'count tasks per revision');
-  add(
-    'ChaosRevision',
-    ['ecs:RegisterTaskDefinition', 'ecs:TagResource'],
-    [family],
-    'register the chaos revision with its recovery markers',
-  );
+  if (stopsTasks)
+    add(
+      'StopTasks',
+      ['ecs:StopTask'],
+      [ecs(`task/${scope.cluster ?? '*'}/*`)],
+      'task-stop: stop the chosen tasks of the service (ECS replaces them)',
+      onCluster,
+    );
+  if (!stopsTasks)
+    add(
+      'ChaosRevision',
+      ['ecs:RegisterTaskDefinition', 'ecs:TagResource'],
+      [family],
+      'register the chaos revision with its recovery markers',
+    );
   add(
     'TaskDefinitions',
-    ['ecs:DescribeTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:ListTaskDefinitions'],
+    stopsTasks
+      ? ['ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions']
+      : ['ecs:DescribeTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:ListTaskDefinitions'],
     ['*'],
-    'read revisions, deregister the chaos revision, find leftovers (no resource-level permissions in IAM)',
+    stopsTasks
+      ? 'read the revision, find leftovers (no resource-level permissions in IAM)'
+      : 'read revisions, deregister the chaos revision, find leftovers (no resource-level permissions in IAM)',
   );
-  add('PassRoles', ['iam:PassRole'], passRoles, 'a task definition names the roles ECS tasks use', {
-    StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-  });
+  if (!stopsTasks)
+    add('PassRoles', ['iam:PassRole'], passRoles, 'a task definition names the roles ECS tasks use', {
+      StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+    });
   if (readsRoles)
     add(
       'ReadRoles',

@@ -192,4 +192,52 @@ export interface ExperimentResult {
   signals: SignalsRecord;
   /** The error that ended the run, if any. */
   error?: { code: string; message: string };
+  /** task-stop: the tasks it stopped, their replacements and the time to recovery. */
+  taskStop?: TaskStopRecord;
+}
+
+/** A task task-stop stopped. */
+export interface StoppedTaskRecord {
+  readonly taskArn: string;
+  readonly taskId: string;
+  /** The revision the task ran. */
+  readonly taskDefinitionArn: string;
+  /** When StopTask answered (ISO 8601). */
+  readonly stoppedAt: string;
+  /** The reason given to StopTask (ECS shows it as the task's stoppedReason). */
+  readonly reason: string;
+  /** Serial: the tasks ECS started after this stop, RUNNING when the service had recovered. */
+  replacements?: string[];
+  /** Serial: seconds from this StopTask to the service's recovery. */
+  recoverySeconds?: number;
+}
+
+/** One iteration of task-stop. */
+export interface TaskStopIteration {
+  readonly index: number;
+  readonly stopped: StoppedTaskRecord[];
+  /** Tasks of the service started during the iteration and RUNNING at its recovery (ARNs). */
+  replacements: string[];
+  /** The service had the desired count RUNNING (and healthy) again within the restore timeout. */
+  recovered: boolean;
+  /** When it had (ISO 8601). */
+  recoveredAt?: string;
+  /** Seconds from the first StopTask to the recovery. */
+  recoverySeconds?: number;
+  /** Why it did not recover, one line. */
+  notRecovered?: string;
+}
+
+/** What task-stop did. */
+export interface TaskStopRecord {
+  readonly sequence: 'serial' | 'parallel';
+  /** How the tasks were chosen: a share, a count, or ids. */
+  readonly selection: 'percent' | 'count' | 'ids';
+  /** Tasks stopped per iteration, as planned (the rounding stated in `exposure.predicted.note`). */
+  readonly perIteration: number;
+  readonly iterations: TaskStopIteration[];
+  /** Every iteration's service recovered (and it was so at the end). */
+  recovered: boolean;
+  /** The longest time to recovery of the iterations, in seconds. */
+  longestRecoverySeconds?: number;
 }

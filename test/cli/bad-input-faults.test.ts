@@ -222,7 +222,7 @@ describe('bad input to the task-definition faults: exit 2, named, nothing change
   });
 
   test('policy --fault refuses an unknown fault, naming the known ones', async () => {
-    const run = await runCli(['policy', '--fault', 'task-stop'], { env });
+    const run = await runCli(['policy', '--fault', 'task-kill'], { env });
     assert.equal(run.code, 2, run.stderr);
     assert.match(
       run.stderr,

@@ -90,6 +90,7 @@ const SPECS: Record<FaultName, () => ExperimentSpec> = {
       fault: 'update-container-timeout',
     }),
   'invalid-container-image': () => loadExperimentSpec({ flags: TARGET, env: {}, fault: 'invalid-container-image' }),
+  'task-stop': () => loadExperimentSpec({ flags: TARGET, env: { TASK_COUNT: '1' }, fault: 'task-stop' }),
 };
 
 describe('every fault module', () => {
