@@ -29,6 +29,8 @@ interface DemoCase {
   readonly effect: (result: ExperimentResult) => void;
   /** The effect in the readable summary on stdout. */
   readonly shown: RegExp;
+  /** The demo's probes, when not the three of the task-definition faults' demos. */
+  readonly probes?: readonly string[];
 }
 
 const CASES: readonly DemoCase[] = [
@@ -78,6 +80,25 @@ const CASES: readonly DemoCase[] = [
       const effect = events(result, 'chaos-effect');
       assert.equal(effect.length, 1, 'the launch failure is recorded as the effect');
       assert.match(effect[0]!, /CannotPullContainerError: .*ecs-chaos\.invalid\/unpullable:chaos/);
+    },
+  },
+  {
+    fault: 'task-stop',
+    shown: /stopped|recover/i,
+    spec: { TASK_COUNT: 1 },
+    probes: ['orders-health', 'orders-serves-during-chaos', 'orders-has-its-tasks-again'],
+    effect: (result) => {
+      // One task stopped with a reason naming the experiment, replaced, and the time to recovery.
+      const iterations = result.taskStop?.iterations ?? [];
+      const stopped = iterations.flatMap((i) => i.stopped);
+      assert.equal(stopped.length, iterations.length, 'one task stopped per iteration');
+      assert.ok(stopped.length >= 1);
+      for (const s of stopped) assert.match(s.reason, new RegExp(result.experimentId));
+      for (const i of iterations) {
+        assert.equal(i.recovered, true);
+        assert.ok(i.replacements.length >= 1, 'ECS started a replacement');
+        assert.ok((i.recoverySeconds ?? -1) >= 0, 'the time to recovery is reported');
+      }
     },
   },
 ];
@@ -141,11 +162,10 @@ describe('ecs-chaos demo --fault', () => {
       // The untouched service kept its four tasks on the original revision and answered 200 throughout.
       assert.deepEqual(
         result.probes.map((p) => [p.name, p.status]),
-        [
-          ['orders-health', 'Passed'],
-          ['orders-keeps-its-tasks', 'Passed'],
-          ['orders-serves-during-chaos', 'Passed'],
-        ],
+        (c.probes ?? ['orders-health', 'orders-keeps-its-tasks', 'orders-serves-during-chaos']).map((name) => [
+          name,
+          'Passed',
+        ]),
       );
       assert.equal(result.residue.clean, true);
       // The experiment the demo wrote is the one a team would run: the fault and its tunables.

@@ -121,6 +121,36 @@ const KEEPS_SERVING =
 const EXACT = (duration: string): string =>
   `for ${duration} on at most 25% of the serving tasks (exact mode: a temporary sibling service runs the chaos beside the untouched ones)`;
 
+/**
+ * task-stop: one of the four tasks stopped; the other three keep serving while ECS replaces it, and
+ * the service has its four tasks again afterwards.
+ */
+function taskStopExperiment(endpoint: string): Record<string, unknown> {
+  return {
+    fault: 'task-stop',
+    target: TARGET,
+    taskCount: 1,
+    sequence: 'serial',
+    probes: [
+      ordersHealth(endpoint),
+      {
+        name: 'orders-serves-during-chaos',
+        type: 'http',
+        mode: 'OnChaos',
+        http: { url: `${endpoint}/_sandbox/workload/demo/orders/health`, status: '== 200' },
+        runProperties: { timeout: '2s', attempts: 3, interval: '1s' },
+      },
+      {
+        name: 'orders-has-its-tasks-again',
+        type: 'ecs',
+        mode: 'EOT',
+        ecs: { runningCount: '>= 4', revision: 'original' },
+      },
+    ],
+    stopConditions: [{ alarm: 'orders-error-budget' }],
+  };
+}
+
 /** Every fault the demo can show, by name; the first is the default. */
 export const DEMO_FAULTS: Readonly<Partial<Record<FaultName, DemoFault>>> = {
   'update-task-role': {
@@ -178,6 +208,16 @@ export const DEMO_FAULTS: Readonly<Partial<Record<FaultName, DemoFault>>> = {
       `replacing container app's image with the default unpullable reference ${EXACT(duration)}`,
       'expected: the chaos task fails to start with CannotPullContainerError while orders keeps serving',
       KEEPS_SERVING,
+    ],
+  },
+  'task-stop': {
+    description:
+      'one of the four orders tasks stopped (StopTask, reason naming the experiment): ECS replaces it, the time to recovery',
+    experiment: taskStopExperiment,
+    intro: (duration) => [
+      `stopping 1 of the 4 orders tasks, then waiting for ECS to replace it; the chaos window lasts ${duration}`,
+      'expected: the other three tasks keep serving, ECS starts a replacement, and the service has 4 RUNNING tasks again (the time to recovery is reported)',
+      'probes: orders-health (http, Edge), orders-serves-during-chaos (http, OnChaos), orders-has-its-tasks-again (ecs, EOT); stop condition: alarm orders-error-budget',
     ],
   },
 };

@@ -154,7 +154,7 @@ export const taskStop: EpisodeFault<Reads> = {
     const r = ctx.record.result.taskStop;
     const n = r?.iterations.reduce((sum, i) => sum + i.stopped.length, 0) ?? 0;
     const iterations = r?.iterations.length ?? 0;
-    return `${n} task${n === 1 ? '' : 's'} of ${ctx.spec.service} stopped (${r?.sequence ?? 'serial'}, ${iterations} iteration${iterations === 1 ? '' : 's'}); ECS replaced them and the service recovered within ${r?.longestRecoverySeconds ?? 0}s at the longest; nothing left behind`;
+    return `${n} task${n === 1 ? '' : 's'} of ${ctx.spec.service} stopped (${r?.sequence ?? 'serial'}, ${iterations} iteration${iterations === 1 ? '' : 's'}); ECS replaced ${n === 1 ? 'it' : 'them'} and the service recovered within ${r?.longestRecoverySeconds ?? 0}s at the longest; nothing left behind`;
   },
 
   plannedCalls(spec, pf, label, holdSeconds) {
