@@ -70,6 +70,11 @@ interface FaultBase<Reads> {
   /** The verdict's words for "the change reached the tasks": `the task role was swapped`. */
   readonly effectPhrase: string;
   /**
+   * The effect checks' names in the reports, where the task-definition faults' do not fit:
+   * `reached` for "tasks of the chaos revision ran", `restored` for "the service was restored".
+   */
+  readonly reportWords?: { readonly reached: string; readonly restored: string };
+  /**
    * The IAM identity the fault swaps, when it swaps one (a task or execution role): the engine then
    * predicts the blast radius between the two roles, gives probes the chaos role, and reads the
    * chaos role's AccessDenied events from CloudTrail. Undefined for faults that change no role.

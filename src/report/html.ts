@@ -630,22 +630,28 @@ export function renderHtmlReport(result: ExperimentResult): string {
   body.push('<h2>Stop conditions</h2>', renderStopConditions(result));
   body.push(renderAccessDenied(result));
 
+  const fault = faultNamed(result.fault);
   body.push(
     '<h2>Effect verification</h2>',
     table(
       ['check', 'result'],
       [
-        [faultNamed(result.fault)?.effectPhrase ?? 'the fault took effect', yesNo(effect.swapped)],
-        ['tasks of the chaos revision ran', yesNo(effect.chaosTasksRan)],
-        ['the service was restored', yesNo(effect.restored)],
+        [fault?.effectPhrase ?? 'the fault took effect', yesNo(effect.swapped)],
+        [fault?.reportWords?.reached ?? 'tasks of the chaos revision ran', yesNo(effect.chaosTasksRan)],
+        [fault?.reportWords?.restored ?? 'the service was restored', yesNo(effect.restored)],
       ],
       'effect',
     ),
     '<dl>',
     `<dt>original revision</dt><dd><code>${e(effect.originalTaskDefinitionArn)}</code></dd>`,
-    `<dt>chaos revision</dt><dd><code>${e(effect.chaosTaskDefinitionArn ?? '(none)')}</code></dd>`,
-    `<dt>original task role</dt><dd><code>${e(effect.originalTaskRoleArn ?? '(none)')}</code></dd>`,
-    `<dt>chaos task role</dt><dd><code>${e(effect.chaosTaskRoleArn ?? '(removed)')}</code></dd>`,
+    // An episode fault (task stop, a Deny on the role) registers no chaos revision.
+    ...(fault?.kind === 'episode'
+      ? []
+      : [
+          `<dt>chaos revision</dt><dd><code>${e(effect.chaosTaskDefinitionArn ?? '(none)')}</code></dd>`,
+          `<dt>original task role</dt><dd><code>${e(effect.originalTaskRoleArn ?? '(none)')}</code></dd>`,
+          `<dt>chaos task role</dt><dd><code>${e(effect.chaosTaskRoleArn ?? '(removed)')}</code></dd>`,
+        ]),
     '</dl>',
     effect.notes.length > 0 ? `<ul>${effect.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : '',
   );

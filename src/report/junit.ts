@@ -57,15 +57,24 @@ export function junitCases(result: ExperimentResult): JunitCase[] {
     ...(result.residue.recoverCommand ? [`recover with: ${result.residue.recoverCommand}`] : []),
   ].join('\n');
 
+  const fault = faultNamed(result.fault);
   return [
     check('preflight', pastPreflight, `preflight did not pass: ${why}`),
     afterPreflight(
-      'swap',
+      fault?.kind === 'episode' ? 'effect' : 'swap',
       effect.swapped,
-      `${notSeen(faultNamed(result.fault)?.effectPhrase ?? 'the fault took effect')}: ${notes || why}`,
+      `${notSeen(fault?.effectPhrase ?? 'the fault took effect')}: ${notes || why}`,
     ),
-    afterPreflight('chaos tasks ran', effect.chaosTasksRan, `no task of the chaos revision ran: ${notes || why}`),
-    afterPreflight('restored', effect.restored, `the service was not restored: ${notes || why}`),
+    afterPreflight(
+      fault?.reportWords?.reached ?? 'chaos tasks ran',
+      effect.chaosTasksRan,
+      fault?.reportWords ? `not so: ${notes || why}` : `no task of the chaos revision ran: ${notes || why}`,
+    ),
+    afterPreflight(
+      fault?.reportWords ? fault.reportWords.restored : 'restored',
+      effect.restored,
+      `the service was not ${fault?.reportWords ? 'back' : 'restored'}: ${notes || why}`,
+    ),
     check(
       'residue clean',
       result.residue.clean,
@@ -199,5 +208,6 @@ export function renderJunitReport(result: ExperimentResult): string {
 
 /** A fault's effect phrase, denied: `the task role was not swapped`. */
 function notSeen(phrase: string): string {
-  return phrase.includes(' was ') ? phrase.replace(' was ', ' was not ') : `not seen: ${phrase}`;
+  if (phrase.includes(' was ')) return phrase.replace(' was ', ' was not ');
+  return phrase.includes(' were ') ? phrase.replace(' were ', ' were not ') : `not seen: ${phrase}`;
 }

@@ -219,3 +219,28 @@ describe('renderJunitReport', () => {
     assert.match(renderJunitReport(result), /<skipped message="preflight did not pass"\/>/);
   });
 });
+
+describe('the reports of an episode fault (no chaos revision)', () => {
+  test('task-stop: the effect checks read as the fault does, and the HTML shows no chaos revision', async () => {
+    const { renderHtmlReport } = await import('../../src/report/html.js');
+    const result = { ...sampleResult({ probes: 'passing' }), fault: 'task-stop' } as ExperimentResult;
+    const xml = renderJunitReport(result);
+    for (const name of ['effect', 'ECS started replacements', 'the service recovered'])
+      assert.match(xml, new RegExp(`<testcase name="${name}" classname="ecs-chaos.task-stop.demo.orders" time="0"/>`));
+    assert.doesNotMatch(xml, /<testcase name="(swap|chaos tasks ran)"/);
+    const failed = renderJunitReport({
+      ...result,
+      effect: { ...result.effect, restored: false, notes: ['2 of 4 RUNNING at the end'] },
+    });
+    assert.match(
+      failed,
+      /<testcase name="the service recovered"[^>]*>\s*<failure message="the service was not back: 2 of 4 RUNNING/,
+    );
+    const html = renderHtmlReport(result);
+    assert.match(html, /<td>tasks were stopped<\/td>/);
+    assert.match(html, /<td>the service recovered<\/td>/);
+    assert.doesNotMatch(html, /<dt>chaos revision<\/dt>/);
+    // A task-definition fault's report keeps them.
+    assert.match(renderHtmlReport(sampleResult({ probes: 'passing' })), /<dt>chaos revision<\/dt>/);
+  });
+});

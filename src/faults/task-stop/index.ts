@@ -25,6 +25,7 @@ export const taskStop: EpisodeFault<Reads> = {
   name: 'task-stop',
   kind: 'episode',
   effectPhrase: 'tasks were stopped',
+  reportWords: { reached: 'ECS started replacements', restored: 'the service recovered' },
 
   startReads(spec, deps) {
     return serviceTasks(deps.ecs, spec.cluster, spec.service, { abortSignal: deps.signal }).then(
