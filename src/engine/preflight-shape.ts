@@ -8,7 +8,7 @@ import type { Service, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { parseArn } from '../aws/arn.js';
 import type { ExperimentSpec } from '../config/spec.js';
 import { leaseKey } from './lease.js';
-import { chaosRevisionMarkers, encodeFullDeploymentConfiguration, serviceMarkers } from './markers.js';
+import { chaosRevisionMarkers, encodeFullDeploymentConfiguration, episodeMarkers, serviceMarkers } from './markers.js';
 import { siblingMarkers, siblingName } from './sibling.js';
 
 /** ECS's tag limits, per resource. */
@@ -59,28 +59,34 @@ export function checkTagLimits(
   originalTags: readonly Tag[],
   record: Record,
   fail: Fail,
+  /** An episode fault marks only the service: no chaos revision, no sibling, no configuration to restore. */
+  episode = false,
 ): void {
   const experimentId = 'ecs-chaos-20000101T000000Z-000000';
-  const exact = spec.exposureMode === 'exact';
+  const exact = !episode && spec.exposureMode === 'exact';
   const onService = [
-    ...serviceMarkers({
-      experimentId,
-      originalTaskDefinitionArn: original.taskDefinitionArn!,
-      originalDeployment: svc.deploymentConfiguration,
-      chaosTaskDefinitionArn: original.taskDefinitionArn!.replace(/:\d+$/, ':99999'),
-      ...(exact ? { sibling: siblingName(spec.service, experimentId, 1) } : {}),
-    }),
+    ...(episode
+      ? episodeMarkers({ experimentId, fault: spec.fault, originalTaskDefinitionArn: original.taskDefinitionArn! })
+      : serviceMarkers({
+          experimentId,
+          originalTaskDefinitionArn: original.taskDefinitionArn!,
+          originalDeployment: svc.deploymentConfiguration,
+          chaosTaskDefinitionArn: original.taskDefinitionArn!.replace(/:\d+$/, ':99999'),
+          ...(exact ? { sibling: siblingName(spec.service, experimentId, 1) } : {}),
+        })),
     { key: leaseKey(experimentId), value: 'x' },
   ];
-  const onRevision = chaosRevisionMarkers({
-    experimentId,
-    fault: spec.fault,
-    originalTaskDefinitionArn: original.taskDefinitionArn!,
-    originalDeployment: svc.deploymentConfiguration,
-    serviceArn: svc.serviceArn!,
-    startedAt: new Date(0),
-    iteration: 1,
-  });
+  const onRevision = episode
+    ? []
+    : chaosRevisionMarkers({
+        experimentId,
+        fault: spec.fault,
+        originalTaskDefinitionArn: original.taskDefinitionArn!,
+        originalDeployment: svc.deploymentConfiguration,
+        serviceArn: svc.serviceArn!,
+        startedAt: new Date(0),
+        iteration: 1,
+      });
   const kept = originalTags.filter((t) => !reservedTag(t.key) && !onRevision.some((m) => m.key === t.key));
   const problems: string[] = [];
   const serviceCount = new Set([...serviceTags.map((t) => t.key), ...onService.map((t) => t.key)]).size;
@@ -114,17 +120,21 @@ export function checkTagLimits(
     }
   }
   if (problems.length > 0) fail('tags fit ECS limits', problems.join('; '));
-  if (svc.deploymentConfiguration && encodeFullDeploymentConfiguration(svc.deploymentConfiguration) === undefined) {
+  if (
+    !episode &&
+    svc.deploymentConfiguration &&
+    encodeFullDeploymentConfiguration(svc.deploymentConfiguration) === undefined
+  ) {
     record(
       'tags fit ECS limits',
       'warn',
       "the service's whole deployment configuration does not fit one tag (256 characters): the run restores it from memory, but 'recover' after a killed run could restore only maximumPercent, minimumHealthyPercent and the circuit breaker",
     );
   }
-  const reserved = originalTags.filter((t) => reservedTag(t.key)).map((t) => t.key);
+  const reserved = episode ? [] : originalTags.filter((t) => reservedTag(t.key)).map((t) => t.key);
   record(
     'tags fit ECS limits',
     'pass',
-    `service ${serviceCount}/${TAG_LIMITS.perResource}, chaos revision ${revisionCount}/${TAG_LIMITS.perResource}${reserved.length > 0 ? `; not copied (reserved by AWS): ${reserved.join(', ')}` : ''}`,
+    `service ${serviceCount}/${TAG_LIMITS.perResource}${episode ? '' : `, chaos revision ${revisionCount}/${TAG_LIMITS.perResource}`}${reserved.length > 0 ? `; not copied (reserved by AWS): ${reserved.join(', ')}` : ''}`,
   );
 }

@@ -293,7 +293,7 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
   const understood = judgeTaskDefinitionAnswer(described);
   if (understood?.status === 'fail') fail(KNOWN_MEMBERS_CHECK, understood.detail);
   if (understood) record(KNOWN_MEMBERS_CHECK, understood.status, understood.detail);
-  checkTagLimits(spec, svc, serviceTags, original, originalTags, record, fail);
+  checkTagLimits(spec, svc, serviceTags, original, originalTags, record, fail, fault.kind === 'episode');
   if (tagValue(originalTags, MARKER.experimentId) !== undefined) {
     fail(
       ONE_EXPERIMENT_CHECK,
