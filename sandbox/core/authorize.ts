@@ -373,7 +373,7 @@ export function iamPermissions(
     else resource = iam.getUser(name ?? '')?.arn ?? `arn:aws:iam::${account}:user${path}${name ?? ''}`;
   } else if (action === 'CreatePolicy') {
     resource = `arn:aws:iam::${account}:policy${path}${params.get('PolicyName') ?? ''}`;
-  } else if (action === 'GetPolicy' || action === 'GetPolicyVersion') {
+  } else if (action === 'GetPolicy' || action === 'GetPolicyVersion' || action === 'DeletePolicy') {
     resource = params.get('PolicyArn') ?? '*';
   } else if (action === 'SimulatePrincipalPolicy') {
     resource = params.get('PolicySourceArn') ?? '*';

@@ -790,6 +790,19 @@ export class IamStore {
     return this.#requireAttachable(policyArn);
   }
 
+  /**
+   * Deletes a customer managed policy, as DeletePolicy does: refused while it is attached to a role
+   * or user (DeleteConflict); an AWS managed policy cannot be deleted (its ARN is not the account's).
+   *
+   * @throws AwsError InvalidInput, NoSuchEntity, DeleteConflict
+   */
+  deletePolicy(policyArn: string): void {
+    const policy = this.#requireAttachable(policyArn);
+    if (policy.awsManaged) throw new AwsError('InvalidInput', `Cannot delete AWS managed policy ${policyArn}.`);
+    if (this.attachmentCount(policy.arn) > 0) throw deleteConflict('Cannot delete a policy attached to entities.');
+    this.#policies.delete(policy.arn);
+  }
+
   /** One version of a managed policy. @throws AwsError InvalidInput, NoSuchEntity */
   getPolicyVersion(policyArn: string, versionId: string): ManagedPolicyVersion {
     new Constraints().pattern('versionId', versionId, PATTERNS.versionId).check();

@@ -12,6 +12,7 @@ export const FAULTS = [
   'update-container-resource-limit',
   'update-container-timeout',
   'invalid-container-image',
+  'deny-task-permissions',
 ] as const;
 /** The name of a fault ecs-chaos knows, one of {@link FAULTS}. */
 export type FaultName = (typeof FAULTS)[number];
@@ -125,4 +126,12 @@ export interface FaultParams {
   readonly image?: string;
   /** CONTAINER_NAMES: the containers to change; undefined = all. */
   readonly containerNames?: readonly string[];
+  /** DENY_ACTIONS: the IAM actions (or patterns) deny-task-permissions denies; `['*']` with DENY_ALL. */
+  readonly denyActions?: readonly string[];
+  /** DENY_RESOURCES: the resources the Deny applies to. @default ['*'] */
+  readonly denyResources?: readonly string[];
+  /** DENY_ALL: deny every action (`*`). */
+  readonly denyAll?: boolean;
+  /** ALLOW_SHARED_ROLE: run though other services, tasks or principals use the role. */
+  readonly allowSharedRole?: boolean;
 }

@@ -143,7 +143,7 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
     deps.ecs.describeServices({ cluster: spec.cluster, services: [spec.service], include: ['TAGS'] }, callOptions),
   );
   const fault = faultModule(spec.fault);
-  const faultReads = fault.startReads(spec, { iam: deps.iam, signal });
+  const faultReads = fault.startReads(spec, { iam: deps.iam, ecs: deps.ecs, signal });
   const callerCall = deps.sts ? settle(deps.sts.getCallerIdentity(callOptions)) : undefined;
   const alarmNames = spec.stopConditions.map((c) => c.alarmName);
   const alarmsCall =

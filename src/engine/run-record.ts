@@ -225,5 +225,9 @@ function faultParamsRecord(spec: ExperimentSpec): Record<string, unknown> {
     ...(p.stopTimeout !== undefined ? { STOP_TIMEOUT: p.stopTimeout } : {}),
     ...(p.image !== undefined ? { IMAGE: p.image } : {}),
     ...(p.containerNames !== undefined ? { CONTAINER_NAMES: p.containerNames.join(',') } : {}),
+    ...(p.denyActions !== undefined && !p.denyAll ? { DENY_ACTIONS: p.denyActions.join(',') } : {}),
+    ...(p.denyResources !== undefined ? { DENY_RESOURCES: p.denyResources.join(',') } : {}),
+    ...(p.denyAll ? { DENY_ALL: true } : {}),
+    ...(p.allowSharedRole ? { ALLOW_SHARED_ROLE: true } : {}),
   };
 }

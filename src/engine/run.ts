@@ -317,6 +317,8 @@ class Run {
       siblings: new Set(),
       restoreArn: pf.original.taskDefinitionArn!,
       look: (signal, iteration) => looker.look(signal, iteration),
+      // The probe runner is set up after the context: read it when asked.
+      probeResults: () => (this.#probes as ProbeRunner | undefined)?.results ?? [],
     };
     const looker = new Looker(ctx, () => this.#chaosStartedAt ?? new Date(this.#result.startedAt));
     return ctx;

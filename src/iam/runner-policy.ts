@@ -88,7 +88,9 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
   );
   const passRoles = roles.length > 0 ? [...new Set(roles)] : [`arn:${p}:iam::${a}:role/*`];
   const swapped = scope.fault === 'update-execution-role' ? scope.executionRoleArn : scope.originalTaskRoleArn;
-  const readsRoles = scope.fault === undefined || /^update-(task|execution)-role$/.test(scope.fault);
+  // deny-task-permissions changes no task definition and no service: it writes on the task role only.
+  const deny = scope.fault === 'deny-task-permissions';
+  const readsRoles = scope.fault === undefined || deny || /^update-(task|execution)-role$/.test(scope.fault);
   const readRoles = [swapped, scope.chaosRoleArn].filter((x): x is string => x !== undefined);
   const out: RequiredPermission[] = [];
   const add = (
@@ -117,16 +119,17 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     [service],
     'read the service, hold its lease, mark it as under chaos; rolling mode: roll it onto the chaos revision and back',
   );
-  add(
-    'ServiceUnderChaos',
-    ['ecs:UpdateService'],
-    [service],
-    'read the service, hold its lease, mark it as under chaos; rolling mode: roll it onto the chaos revision and back',
-    undefined,
-    scope.exposureMode === 'exact'
-      ? "rolling mode (--exposure rolling), and recover of a rolling run's leftovers"
-      : undefined,
-  );
+  if (!deny)
+    add(
+      'ServiceUnderChaos',
+      ['ecs:UpdateService'],
+      [service],
+      'read the service, hold its lease, mark it as under chaos; rolling mode: roll it onto the chaos revision and back',
+      undefined,
+      scope.exposureMode === 'exact'
+        ? "rolling mode (--exposure rolling), and recover of a rolling run's leftovers"
+        : undefined,
+    );
   add(
     'ListInCluster',
     ['ecs:ListTasks', 'ecs:ListServices'],
@@ -134,30 +137,35 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     'watch the tasks; find services to recover',
     onCluster,
   );
-  add(
-    'SiblingService',
-    ['ecs:CreateService', 'ecs:DeleteService', 'ecs:DescribeServices', 'ecs:TagResource'],
-    [ecs(`service/${scope.cluster ?? '*'}/${scope.service ? `${scope.service}-chaos-*` : '*'}`)],
-    'exact mode: a temporary sibling service runs the chaos revision on k tasks, with its recovery markers, and is deleted at the restore',
-    undefined,
-    scope.exposureMode === 'rolling' ? 'exact mode (--exposure exact)' : undefined,
-  );
+  if (!deny)
+    add(
+      'SiblingService',
+      ['ecs:CreateService', 'ecs:DeleteService', 'ecs:DescribeServices', 'ecs:TagResource'],
+      [ecs(`service/${scope.cluster ?? '*'}/${scope.service ? `${scope.service}-chaos-*` : '*'}`)],
+      'exact mode: a temporary sibling service runs the chaos revision on k tasks, with its recovery markers, and is deleted at the restore',
+      undefined,
+      scope.exposureMode === 'rolling' ? 'exact mode (--exposure exact)' : undefined,
+    );
   add('ReadTasks', ['ecs:DescribeTasks'], [ecs(`task/${scope.cluster ?? '*'}/*`)], 'count tasks per revision');
-  add(
-    'ChaosRevision',
-    ['ecs:RegisterTaskDefinition', 'ecs:TagResource'],
-    [family],
-    'register the chaos revision with its recovery markers',
-  );
+  if (!deny)
+    add(
+      'ChaosRevision',
+      ['ecs:RegisterTaskDefinition', 'ecs:TagResource'],
+      [family],
+      'register the chaos revision with its recovery markers',
+    );
   add(
     'TaskDefinitions',
-    ['ecs:DescribeTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:ListTaskDefinitions'],
+    deny
+      ? ['ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions']
+      : ['ecs:DescribeTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:ListTaskDefinitions'],
     ['*'],
     'read revisions, deregister the chaos revision, find leftovers (no resource-level permissions in IAM)',
   );
-  add('PassRoles', ['iam:PassRole'], passRoles, 'a task definition names the roles ECS tasks use', {
-    StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-  });
+  if (!deny)
+    add('PassRoles', ['iam:PassRole'], passRoles, 'a task definition names the roles ECS tasks use', {
+      StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+    });
   if (readsRoles)
     add(
       'ReadRoles',
@@ -172,6 +180,7 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
       [`arn:${p}:iam::aws:policy/*`, `arn:${p}:iam::${a}:policy/*`],
       "read the roles' managed policies for the blast radius",
     );
+  if (deny) addDenyPermissions(scope, add);
   add(
     'CheckOwnPermissions',
     ['iam:SimulatePrincipalPolicy'],
@@ -245,4 +254,63 @@ export function runnerPolicyDocument(permissions: readonly RequiredPermission[])
     bySid.set(perm.sid, statement);
   }
   return { Version: '2012-10-17', Statement: [...bySid.values()] };
+}
+
+/**
+ * deny-task-permissions: who else uses the task role (every cluster's services and tasks of the
+ * region), and the writes on exactly that role. IAM has no condition key for an inline policy's name,
+ * so PutRolePolicy and DeleteRolePolicy are scoped to the role alone; the managed form is scoped to
+ * the `ecs-chaos-deny-` name prefix (the policy's ARN, and `iam:PolicyARN` on attach and detach), the
+ * recovery tag to the `ecs-chaos:deny:` key prefix.
+ */
+function addDenyPermissions(
+  scope: RunnerPolicyScope,
+  add: (
+    sid: string,
+    actions: string[],
+    resources: string[],
+    why: string,
+    condition?: RequiredPermission['condition'],
+    optional?: string,
+  ) => void,
+): void {
+  const p = scope.partition ?? 'aws';
+  const r = scope.region ?? '*';
+  const a = scope.accountId ?? '*';
+  const role = scope.originalTaskRoleArn ?? `arn:${p}:iam::${a}:role/*`;
+  const policies = `arn:${p}:iam::${a}:policy/ecs-chaos-deny-*`;
+  const why = 'preflight: every service and standalone task of the region that runs with the same task role';
+  add('RoleUsers', ['ecs:ListClusters', 'ecs:ListServices', 'ecs:ListTasks'], ['*'], why);
+  add('RoleUsers', ['ecs:DescribeServices'], [`arn:${p}:ecs:${r}:${a}:service/*/*`], why);
+  add('RoleUsers', ['ecs:DescribeTasks'], [`arn:${p}:ecs:${r}:${a}:task/*/*`], why);
+  add(
+    'DenyOnTaskRole',
+    ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+    [role],
+    'put the Deny on the task role as an inline policy (ecs-chaos-deny-*) and remove it; IAM cannot scope these to a policy name',
+  );
+  add(
+    'DenyMarkerOnTaskRole',
+    ['iam:TagRole', 'iam:UntagRole'],
+    [role],
+    'the recovery marker on the task role (ecs-chaos:deny:<experiment id>)',
+    { 'ForAllValues:StringLike': { 'aws:TagKeys': 'ecs-chaos:deny:*' } },
+  );
+  const managed = "the managed form, used only when the role's inline policies leave no room for the Deny";
+  add(
+    'DenyManagedPolicy',
+    ['iam:CreatePolicy', 'iam:DeletePolicy'],
+    [policies],
+    'the Deny as a customer managed policy named ecs-chaos-deny-*',
+    undefined,
+    managed,
+  );
+  add(
+    'DenyManagedAttach',
+    ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+    [role],
+    'attach and detach that managed policy on the task role, and no other',
+    { ArnLike: { 'iam:PolicyARN': policies } },
+    managed,
+  );
 }

@@ -90,6 +90,8 @@ const SPECS: Record<FaultName, () => ExperimentSpec> = {
       fault: 'update-container-timeout',
     }),
   'invalid-container-image': () => loadExperimentSpec({ flags: TARGET, env: {}, fault: 'invalid-container-image' }),
+  'deny-task-permissions': () =>
+    loadExperimentSpec({ flags: TARGET, env: { DENY_ACTIONS: 's3:PutObject' }, fault: 'deny-task-permissions' }),
 };
 
 describe('every fault module', () => {

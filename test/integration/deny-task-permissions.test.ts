@@ -1,0 +1,147 @@
+/**
+ * deny-task-permissions through the library with real SDK clients against the sandbox: a Deny of
+ * s3:PutObject on the demo's orders service. The service's task definition and deployments never
+ * change; the workload's PutObject calls fail during the window and succeed after; the result
+ * reports both propagation times; the role's policies are the same before and after.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { GetRoleCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { createAwsPorts } from '../../src/aws/sdk.js';
+import { loadExperimentSpec } from '../../src/config/load.js';
+import { SYSTEM_CLOCK } from '../../src/engine/clock.js';
+import { runExperiment } from '../../src/engine/run.js';
+import { RecordingIoHost } from '../../src/io/io-host.js';
+import type { ExperimentResult } from '../../src/report/result.js';
+import { waitFor, withSandbox, type Clients } from '../support/sandbox.js';
+import type { Sandbox } from '../../sandbox/index.js';
+
+/** Runs deny-task-permissions on a demo service with the given flags. */
+export async function runDeny(
+  sandbox: Sandbox,
+  flags: Record<string, string | boolean | string[]>,
+  file?: string,
+): Promise<{ result: ExperimentResult; io: RecordingIoHost }> {
+  const spec = loadExperimentSpec({
+    ...(file ? { file } : {}),
+    flags: {
+      cluster: 'demo',
+      service: 'orders',
+      region: sandbox.region,
+      endpointUrl: sandbox.endpoint,
+      duration: '3',
+      interval: '3',
+      leaseHeartbeat: '1',
+      ...flags,
+    },
+    env: {},
+    fault: 'deny-task-permissions',
+  });
+  const ports = createAwsPorts({
+    region: sandbox.region,
+    endpoint: sandbox.endpoint,
+    credentials: sandbox.credentials,
+  });
+  const io = new RecordingIoHost();
+  try {
+    const result = await runExperiment(
+      spec,
+      { ...ports, io, clock: SYSTEM_CLOCK, version: 'test', pollIntervalMs: 25 },
+      new AbortController().signal,
+    );
+    return { result, io };
+  } finally {
+    ports.destroy();
+  }
+}
+
+describe('deny-task-permissions on the demo service (library, real SDK clients)', () => {
+  let ctx: { sandbox: Sandbox } & Clients;
+  before(async () => {
+    ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
+  });
+  after(async () => {
+    ctx.ecs.destroy();
+    ctx.iam.destroy();
+    ctx.sts.destroy();
+    await ctx.sandbox.close();
+  });
+
+  async function roleSnapshot(): Promise<unknown> {
+    const RoleName = 'orders-task-role';
+    const [role, inline, attached] = await Promise.all([
+      ctx.iam.send(new GetRoleCommand({ RoleName })),
+      ctx.iam.send(new ListRolePoliciesCommand({ RoleName })),
+      ctx.iam.send(new ListAttachedRolePoliciesCommand({ RoleName })),
+    ]);
+    return { tags: role.Role?.Tags ?? [], inline: inline.PolicyNames, attached: attached.AttachedPolicies };
+  }
+  const putErrors = (): number =>
+    ctx.sandbox.world.workload.counters('demo', 'orders')?.errors['s3:PutObject']?.AccessDenied ?? 0;
+  const putRequests = (): number =>
+    ctx.sandbox.world.workload.counters('demo', 'orders')?.requests['s3:PutObject'] ?? 0;
+
+  test('denies s3:PutObject to the running tasks for the window, then the calls succeed again', async () => {
+    const service = async (): Promise<unknown> => {
+      const s = (await ctx.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['orders'] })))
+        .services![0]!;
+      return { taskDefinition: s.taskDefinition, deployments: s.deployments?.map((d) => [d.id, d.taskDefinition]) };
+    };
+    const serviceBefore = await service();
+    const roleBefore = await roleSnapshot();
+    const errorsBefore = putErrors();
+    // A probe of the app's health every second during the chaos, one attempt each: the witness.
+    const dir = mkdtempSync(join(tmpdir(), 'deny-'));
+    const file = join(dir, 'experiment.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        probes: [
+          {
+            name: 'orders-health',
+            type: 'http',
+            mode: 'OnChaos',
+            http: { url: `${ctx.sandbox.endpoint}/_sandbox/workload/demo/orders/health`, status: '== 200' },
+            runProperties: { attempts: 1, pollingInterval: '1s', timeout: '2s' },
+          },
+        ],
+      }),
+    );
+    const { result } = await runDeny(ctx.sandbox, { actions: 's3:PutObject' }, file);
+    rmSync(dir, { recursive: true, force: true });
+    // The task definition and the deployments never changed.
+    assert.deepEqual(await service(), serviceBefore);
+    assert.deepEqual(
+      result.mutations.map((m) => [m.operation, m.undone]),
+      [
+        ['TagRole', true],
+        ['PutRolePolicy', true],
+      ],
+    );
+    // The workload's PutObject calls failed during the window...
+    const errorsAfterRun = putErrors();
+    assert.ok(errorsAfterRun > errorsBefore, 'PutObject calls were denied during the window');
+    // ...and succeed after it: more calls, no more refusals.
+    const requests = putRequests();
+    await waitFor('more PutObject calls', async () => (putRequests() > requests + 4 ? true : undefined));
+    assert.equal(putErrors(), errorsAfterRun, 'no PutObject call is denied after the window');
+    // Both propagation times, seen by the probe that watched the app.
+    const it = result.deny!.iterations[0]!;
+    assert.equal(it.form, 'inline');
+    assert.match(it.policyName, /^ecs-chaos-deny-/);
+    assert.equal(typeof it.deniedAfterSeconds, 'number', JSON.stringify(it));
+    assert.equal(typeof it.allowedAfterSeconds, 'number', JSON.stringify(it));
+    assert.equal(it.deniedSeenBy, 'probe orders-health');
+    assert.equal(it.allowedSeenBy, 'probe orders-health');
+    // The role's policies, attachments and tags are as before.
+    assert.equal(result.deny!.roleUnchanged, true);
+    assert.deepEqual(await roleSnapshot(), roleBefore);
+    assert.equal(result.residue.clean, true);
+    assert.equal(result.effect.swapped, true);
+    assert.equal(result.effect.restored, true);
+  });
+});
