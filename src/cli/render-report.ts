@@ -34,6 +34,7 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
         'restore-failed',
         'error',
         'tasks',
+        'propagation',
       ].includes(e.name)
     ) {
       const at = `+${((Date.parse(e.time) - t0) / 1000).toFixed(1)}s`.padStart(8);
@@ -51,7 +52,9 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
       `           task role ${effect.originalTaskRoleArn ?? '(none)'} -> ${effect.chaosTaskRoleArn ?? '(removed)'}`,
     );
   for (const note of effect.notes) lines.push(`           note: ${note}`);
-  lines.push(...exposureLines(result));
+  // deny-task-permissions changes no revision: its lines replace the chaos revision's exposure.
+  if (result.deny) lines.push(...denyLines(result.deny), `exposure:  ${result.exposure.predicted?.note ?? ''}`);
+  else lines.push(...exposureLines(result));
   for (const r of result.reactions ?? []) {
     lines.push(`ecs:       ${r.summary}`);
     for (const e of r.evidence.slice(0, 3)) lines.push(`           ${e}`);
@@ -200,5 +203,30 @@ function exposureLines(result: ExperimentResult): string[] {
       `           ${r.taskDefinitionArn.split('/').pop()} (${r.label}): peak ${r.peakTasks}, ${r.tasksThatRan} task${r.tasksThatRan === 1 ? '' : 's'} ran it`,
     );
   }
+  return lines;
+}
+
+/** deny-task-permissions: what was denied, the propagation per window, the role's state after. */
+function denyLines(deny: NonNullable<ExperimentResult['deny']>): string[] {
+  const lines = [`deny:      ${deny.actions.join(', ')} on ${deny.resources.join(', ')} to ${deny.roleArn}`];
+  for (const it of deny.iterations) {
+    const denied =
+      it.deniedAfterSeconds === undefined
+        ? 'denied calls not seen'
+        : `denied ${it.deniedAfterSeconds}s after the attach (${it.deniedSeenBy})`;
+    const allowed =
+      it.allowedAfterSeconds === undefined
+        ? 'allowed calls not seen'
+        : `allowed again ${it.allowedAfterSeconds}s after the removal (${it.allowedSeenBy})`;
+    lines.push(
+      `           window ${it.index}: ${it.form} ${it.policyName} until ${it.plannedEnd}; ${denied}; ${allowed}`,
+    );
+    for (const note of it.notes) lines.push(`             note: ${note}`);
+  }
+  if (deny.sharedWith.length > 0) lines.push(`           also reached: ${deny.sharedWith.join('; ')}`);
+  if (deny.roleUnchanged !== undefined)
+    lines.push(
+      `           the role's policies and tags after the run: ${deny.roleUnchanged ? 'as before' : `CHANGED: ${(deny.roleDifferences ?? []).join('; ')}`}`,
+    );
   return lines;
 }

@@ -173,7 +173,7 @@ export function checkSharing(
     if (!('error' in ecsUsers)) ctx.record(name, 'pass', `only ${ctx.spec.cluster}/${ctx.spec.service} runs with it`);
     return [];
   }
-  const detail = `the Deny reaches everything that uses ${state.roleName}: ${list.join('; ')}`;
+  const detail = `the Deny reaches everything that uses ${state.roleName}: service ${ctx.spec.cluster}/${ctx.spec.service} (the target); ${list.join('; ')}`;
   if (!ctx.spec.faultParams?.allowSharedRole)
     ctx.fail(
       name,

@@ -52,7 +52,8 @@ export async function denyIteration(
   if (!chosen.ok) throw new ChaosError('PREFLIGHT', chosen.detail, { fault: 'user' });
   const form: DenyForm = chosen.form;
   const policyName = denyPolicyName(id, index);
-  const end = new Date(record.now().getTime() + holdSeconds * 1000);
+  // aws:CurrentTime has whole seconds: the end is rounded up, never before the planned end.
+  const end = new Date(Math.ceil((record.now().getTime() + holdSeconds * 1000) / 1000) * 1000);
   const arn = role.roleArn.split(':');
   const policyArn = managedPolicyArn(arn[1] ?? 'aws', arn[4] ?? '', policyName);
   const it: DenyIteration = { index, form, policyName, plannedEnd: iamTime(end), notes: [] };
