@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { GetRoleCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { createAwsPorts } from '../../src/aws/sdk.js';
+import { policySize } from '../../src/iam/policy.js';
 import { loadExperimentSpec } from '../../src/config/load.js';
 import { SYSTEM_CLOCK } from '../../src/engine/clock.js';
 import { runExperiment } from '../../src/engine/run.js';
@@ -58,6 +59,11 @@ export async function runDeny(
     ports.destroy();
   }
 }
+
+const fillerPolicy = (name: string): object => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${name}` }],
+});
 
 describe('deny-task-permissions on the demo service (library, real SDK clients)', () => {
   let ctx: { sandbox: Sandbox } & Clients;
@@ -143,5 +149,57 @@ describe('deny-task-permissions on the demo service (library, real SDK clients)'
     assert.equal(result.residue.clean, true);
     assert.equal(result.effect.swapped, true);
     assert.equal(result.effect.restored, true);
+  });
+
+  test('a role whose inline policies are full gets a managed policy, detached and deleted after', async () => {
+    const iam = ctx.sandbox.world.iam;
+    // Fill the role's inline quota (10,240 characters) but 50, so the Deny cannot fit inline.
+    const used = policySize(iam.getRolePolicy('orders-task-role', 'orders-data'));
+    const wrapper = policySize(JSON.stringify(fillerPolicy('')));
+    const filler = fillerPolicy('f'.repeat(10_240 - used - wrapper - 50));
+    iam.putRolePolicy('orders-task-role', 'filler', filler);
+    try {
+      const before = await roleSnapshot();
+      const { result, io } = await runDeny(ctx.sandbox, { actions: 's3:PutObject', duration: '1', interval: '1' });
+      const it = result.deny!.iterations[0]!;
+      assert.equal(it.form, 'managed');
+      assert.deepEqual(
+        result.mutations.map((m) => [m.operation, m.undone]),
+        [
+          ['TagRole', true],
+          ['CreatePolicy', true],
+          ['AttachRolePolicy', true],
+        ],
+      );
+      assert.ok(
+        io.messages.some((m) => m.level === 'warn' && /a customer managed policy of \d+ characters/.test(m.message)),
+        'preflight says the managed form is used, and why',
+      );
+      assert.deepEqual(await roleSnapshot(), before);
+      assert.equal(
+        iam.listPolicies({ scope: 'Local' }).filter((p) => p.policyName.startsWith('ecs-chaos-deny-')).length,
+        0,
+      );
+      assert.equal(result.deny!.roleUnchanged, true);
+    } finally {
+      iam.deleteRolePolicy('orders-task-role', 'filler');
+    }
+  });
+
+  test('a management event (ssm:GetParameter) is witnessed in CloudTrail without any probe', async () => {
+    const { result } = await runDeny(ctx.sandbox, { actions: 'ssm:GetParameter', duration: '2', interval: '2' });
+    const it = result.deny!.iterations[0]!;
+    assert.equal(typeof it.deniedAfterSeconds, 'number', JSON.stringify(it));
+    assert.equal(it.deniedSeenBy, 'CloudTrail ssm:GetParameter');
+    assert.equal(typeof it.allowedAfterSeconds, 'number', JSON.stringify(it));
+    assert.equal(it.allowedSeenBy, 'CloudTrail ssm:GetParameter');
+  });
+
+  test('without a witness, the result says why the propagation was not measured', async () => {
+    const { result } = await runDeny(ctx.sandbox, { actions: 'dynamodb:PutItem', duration: '1', interval: '1' });
+    const it = result.deny!.iterations[0]!;
+    assert.equal(it.deniedAfterSeconds, undefined);
+    assert.match(it.notes.join(' '), /no OnChaos or Continuous probe watched the app/);
+    assert.match(it.notes.join(' '), /cannot show dynamodb:PutItem \(data events\)/);
   });
 });
