@@ -109,14 +109,20 @@ export function renderPlan(plan: ExperimentPlan): string {
   const lines: string[] = ['', 'preflight:'];
   for (const c of plan.checks)
     lines.push(`  ${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'} ${c.name}: ${c.detail}`);
-  lines.push('', `task definition ${plan.originalTaskDefinitionArn} -> a new revision of the same family:`);
-  if (plan.taskDefinitionDiff.length === 0) lines.push('  (no difference)');
-  for (const d of plan.taskDefinitionDiff) {
-    lines.push(`  ${d.path}: ${JSON.stringify(d.before) ?? '(absent)'} -> ${JSON.stringify(d.after) ?? '(absent)'}`);
+  if (plan.episode)
+    lines.push('', `task definition ${plan.originalTaskDefinitionArn}: unchanged (the fault registers no revision)`);
+  else {
+    lines.push('', `task definition ${plan.originalTaskDefinitionArn} -> a new revision of the same family:`);
+    if (plan.taskDefinitionDiff.length === 0) lines.push('  (no difference)');
+    for (const d of plan.taskDefinitionDiff) {
+      lines.push(`  ${d.path}: ${JSON.stringify(d.before) ?? '(absent)'} -> ${JSON.stringify(d.after) ?? '(absent)'}`);
+    }
+    lines.push('  (every other field is copied unchanged; the copy is tagged with recovery markers)');
+    lines.push('', 'blast radius (what the chaos role refuses that the original role allows):');
   }
-  lines.push('  (every other field is copied unchanged; the copy is tagged with recovery markers)');
-  lines.push('', 'blast radius (what the chaos role refuses that the original role allows):');
-  if (!plan.prediction.ok) lines.push(`  unknown: ${plan.prediction.reason}`);
+  if (plan.episode) {
+    // No role is swapped: the fault's own checks above say what it reaches.
+  } else if (!plan.prediction.ok) lines.push(`  unknown: ${plan.prediction.reason}`);
   else {
     const b = plan.prediction.blastRadius;
     for (const [service, levels] of Object.entries(b.byService)) {
@@ -165,7 +171,7 @@ export function renderPlan(plan: ExperimentPlan): string {
       `  (--exposure ${other.mode} would give ${other.chaosTasks} chaos task(s) of ${other.ofTasks} (${percentText(other.share)}): ${other.note})`,
     );
   }
-  if (x.mode === 'rolling') {
+  if (x.mode === 'rolling' && !plan.episode) {
     const o = plan.deploymentConfiguration.original;
     const c = plan.deploymentConfiguration.chaos;
     lines.push('', 'deployment configuration during the chaos window:');

@@ -36,6 +36,8 @@ export interface ExperimentPlan {
   readonly desiredCount: number;
   /** The differences between the original and the chaos task definition (read-only fields aside). */
   readonly taskDefinitionDiff: readonly FieldChange[];
+  /** The fault changes no task definition (an episode fault): no diff, no deployment configuration, no role swap. */
+  readonly episode?: boolean;
   readonly deploymentConfiguration: {
     readonly original: DeploymentConfiguration | undefined;
     readonly chaos: DeploymentConfiguration;
@@ -201,6 +203,7 @@ export async function planExperiment(
     originalTaskDefinitionArn: originalArn,
     desiredCount: pf.service.desiredCount ?? 0,
     taskDefinitionDiff: diff,
+    ...(fault.kind === 'episode' ? { episode: true } : {}),
     deploymentConfiguration: { original: pf.originalDeployment, chaos: pf.chaosDeployment },
     iterations: holds,
     exposure: pf.exposure,

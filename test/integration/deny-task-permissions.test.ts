@@ -26,6 +26,7 @@ export async function runDeny(
   sandbox: Sandbox,
   flags: Record<string, string | boolean | string[]>,
   file?: string,
+  signal: AbortSignal = new AbortController().signal,
 ): Promise<{ result: ExperimentResult; io: RecordingIoHost }> {
   const spec = loadExperimentSpec({
     ...(file ? { file } : {}),
@@ -52,7 +53,7 @@ export async function runDeny(
     const result = await runExperiment(
       spec,
       { ...ports, io, clock: SYSTEM_CLOCK, version: 'test', pollIntervalMs: 25 },
-      new AbortController().signal,
+      signal,
     );
     return { result, io };
   } finally {
@@ -201,5 +202,35 @@ describe('deny-task-permissions on the demo service (library, real SDK clients)'
     assert.equal(it.deniedAfterSeconds, undefined);
     assert.match(it.notes.join(' '), /no OnChaos or Continuous probe watched the app/);
     assert.match(it.notes.join(' '), /cannot show dynamodb:PutItem \(data events\)/);
+  });
+
+  test('a stop mid-window (a signal) removes the Deny at once: verdict Stopped, the role as before', async () => {
+    const before = await roleSnapshot();
+    const stop = new AbortController();
+    const interceptor = (call: { action: string }): void => {
+      // Once the Deny is on the role, the run is told to stop.
+      if (call.action === 'PutRolePolicy') setTimeout(() => stop.abort(new Error('SIGINT')), 200);
+    };
+    ctx.sandbox.world.interceptors.push(interceptor);
+    try {
+      const { result } = await runDeny(
+        ctx.sandbox,
+        { actions: 's3:PutObject', duration: '60', interval: '60' },
+        undefined,
+        stop.signal,
+      );
+      assert.equal(result.verdict, 'Stopped', result.verdictReason);
+      assert.deepEqual(
+        result.mutations.map((m) => [m.operation, m.undone]),
+        [
+          ['TagRole', true],
+          ['PutRolePolicy', true],
+        ],
+      );
+      assert.equal(result.residue.clean, true);
+      assert.deepEqual(await roleSnapshot(), before);
+    } finally {
+      ctx.sandbox.world.interceptors.splice(ctx.sandbox.world.interceptors.indexOf(interceptor), 1);
+    }
   });
 });
