@@ -21,6 +21,9 @@ import {
 import { roleDifferences, type RoleState } from '../../src/faults/deny-task-permissions/role-state.js';
 import { trustedPrincipals } from '../../src/faults/deny-task-permissions/users.js';
 import type { ProbeResult } from '../../src/probes/types.js';
+import { renderHtmlReport } from '../../src/report/html.js';
+import { renderResult } from '../../src/cli/render-report.js';
+import { EVIL, sampleResult } from '../support/result-fixture.js';
 
 const spec = (env: Record<string, string>): ReturnType<typeof loadExperimentSpec> =>
   loadExperimentSpec({
@@ -164,5 +167,38 @@ describe('deny-task-permissions', () => {
     assert.equal(firstProbeRecovery([probe], attach, removal)?.at.toISOString(), '2026-01-01T00:00:07.000Z');
     assert.equal(matchesAny('s3:PutObject', ['s3:Put*']), true);
     assert.equal(matchesAny('s3:GetObject', ['s3:Put*', 'dynamodb:*']), false);
+  });
+
+  test('the reports show the Deny, each window and the role after the run (escaped in HTML)', () => {
+    const result = sampleResult();
+    result.deny = {
+      roleArn: 'arn:aws:iam::123456789012:role/orders-task-role',
+      actions: ['s3:PutObject'],
+      resources: [EVIL],
+      sharedWith: [],
+      iterations: [
+        {
+          index: 1,
+          form: 'inline',
+          policyName: 'ecs-chaos-deny-20261121T073000Z-1a2b3c-1',
+          plannedEnd: '2026-11-21T07:31:00Z',
+          deniedAfterSeconds: 1.2,
+          deniedSeenBy: 'probe orders-health',
+          notes: ['no allowed call was seen within 60s of the removal'],
+        },
+      ],
+      roleUnchanged: true,
+      roleDifferences: [],
+    };
+    const html = renderHtmlReport(result);
+    assert.match(html, /<h2>Deny on the task role<\/h2>/);
+    assert.match(html, /ecs-chaos-deny-20261121T073000Z-1a2b3c-1/);
+    assert.ok(!html.includes(EVIL), 'what came from the user is escaped');
+    const text = renderResult(result, undefined);
+    assert.match(
+      text,
+      /window 1: inline ecs-chaos-deny-\S+ until 2026-11-21T07:31:00Z; denied 1.2s after the attach \(probe orders-health\); allowed calls not seen/,
+    );
+    assert.match(text, /the role's policies and tags after the run: as before/);
   });
 });
