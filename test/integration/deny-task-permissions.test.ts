@@ -10,7 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { GetRoleCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import {
+  GetRoleCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { createAwsPorts } from '../../src/aws/sdk.js';
 import { policySize } from '../../src/iam/policy.js';
 import { loadExperimentSpec } from '../../src/config/load.js';
@@ -231,6 +236,40 @@ describe('deny-task-permissions on the demo service (library, real SDK clients)'
       assert.deepEqual(await roleSnapshot(), before);
     } finally {
       ctx.sandbox.world.interceptors.splice(ctx.sandbox.world.interceptors.indexOf(interceptor), 1);
+    }
+  });
+
+  test('a role other principals may assume (its trust policy) is refused, naming them, with nothing changed', async () => {
+    const RoleName = 'orders-task-role';
+    const original = (await ctx.iam.send(new GetRoleCommand({ RoleName }))).Role!.AssumeRolePolicyDocument!;
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: ['ecs-tasks.amazonaws.com', 'lambda.amazonaws.com'] },
+          Action: 'sts:AssumeRole',
+        },
+      ],
+    };
+    await ctx.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(trust) }));
+    try {
+      const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
+      await assert.rejects(runDeny(ctx.sandbox, { actions: 's3:PutObject' }), (error: Error) => {
+        assert.match(error.message, /principal Service: lambda\.amazonaws\.com/);
+        assert.match(error.message, /--allow-shared-role/);
+        return true;
+      });
+      assert.deepEqual(
+        ctx.sandbox
+          .requests(since)
+          .filter(
+            (r) => r.mutating && r.errorCode === null && r.action !== 'TagResource' && r.action !== 'UntagResource',
+          ),
+        [],
+      );
+    } finally {
+      await ctx.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: decodeURIComponent(original) }));
     }
   });
 });
