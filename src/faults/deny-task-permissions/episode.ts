@@ -60,13 +60,17 @@ export async function denyIteration(
   result.deny!.iterations.push(it);
   const call = { abortSignal: signal };
   const mutations: { tag?: MutationRecord; put?: MutationRecord; attach?: MutationRecord } = {};
+  // What was sent (an answer lost on the way may still have landed): only that is undone.
+  const sent = { tag: false, put: false, attach: false };
   try {
+    sent.tag = true;
     await deps.iam.tagRole(
       { RoleName: role.roleName, Tags: [{ Key: denyTagKey(id), Value: denyTagValue(form, policyName, end) }] },
       call,
     );
     mutations.tag = record.mutation('TagRole', role.roleArn, `${role.roleName}: ${denyTagKey(id)}`, index);
     const document = denyDocument(actions, resources, end);
+    sent.put = true;
     if (form === 'inline') {
       await deps.iam.putRolePolicy({ RoleName: role.roleName, PolicyName: policyName, PolicyDocument: document }, call);
       mutations.put = record.mutation(
@@ -94,6 +98,7 @@ export async function denyIteration(
         `${policyName} (Deny ${actions.join(', ')} until ${iamTime(end)})`,
         index,
       );
+      sent.attach = true;
       await deps.iam.attachRolePolicy({ RoleName: role.roleName, PolicyArn: policyArn }, call);
       mutations.attach = record.mutation('AttachRolePolicy', role.roleArn, `${role.roleName}: ${policyName}`, index);
     }
@@ -118,7 +123,7 @@ export async function denyIteration(
     await record.sleep(holdSeconds * 1000, signal);
   } finally {
     // Always: a write whose answer was lost may have landed (what is not there is taken as removed).
-    await undo(ctx, role, { form, policyName, policyArn, index, mutations, it });
+    await undo(ctx, role, { form, policyName, policyArn, index, mutations, sent, it });
   }
   if (!signal.aborted && it.removedAt) await measure(ctx, it, role.roleArn, actions, signal);
 }
@@ -133,9 +138,11 @@ async function undo(
     policyArn: string;
     index: number;
     mutations: { tag?: MutationRecord; put?: MutationRecord; attach?: MutationRecord };
+    sent: { readonly tag: boolean; readonly put: boolean; readonly attach: boolean };
     it: DenyIteration;
   },
 ): Promise<void> {
+  if (!w.sent.tag) return;
   const { record, deps } = ctx;
   const deadline = AbortSignal.timeout(Math.max(30, ctx.spec.restoreTimeoutSeconds) * 1000);
   const call = { abortSignal: deadline };
@@ -147,20 +154,24 @@ async function undo(
     }
   };
   record.phase('revert', `revert: removing ${w.policyName} from ${role.roleName}`, w.index);
-  if (w.form === 'inline') {
+  if (!w.sent.put) {
+    // Nothing but the tag was sent.
+  } else if (w.form === 'inline') {
     await tolerant('DeleteRolePolicy', () =>
       deps.iam.deleteRolePolicy({ RoleName: role.roleName, PolicyName: w.policyName }, call),
     );
     record.undone(w.mutations.put, 'DeleteRolePolicy');
   } else {
-    await tolerant('DetachRolePolicy', () =>
-      deps.iam.detachRolePolicy({ RoleName: role.roleName, PolicyArn: w.policyArn }, call),
-    );
-    record.undone(w.mutations.attach, 'DetachRolePolicy');
+    if (w.sent.attach) {
+      await tolerant('DetachRolePolicy', () =>
+        deps.iam.detachRolePolicy({ RoleName: role.roleName, PolicyArn: w.policyArn }, call),
+      );
+      record.undone(w.mutations.attach, 'DetachRolePolicy');
+    }
     await tolerant('DeletePolicy', () => deps.iam.deletePolicy({ PolicyArn: w.policyArn }, call));
     record.undone(w.mutations.put, 'DeletePolicy');
   }
-  w.it.removedAt = record.now().toISOString();
+  if (w.sent.put) w.it.removedAt = record.now().toISOString();
   await tolerant('UntagRole', () =>
     deps.iam.untagRole({ RoleName: role.roleName, TagKeys: [denyTagKey(record.result.experimentId)] }, call),
   );
