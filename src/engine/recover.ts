@@ -25,7 +25,7 @@ import {
   type RecoverTarget,
   type ServiceInspection,
 } from './inspect.js';
-import { describeLease, leaseKey } from './lease.js';
+import { describeLease, leaseKey, leasesOf, leaseStatus } from './lease.js';
 import { shortRevision } from './observe.js';
 import {
   configDiffersOnOriginal,
@@ -124,6 +124,14 @@ export async function recover(options: RecoverOptions, deps: RecoverDeps): Promi
     ...(options.scanLimit ? { limit: options.scanLimit } : {}),
   };
   const catalog = new RevisionCatalog(deps.ecs, scan);
+  // Experiments running now on any of these services: what they left on a shared role is theirs.
+  const live = new Set(
+    services.flatMap((s) =>
+      leasesOf(s.tags)
+        .filter((l) => leaseStatus(l, deps.clock.now()) === 'LIVE')
+        .map((l) => l.experimentId),
+    ),
+  );
   for (const service of services) {
     if (!RUNNING_STATES.has(service.status ?? '')) continue;
     const mine = siblings.get(service.serviceArn!) ?? [];
@@ -136,6 +144,14 @@ export async function recover(options: RecoverOptions, deps: RecoverDeps): Promi
       const live = inspection.leases.find((l) => l.status === 'LIVE')!;
       entry.status = 'live';
       entry.error = `an experiment runs on ${inspection.serviceName} now: ${describeLease(live, deps.clock.now())}; its own restore will clean up. Stop its runner (SIGINT/SIGTERM) or wait; 'recover --force' repairs it anyway and the run will report a conflict`;
+      say('warn', `${inspection.serviceName}: ${entry.error}`);
+      continue;
+    }
+    // A fault's leftover on something shared (a task role) that belongs to an experiment running now elsewhere.
+    const othersLive = inspection.faultLeftovers.find((l) => l.experimentId && live.has(l.experimentId));
+    if (othersLive && !options.force) {
+      entry.status = 'live';
+      entry.error = `${othersLive.detail} belongs to experiment ${othersLive.experimentId}, which runs now on another service sharing it; its own restore will remove it. Wait, or 'recover --force' removes it anyway`;
       say('warn', `${inspection.serviceName}: ${entry.error}`);
       continue;
     }

@@ -104,6 +104,8 @@ export interface FaultLeftover {
   readonly detail: string;
   /** For the fault's own `remove`: which policy, which tag. */
   readonly ref: string;
+  /** The experiment that left it, when its name or marker says: recover leaves it while that experiment is LIVE. */
+  readonly experimentId?: string;
 }
 
 /** Leftovers outside ECS a fault knows how to find and remove. */

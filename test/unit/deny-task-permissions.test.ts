@@ -11,6 +11,7 @@ import {
   denyEnd,
   denyPolicyName,
   denyTagValue,
+  experimentOf,
   parseDenyTag,
 } from '../../src/faults/deny-task-permissions/policy.js';
 import {
@@ -79,6 +80,9 @@ describe('deny-task-permissions', () => {
     const end = new Date('2026-11-21T07:31:00Z');
     assert.deepEqual(parseDenyTag(denyTagValue('inline', name, end)), { form: 'inline', policyName: name, end });
     assert.equal(parseDenyTag('something else'), undefined);
+    // The experiment a leftover belongs to, from its name or its tag key (recover leaves a LIVE one's).
+    assert.equal(experimentOf(name), 'ecs-chaos-20261121T073000Z-1a2b3c');
+    assert.equal(experimentOf('ecs-chaos:deny:ecs-chaos-20261121T073000Z-1a2b3c'), 'ecs-chaos-20261121T073000Z-1a2b3c');
   });
 
   test('actions: unknown ones named with the nearest known one; patterns must match something', async () => {

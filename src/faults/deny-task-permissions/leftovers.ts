@@ -8,7 +8,7 @@ import { parseRoleArn } from '../../aws/arn.js';
 import { awsErrorName } from '../../aws/settled.js';
 import { decodePolicyText } from '../../iam/role-permissions.js';
 import type { FaultLeftover, FaultLeftovers, LeftoverContext } from '../types.js';
-import { DENY_POLICY_PREFIX, DENY_TAG_PREFIX, denyEnd, parseDenyTag } from './policy.js';
+import { DENY_POLICY_PREFIX, DENY_TAG_PREFIX, denyEnd, experimentOf, parseDenyTag } from './policy.js';
 
 function when(end: Date | undefined, now: Date): string {
   if (!end) return 'with no end time';
@@ -29,6 +29,11 @@ async function pages<T>(read: (marker: string | undefined) => Promise<{ items?: 
   } while (marker);
   return out;
 }
+
+const experiment = (name: string): { experimentId?: string } => {
+  const id = experimentOf(name);
+  return id ? { experimentId: id } : {};
+};
 
 export const denyLeftovers: FaultLeftovers = {
   async find(ctx: LeftoverContext): Promise<readonly FaultLeftover[]> {
@@ -51,6 +56,7 @@ export const denyLeftovers: FaultLeftovers = {
         .catch(() => '');
       found.push({
         ...base,
+        ...experiment(name),
         kind: 'deny-policy',
         ref: `inline ${name}`,
         detail: `inline policy ${name} on role ${RoleName}, ${when(denyEnd(doc), ctx.now)}`,
@@ -64,6 +70,7 @@ export const denyLeftovers: FaultLeftovers = {
     for (const a of attached.filter((p) => (p.PolicyName ?? '').startsWith(DENY_POLICY_PREFIX))) {
       found.push({
         ...base,
+        ...experiment(a.PolicyName ?? ''),
         kind: 'deny-policy',
         ref: `managed ${a.PolicyArn}`,
         detail: `managed policy ${a.PolicyName} attached to role ${RoleName}`,
@@ -92,6 +99,7 @@ export const denyLeftovers: FaultLeftovers = {
       }
       found.push({
         ...base,
+        ...experiment(tag.Key ?? ''),
         kind: 'role-marker',
         ref: `tag ${tag.Key}`,
         detail: `tag ${tag.Key} on role ${RoleName}${marker ? ` (${marker.form} ${marker.policyName}, ${when(marker.end, ctx.now)})` : ''}`,

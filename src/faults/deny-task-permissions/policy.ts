@@ -80,3 +80,10 @@ export function denyEnd(document: string): Date | undefined {
 export function managedPolicyArn(partition: string, accountId: string, policyName: string): string {
   return `arn:${partition}:iam::${accountId}:policy/${policyName}`;
 }
+
+/** The experiment id a policy name or a role tag key names (`ecs-chaos-20261121T073000Z-1a2b3c`), or undefined. */
+export function experimentOf(nameOrTagKey: string): string | undefined {
+  if (nameOrTagKey.startsWith(DENY_TAG_PREFIX)) return nameOrTagKey.slice(DENY_TAG_PREFIX.length) || undefined;
+  const m = new RegExp(`^${DENY_POLICY_PREFIX}(.+)-\\d+$`).exec(nameOrTagKey);
+  return m ? `ecs-chaos-${m[1]}` : undefined;
+}
