@@ -220,7 +220,8 @@ async function measure(
   // Only a witness that saw the denial can see its end: wait for it, bounded.
   const until = removedAt.getTime() + ALLOWED_WAIT_SECONDS * 1000;
   while (seen.denied && !seen.allowed && ctx.record.now().getTime() < until && !signal.aborted) {
-    await ctx.record.sleep(Math.max(ctx.pollMs, trail ? 2_000 : 250), signal).catch(() => undefined);
+    // LookupEvents allows 2 requests a second per account: a look every 5 s at most when it is read.
+    await ctx.record.sleep(Math.max(ctx.pollMs, trail ? 5_000 : 250), signal).catch(() => undefined);
     seen = await look();
   }
   if (seen.denied && seen.denied.at <= removedAt) {

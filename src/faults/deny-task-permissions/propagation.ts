@@ -83,9 +83,18 @@ export async function trailSightings(
 ): Promise<{ denied?: Sighting; allowed?: Sighting }> {
   let denied: Sighting | undefined;
   let allowed: Sighting | undefined;
+  // One concrete action: CloudTrail filters by its event name (one attribute at most), fewer pages.
+  const only =
+    input.actions.length === 1 && !/[*?]/.test(input.actions[0]!) ? input.actions[0]!.split(':')[1] : undefined;
   await scanTrail(
     cloudtrail,
-    { start: input.from, end: input.to, maxPages: 10, ...(input.signal ? { abortSignal: input.signal } : {}) },
+    {
+      start: input.from,
+      end: input.to,
+      maxPages: 4,
+      ...(only ? { lookupAttribute: { AttributeKey: 'EventName', AttributeValue: only } } : {}),
+      ...(input.signal ? { abortSignal: input.signal } : {}),
+    },
     (record) => {
       if (!madeBy(record, input.roleArn) || !record.eventTime) return;
       const action = eventAction(record.eventSource ?? '', record.eventName ?? '');
