@@ -5,6 +5,9 @@
  * deny-task-permissions` prints runs it, and without iam:PutRolePolicy preflight refuses, naming it.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
@@ -37,6 +40,79 @@ describe('deny-task-permissions (the built program)', () => {
       .filter((r) => r.mutating && r.errorCode === null)
       .map((r) => r.action);
   const last = (): number => ctx.sandbox.requests().at(-1)?.seq ?? 0;
+
+  test('a run denying s3:PutObject: the result file and the HTML report show the Deny and both propagation times', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deny-cli-'));
+    try {
+      const file = join(dir, 'experiment.yaml');
+      writeFileSync(
+        file,
+        [
+          'probes:',
+          '  - name: orders-health',
+          '    type: http',
+          '    mode: OnChaos',
+          '    http:',
+          `      url: ${ctx.sandbox.endpoint}/_sandbox/workload/demo/orders/health`,
+          '      status: "== 200"',
+          '    runProperties: { attempts: 1, pollingInterval: 1s, timeout: 2s }',
+          '',
+        ].join('\n'),
+      );
+      const resultFile = join(dir, 'result.json');
+      const html = join(dir, 'report.html');
+      const before = (await ctx.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['orders'] })))
+        .services![0]!;
+      const run = await runCli(
+        [
+          'run',
+          'deny-task-permissions',
+          ...TARGET,
+          '-f',
+          file,
+          '--actions',
+          's3:PutObject',
+          '--duration',
+          '3',
+          '--result-file',
+          resultFile,
+          '--html',
+          html,
+        ],
+        { env, timeoutMs: 120_000 },
+      );
+      // The probe saw the app fail during the window: verdict Fail (exit 1), the Deny's effect.
+      assert.ok([0, 1].includes(run.code ?? -1), run.stderr);
+      const result = JSON.parse(readFileSync(resultFile, 'utf8')) as {
+        deny: {
+          iterations: Array<{ deniedAfterSeconds?: number; allowedAfterSeconds?: number }>;
+          roleUnchanged: boolean;
+        };
+        residue: { clean: boolean };
+        mutations: Array<{ operation: string }>;
+      };
+      const it = result.deny.iterations[0]!;
+      assert.equal(typeof it.deniedAfterSeconds, 'number', JSON.stringify(result.deny));
+      assert.equal(typeof it.allowedAfterSeconds, 'number', JSON.stringify(result.deny));
+      assert.equal(result.deny.roleUnchanged, true);
+      assert.equal(result.residue.clean, true);
+      assert.ok(result.mutations.every((m) => !/TaskDefinition|Service/.test(m.operation)));
+      const after = (await ctx.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['orders'] })))
+        .services![0]!;
+      assert.equal(after.taskDefinition, before.taskDefinition);
+      assert.deepEqual(
+        after.deployments?.map((d) => d.id),
+        before.deployments?.map((d) => d.id),
+      );
+      assert.match(
+        run.stdout,
+        /window 1: inline ecs-chaos-deny-\S+ until \S+; denied [\d.]+s after the attach \(probe orders-health\); allowed again [\d.]+s after the removal/,
+      );
+      assert.match(readFileSync(html, 'utf8'), /<h2>Deny on the task role<\/h2>/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test('bad input: each refused with the field, the value and the fix, before any change', async () => {
     const cases: Array<{ args: string[]; env?: NodeJS.ProcessEnv; code: number; says: RegExp }> = [
