@@ -23,7 +23,7 @@ import { createCloudWatchService } from './cloudwatch/service.js';
 import { createAuthorizer, type AuthorizationMode } from './core/authorize.js';
 import { AwsError } from './core/errors.js';
 import { FaultInjector, faultRulesFromJson, type FaultRule } from './core/faults.js';
-import { resolvePace, type PaceOption, type PaceTimings } from './core/clock.js';
+import { AWS_SECONDS, awsDelayMs, resolvePace, type PaceOption, type PaceTimings } from './core/clock.js';
 import type { AlarmReader } from './ecs/rollout.js';
 import { TARGET_GROUP_DEFAULTS, TargetGroups, type TargetGroupSettings } from './ecs/targets.js';
 import { ACCOUNT_ID, KeyStore } from './core/identity.js';
@@ -135,6 +135,13 @@ export interface SandboxOptions {
    * The mutations' own answers stay current. @default false (reads are consistent)
    */
   readonly eventualConsistency?: boolean | { readonly lagMs?: number };
+  /**
+   * How long a change to a role's inline or attached policies takes to reach the calls the
+   * workload makes with the role's credentials, in seconds on AWS (scaled by the pace); IAM's API
+   * answers with the change at once. Also `sandbox.world.iam.propagationMs` at run time.
+   * @default 5 (AWS_SECONDS.iamPropagation)
+   */
+  readonly iamPropagationSeconds?: number;
 }
 
 /** The sandbox's parts, for tests that look inside. */
@@ -194,7 +201,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const clock = options.now ?? Date.now;
   const keys = new KeyStore();
   const log = new RequestLog();
-  const iam = new IamStore({ accountId: ACCOUNT_ID, keys, now: clock });
+  const iam = new IamStore({
+    accountId: ACCOUNT_ID,
+    keys,
+    now: clock,
+    propagationMs: awsDelayMs(pace, options.iamPropagationSeconds ?? AWS_SECONDS.iamPropagation),
+  });
   const ecs = new EcsStore(ACCOUNT_ID);
   const cloudwatch = new CloudWatchStore(ACCOUNT_ID);
   const oidc = new OidcIssuer({ now: clock });
@@ -340,6 +352,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ecsCall: inProcess(ecsService),
     cloudwatchCall: inProcess(services.find((s) => s.name === 'monitoring')!),
   });
+  // The scenario's roles had their policies long before the apps' first calls.
+  iam.propagateAll();
   // The scenario's world settles from its start up to now, then moves with the clock.
   const step = Math.max(pace.tickMs, 50);
   for (tickedUntil = start; tickedUntil + step < clock(); tickedUntil += step) {

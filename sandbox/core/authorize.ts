@@ -57,9 +57,12 @@ export interface CallerPolicies {
   readonly boundary?: PolicySource;
 }
 
-/** The policies of a caller, from the IAM store. */
-export function callerPolicies(iam: IamStore, principal: Principal): CallerPolicies {
-  const identity = iam.effectivePolicies(principal);
+/**
+ * The policies of a caller, from the IAM store; with `atMs`, a role session's identity policies as
+ * a call at that time sees them (a role policy change reaches them after IAM's propagation delay).
+ */
+export function callerPolicies(iam: IamStore, principal: Principal, atMs?: number): CallerPolicies {
+  const identity = atMs === undefined ? iam.effectivePolicies(principal) : iam.propagatedPolicies(principal, atMs);
   const hasSession =
     principal.type === 'AssumedRole' &&
     (principal.sessionPolicy !== undefined || (principal.sessionPolicyArns?.length ?? 0) > 0);
@@ -370,7 +373,7 @@ export function iamPermissions(
     else resource = iam.getUser(name ?? '')?.arn ?? `arn:aws:iam::${account}:user${path}${name ?? ''}`;
   } else if (action === 'CreatePolicy') {
     resource = `arn:aws:iam::${account}:policy${path}${params.get('PolicyName') ?? ''}`;
-  } else if (action === 'GetPolicy' || action === 'GetPolicyVersion') {
+  } else if (action === 'GetPolicy' || action === 'GetPolicyVersion' || action === 'DeletePolicy') {
     resource = params.get('PolicyArn') ?? '*';
   } else if (action === 'SimulatePrincipalPolicy') {
     resource = params.get('PolicySourceArn') ?? '*';

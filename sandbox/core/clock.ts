@@ -88,6 +88,12 @@ export const AWS_SECONDS = {
   runningGrace: 40,
   /** The longest wait between launch attempts of a service whose tasks keep failing to start (service throttle logic). */
   launchThrottleMax: 15 * 60,
+  /**
+   * How long a change to a role's policies takes to reach the calls made with the role's
+   * credentials: IAM is eventually consistent and AWS publishes no figure beyond "a few seconds";
+   * the sandbox's choice (SandboxOptions.iamPropagationSeconds).
+   */
+  iamPropagation: 5,
 } as const;
 
 /**

@@ -356,6 +356,10 @@ export function createIamService(deps: { iam: IamStore; keys: KeyStore; now: () 
       });
       return { Policy: policyXml(policy, false) };
     },
+    DeletePolicy: (params) => {
+      iam.deletePolicy(params.required('PolicyArn'));
+      return {};
+    },
     GetPolicy: (params) => ({ Policy: policyXml(iam.requirePolicy(params.required('PolicyArn')), true) }),
     GetPolicyVersion: (params) => {
       const policyArn = params.required('PolicyArn');

@@ -136,6 +136,13 @@ interface RoleRecord extends Role {
   attachedPolicyArns: string[];
 }
 
+/** A role's policies from a moment on (for the propagation of changes). */
+interface RolePolicySnapshot {
+  readonly at: number;
+  readonly inline: ReadonlyArray<[string, string]>;
+  readonly attached: readonly string[];
+}
+
 interface UserRecord extends User {
   inlinePolicies: Map<string, string>;
   attachedPolicyArns: string[];
@@ -339,15 +346,26 @@ export class IamStore {
   readonly #boundaries = new Map<string, string>();
   /** Parsed documents by kind and text: stored documents are parsed once, then evaluated often. */
   readonly #parsed = new Map<string, PolicyDocument>();
+  /** How long a change to a role's policies takes to reach the role's sessions' calls, sandbox ms. */
+  #propagationMs: number;
+  /** Per role (by id): its policies as they were, from each change on (see {@link propagatedPolicies}). */
+  readonly #roleHistory = new Map<string, RolePolicySnapshot[]>();
 
   /**
    * Creates the store with the AWS managed policies and the administrator user `admin`
    * (AdministratorAccess attached), whose access key `test` / `test` is registered in `keys`.
    */
-  constructor(options: { readonly accountId: string; readonly keys: KeyStore; readonly now: () => number }) {
+  constructor(options: {
+    readonly accountId: string;
+    readonly keys: KeyStore;
+    readonly now: () => number;
+    /** How long a role policy change takes to reach the role's sessions' calls (sandbox ms). @default 0 */
+    readonly propagationMs?: number;
+  }) {
     this.accountId = options.accountId;
     this.#keys = options.keys;
     this.#now = options.now;
+    this.#propagationMs = options.propagationMs ?? 0;
     for (const policy of AWS_MANAGED_POLICIES) {
       const arn = `arn:aws:iam::aws:policy${policy.path}${policy.name}`;
       const date = new Date(policy.created);
@@ -572,7 +590,7 @@ export class IamStore {
       quota: IAM_QUOTAS.roleInlinePolicySize,
       owner: `role ${role.roleName}`,
     });
-    role.inlinePolicies.set(policyName, text);
+    this.#changing(role, () => role.inlinePolicies.set(policyName, text));
   }
 
   static #checkPolicyName(policyName: string): void {
@@ -605,9 +623,10 @@ export class IamStore {
   /** Deletes an inline policy. @throws AwsError NoSuchEntity */
   deleteRolePolicy(roleName: string, policyName: string): void {
     const role = this.#role(roleName);
-    if (!role.inlinePolicies.delete(policyName)) {
+    if (!role.inlinePolicies.has(policyName)) {
       throw noSuchEntity(`The role policy with name ${policyName} cannot be found.`);
     }
+    this.#changing(role, () => role.inlinePolicies.delete(policyName));
   }
 
   /**
@@ -618,14 +637,14 @@ export class IamStore {
   attachRolePolicy(roleName: string, policyArn: string): void {
     const policy = this.#requireAttachable(policyArn);
     const role = this.#role(roleName);
-    IamStore.#attach(role.attachedPolicyArns, policy.arn, 'PoliciesPerRole');
+    this.#changing(role, () => IamStore.#attach(role.attachedPolicyArns, policy.arn, 'PoliciesPerRole'));
   }
 
   /** Detaches a managed policy from a role. @throws AwsError NoSuchEntity */
   detachRolePolicy(roleName: string, policyArn: string): void {
     IamStore.#checkPolicyArn(policyArn);
     const role = this.#role(roleName);
-    IamStore.#detach(role.attachedPolicyArns, policyArn);
+    this.#changing(role, () => IamStore.#detach(role.attachedPolicyArns, policyArn));
   }
 
   static #attach(list: string[], arn: string, quotaName: string): void {
@@ -769,6 +788,19 @@ export class IamStore {
   /** A managed policy by ARN, or the error GetPolicy answers with. @throws AwsError InvalidInput, NoSuchEntity */
   requirePolicy(policyArn: string): ManagedPolicy {
     return this.#requireAttachable(policyArn);
+  }
+
+  /**
+   * Deletes a customer managed policy, as DeletePolicy does: refused while it is attached to a role
+   * or user (DeleteConflict); an AWS managed policy cannot be deleted (its ARN is not the account's).
+   *
+   * @throws AwsError InvalidInput, NoSuchEntity, DeleteConflict
+   */
+  deletePolicy(policyArn: string): void {
+    const policy = this.#requireAttachable(policyArn);
+    if (policy.awsManaged) throw new AwsError('InvalidInput', `Cannot delete AWS managed policy ${policyArn}.`);
+    if (this.attachmentCount(policy.arn) > 0) throw deleteConflict('Cannot delete a policy attached to entities.');
+    this.#policies.delete(policy.arn);
   }
 
   /** One version of a managed policy. @throws AwsError InvalidInput, NoSuchEntity */
@@ -981,6 +1013,70 @@ export class IamStore {
     return this.#oidcProviders.get(`arn:aws:iam::${this.accountId}:oidc-provider/${IamStore.#issuerHostPath(issuer)}`);
   }
 
+  // ---- propagation of role policy changes ----
+
+  /**
+   * How long a change to a role's inline or attached policies takes to reach the calls of the role's
+   * sessions (the workload's), in sandbox milliseconds. IAM's own API answers at once.
+   */
+  get propagationMs(): number {
+    return this.#propagationMs;
+  }
+
+  set propagationMs(ms: number) {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new Error(`a propagation delay is 0 or more ms (got ${String(ms)})`);
+    this.#propagationMs = ms;
+  }
+
+  /** Every change made so far has reached every call (a scenario's starting world). */
+  propagateAll(): void {
+    this.#roleHistory.clear();
+  }
+
+  /** Makes a change to a role's policies, keeping what they were for the calls the change has not reached. */
+  #changing(role: RoleRecord, change: () => unknown): void {
+    const snapshot = (at: number): RolePolicySnapshot => ({
+      at,
+      inline: [...role.inlinePolicies],
+      attached: [...role.attachedPolicyArns],
+    });
+    const now = this.#now();
+    const history = this.#roleHistory.get(role.roleId) ?? [snapshot(Number.NEGATIVE_INFINITY)];
+    change();
+    history.push(snapshot(now));
+    // Only the newest state every call already sees is still needed, and what came after it.
+    const seen = history.findLastIndex((h) => h.at <= now - this.#propagationMs);
+    this.#roleHistory.set(role.roleId, seen > 0 ? history.slice(seen) : history);
+  }
+
+  /**
+   * The identity policies of a caller as its call at `atMs` sees them: for a role's session, the
+   * role's policies as they were {@link propagationMs} before (IAM's eventual consistency: a change
+   * reaches the role's credentials seconds later); for a user, as they are.
+   */
+  propagatedPolicies(principal: Pick<Principal, 'type' | 'arn' | 'roleArn'>, atMs: number): PolicySource[] {
+    const role =
+      principal.type === 'AssumedRole' && principal.roleArn !== undefined
+        ? this.getRoleByArn(principal.roleArn)
+        : undefined;
+    const history = role && this.#roleHistory.get(role.roleId);
+    if (!role || !history) return this.effectivePolicies(principal);
+    const state = history.findLast((h) => h.at <= atMs - this.#propagationMs) ?? history[0]!;
+    return this.#sourcesOf(role.arn, state.inline, state.attached);
+  }
+
+  #sourcesOf(ownerArn: string, inline: Iterable<[string, string]>, attached: readonly string[]): PolicySource[] {
+    const sources: PolicySource[] = [];
+    for (const [name, text] of inline) {
+      sources.push({ id: `${ownerArn}/inline/${name}`, document: this.#parse(text, 'identity') });
+    }
+    for (const arn of attached) {
+      const policy = this.#policies.get(arn);
+      if (policy) sources.push({ id: arn, document: this.#parse(this.#defaultDocument(policy), 'identity') });
+    }
+    return sources;
+  }
+
   // ---- policies of a principal ----
 
   /**
@@ -996,15 +1092,7 @@ export class IamStore {
           : this.getRoleByArn(principal.roleArn)
         : this.getUserByArn(principal.arn);
     if (!owner) return [];
-    const sources: PolicySource[] = [];
-    for (const [name, text] of owner.inlinePolicies) {
-      sources.push({ id: `${owner.arn}/inline/${name}`, document: this.#parse(text, 'identity') });
-    }
-    for (const arn of owner.attachedPolicyArns) {
-      const policy = this.#policies.get(arn);
-      if (policy) sources.push({ id: arn, document: this.#parse(this.#defaultDocument(policy), 'identity') });
-    }
-    return sources;
+    return this.#sourcesOf(owner.arn, owner.inlinePolicies, owner.attachedPolicyArns);
   }
 
   // ---- permission boundaries ----

@@ -295,7 +295,7 @@ export class WorkloadStore {
         userAgent: 'aws-sdk-js/3 ecs-chaos-workload',
       };
       const permission: RequiredPermission = { action: call.action, resource };
-      const result = decide(callerPolicies(this.#iam, identity.principal), {
+      const result = decide(callerPolicies(this.#iam, identity.principal, time), {
         action: permission.action,
         resource: permission.resource,
         context: requestConditionKeys(this.#iam, ctx) as never,

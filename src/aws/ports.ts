@@ -33,6 +33,8 @@ import type {
   StopTaskCommandOutput,
   UpdateServiceCommandInput,
   UpdateServiceCommandOutput,
+  ListClustersCommandInput,
+  ListClustersCommandOutput,
 } from '@aws-sdk/client-ecs';
 import type {
   GetPolicyCommandInput,
@@ -49,6 +51,22 @@ import type {
   ListRolePoliciesCommandOutput,
   SimulatePrincipalPolicyCommandInput,
   SimulatePrincipalPolicyCommandOutput,
+  PutRolePolicyCommandInput,
+  PutRolePolicyCommandOutput,
+  DeleteRolePolicyCommandInput,
+  DeleteRolePolicyCommandOutput,
+  CreatePolicyCommandInput,
+  CreatePolicyCommandOutput,
+  DeletePolicyCommandInput,
+  DeletePolicyCommandOutput,
+  AttachRolePolicyCommandInput,
+  AttachRolePolicyCommandOutput,
+  DetachRolePolicyCommandInput,
+  DetachRolePolicyCommandOutput,
+  TagRoleCommandInput,
+  TagRoleCommandOutput,
+  UntagRoleCommandInput,
+  UntagRoleCommandOutput,
 } from '@aws-sdk/client-iam';
 import type { LookupEventsCommandInput, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
 import type {
@@ -71,6 +89,8 @@ export interface CallOptions {
 /** The ECS calls ecs-chaos makes. */
 export interface EcsPort {
   describeClusters(input: DescribeClustersCommandInput, options?: CallOptions): Promise<DescribeClustersCommandOutput>;
+  /** The region's clusters (deny-task-permissions: who else uses the task role). */
+  listClusters(input: ListClustersCommandInput, options?: CallOptions): Promise<ListClustersCommandOutput>;
   describeServices(input: DescribeServicesCommandInput, options?: CallOptions): Promise<DescribeServicesCommandOutput>;
   listServices(input: ListServicesCommandInput, options?: CallOptions): Promise<ListServicesCommandOutput>;
   describeTaskDefinition(
@@ -116,6 +136,15 @@ export interface IamPort {
     input: SimulatePrincipalPolicyCommandInput,
     options?: CallOptions,
   ): Promise<SimulatePrincipalPolicyCommandOutput>;
+  /** deny-task-permissions' writes on the task role: its Deny policy (inline or managed) and its markers. */
+  putRolePolicy(input: PutRolePolicyCommandInput, options?: CallOptions): Promise<PutRolePolicyCommandOutput>;
+  deleteRolePolicy(input: DeleteRolePolicyCommandInput, options?: CallOptions): Promise<DeleteRolePolicyCommandOutput>;
+  createPolicy(input: CreatePolicyCommandInput, options?: CallOptions): Promise<CreatePolicyCommandOutput>;
+  deletePolicy(input: DeletePolicyCommandInput, options?: CallOptions): Promise<DeletePolicyCommandOutput>;
+  attachRolePolicy(input: AttachRolePolicyCommandInput, options?: CallOptions): Promise<AttachRolePolicyCommandOutput>;
+  detachRolePolicy(input: DetachRolePolicyCommandInput, options?: CallOptions): Promise<DetachRolePolicyCommandOutput>;
+  tagRole(input: TagRoleCommandInput, options?: CallOptions): Promise<TagRoleCommandOutput>;
+  untagRole(input: UntagRoleCommandInput, options?: CallOptions): Promise<UntagRoleCommandOutput>;
 }
 
 /** The STS calls ecs-chaos makes. */
@@ -151,6 +180,7 @@ export interface AwsPorts {
 export const PORT_ACTIONS = {
   ecs: {
     describeClusters: 'ecs:DescribeClusters',
+    listClusters: 'ecs:ListClusters',
     describeServices: 'ecs:DescribeServices',
     listServices: 'ecs:ListServices',
     describeTaskDefinition: 'ecs:DescribeTaskDefinition',
@@ -174,6 +204,14 @@ export const PORT_ACTIONS = {
     getPolicy: 'iam:GetPolicy',
     getPolicyVersion: 'iam:GetPolicyVersion',
     simulatePrincipalPolicy: 'iam:SimulatePrincipalPolicy',
+    putRolePolicy: 'iam:PutRolePolicy',
+    deleteRolePolicy: 'iam:DeleteRolePolicy',
+    createPolicy: 'iam:CreatePolicy',
+    deletePolicy: 'iam:DeletePolicy',
+    attachRolePolicy: 'iam:AttachRolePolicy',
+    detachRolePolicy: 'iam:DetachRolePolicy',
+    tagRole: 'iam:TagRole',
+    untagRole: 'iam:UntagRole',
   },
   sts: { getCallerIdentity: 'sts:GetCallerIdentity', assumeRole: 'sts:AssumeRole' },
   cloudtrail: { lookupEvents: 'cloudtrail:LookupEvents' },

@@ -8,6 +8,7 @@ import {
   DeleteServiceCommand,
   DeregisterTaskDefinitionCommand,
   DescribeClustersCommand,
+  ListClustersCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -30,6 +31,14 @@ import {
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
   SimulatePrincipalPolicyCommand,
+  PutRolePolicyCommand,
+  DeleteRolePolicyCommand,
+  CreatePolicyCommand,
+  DeletePolicyCommand,
+  AttachRolePolicyCommand,
+  DetachRolePolicyCommand,
+  TagRoleCommand,
+  UntagRoleCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
@@ -109,6 +118,7 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
 
   const ecsPort: EcsPort = {
     describeClusters: (i, o) => call('DescribeClusters', true, () => ecs.send(new DescribeClustersCommand(i), s(o)), o),
+    listClusters: (i, o) => call('ListClusters', true, () => ecs.send(new ListClustersCommand(i), s(o)), o),
     describeServices: (i, o) => call('DescribeServices', true, () => ecs.send(new DescribeServicesCommand(i), s(o)), o),
     listServices: (i, o) => call('ListServices', true, () => ecs.send(new ListServicesCommand(i), s(o)), o),
     describeTaskDefinition: (i, o) =>
@@ -147,6 +157,19 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
         call('GetPolicyVersion', true, () => iam.send(new GetPolicyVersionCommand(i), s(o)), o),
       simulatePrincipalPolicy: (i, o) =>
         call('SimulatePrincipalPolicy', true, () => iam.send(new SimulatePrincipalPolicyCommand(i), s(o)), o),
+      // A retried delete or detach answers NoSuchEntity and a retried create EntityAlreadyExists:
+      // the fault takes those as done (faults/deny-task-permissions/role-writes.ts).
+      putRolePolicy: (i, o) => call('PutRolePolicy', true, () => iam.send(new PutRolePolicyCommand(i), s(o)), o),
+      deleteRolePolicy: (i, o) =>
+        call('DeleteRolePolicy', true, () => iam.send(new DeleteRolePolicyCommand(i), s(o)), o),
+      createPolicy: (i, o) => call('CreatePolicy', true, () => iam.send(new CreatePolicyCommand(i), s(o)), o),
+      deletePolicy: (i, o) => call('DeletePolicy', true, () => iam.send(new DeletePolicyCommand(i), s(o)), o),
+      attachRolePolicy: (i, o) =>
+        call('AttachRolePolicy', true, () => iam.send(new AttachRolePolicyCommand(i), s(o)), o),
+      detachRolePolicy: (i, o) =>
+        call('DetachRolePolicy', true, () => iam.send(new DetachRolePolicyCommand(i), s(o)), o),
+      tagRole: (i, o) => call('TagRole', true, () => iam.send(new TagRoleCommand(i), s(o)), o),
+      untagRole: (i, o) => call('UntagRole', true, () => iam.send(new UntagRoleCommand(i), s(o)), o),
     },
     sts: {
       getCallerIdentity: (o) =>

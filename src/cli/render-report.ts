@@ -36,6 +36,7 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
         'restore-failed',
         'error',
         'tasks',
+        'propagation',
       ].includes(e.name)
     ) {
       const at = `+${((Date.parse(e.time) - t0) / 1000).toFixed(1)}s`.padStart(8);
@@ -55,7 +56,10 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
       `           task role ${effect.originalTaskRoleArn ?? '(none)'} -> ${effect.chaosTaskRoleArn ?? '(removed)'}`,
     );
   for (const note of effect.notes) lines.push(`           note: ${note}`);
-  lines.push(...(result.taskStop ? taskStopLines(result.taskStop) : exposureLines(result)));
+  if (result.taskStop) lines.push(...taskStopLines(result.taskStop));
+  // deny-task-permissions changes no revision: its lines replace the chaos revision's exposure.
+  else if (result.deny) lines.push(...denyLines(result.deny), `exposure:  ${result.exposure.predicted?.note ?? ''}`);
+  else lines.push(...exposureLines(result));
   for (const r of result.reactions ?? []) {
     lines.push(`ecs:       ${r.summary}`);
     for (const e of r.evidence.slice(0, 3)) lines.push(`           ${e}`);
@@ -110,9 +114,11 @@ export function renderPlan(plan: ExperimentPlan): string {
   const lines: string[] = ['', 'preflight:'];
   for (const c of plan.checks)
     lines.push(`  ${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'} ${c.name}: ${c.detail}`);
-  // An episode fault (task-stop) registers no revision and swaps no role.
+  // An episode fault (task-stop, deny-task-permissions) registers no revision and swaps no role.
   const episode = plan.kind === 'episode';
-  if (!episode) {
+  if (episode)
+    lines.push('', `task definition ${plan.originalTaskDefinitionArn}: unchanged (the fault registers no revision)`);
+  else {
     lines.push('', `task definition ${plan.originalTaskDefinitionArn} -> a new revision of the same family:`);
     if (plan.taskDefinitionDiff.length === 0) lines.push('  (no difference)');
     for (const d of plan.taskDefinitionDiff) {
@@ -121,8 +127,8 @@ export function renderPlan(plan: ExperimentPlan): string {
     lines.push('  (every other field is copied unchanged; the copy is tagged with recovery markers)');
     lines.push('', 'blast radius (what the chaos role refuses that the original role allows):');
   }
-  if (episode && !plan.prediction.ok) {
-    // Nothing to predict: no role changes.
+  if (episode) {
+    // No role is swapped: the fault's own checks above say what it reaches.
   } else if (!plan.prediction.ok) lines.push(`  unknown: ${plan.prediction.reason}`);
   else {
     const b = plan.prediction.blastRadius;
@@ -230,5 +236,30 @@ function taskStopLines(r: TaskStopRecord): string[] {
   }
   if (r.longestRecoverySeconds !== undefined)
     lines.push(`           longest time to recovery: ${r.longestRecoverySeconds}s`);
+  return lines;
+}
+
+/** deny-task-permissions: what was denied, the propagation per window, the role's state after. */
+function denyLines(deny: NonNullable<ExperimentResult['deny']>): string[] {
+  const lines = [`deny:      ${deny.actions.join(', ')} on ${deny.resources.join(', ')} to ${deny.roleArn}`];
+  for (const it of deny.iterations) {
+    const denied =
+      it.deniedAfterSeconds === undefined
+        ? 'denied calls not seen'
+        : `denied ${it.deniedAfterSeconds}s after the attach (${it.deniedSeenBy})`;
+    const allowed =
+      it.allowedAfterSeconds === undefined
+        ? 'allowed calls not seen'
+        : `allowed again ${it.allowedAfterSeconds}s after the removal (${it.allowedSeenBy})`;
+    lines.push(
+      `           window ${it.index}: ${it.form} ${it.policyName} until ${it.plannedEnd}; ${denied}; ${allowed}`,
+    );
+    for (const note of it.notes) lines.push(`             note: ${note}`);
+  }
+  if (deny.sharedWith.length > 0) lines.push(`           also reached: ${deny.sharedWith.join('; ')}`);
+  if (deny.roleUnchanged !== undefined)
+    lines.push(
+      `           the role's policies and tags after the run: ${deny.roleUnchanged ? 'as before' : `CHANGED: ${(deny.roleDifferences ?? []).join('; ')}`}`,
+    );
   return lines;
 }

@@ -48,12 +48,47 @@ export const FAULT_GUIDANCE: Record<keyof typeof FAULT_FIELDS, { readonly fix: s
     example: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
   },
   sequence: { fix: 'pass serial or parallel', example: 'serial' },
+  actions: {
+    fix: 'pass IAM actions as service:Action separated by commas (wildcards * and ? allowed), or --deny-all',
+    example: 's3:PutObject,dynamodb:*',
+  },
+  resources: {
+    fix: "pass resource ARNs separated by commas (wildcards * and ? allowed), or leave it unset for '*'",
+    example: 'arn:aws:s3:::orders-bucket/*',
+  },
+  denyAll: { fix: 'pass true or false (the flag --deny-all alone means true)', example: 'true' },
+  allowSharedRole: { fix: 'pass true or false (the flag --allow-shared-role alone means true)', example: 'true' },
 };
 
 /** A task id: 32 hex digits, or a UUID (tasks of the old ARN format). */
 const TASK_ID = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 /** A task ARN, new format (`task/CLUSTER/ID`) or old (`task/ID`). */
 const TASK_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task\/(?:([A-Za-z0-9_-]{1,255})\/)?([^/]+)$/;
+
+/** An IAM action or pattern as a policy names it: `service:Action`, wildcards allowed. */
+const ACTION = /^([a-z0-9-]+|\*):([A-Za-z0-9*?]+)$/;
+/** A resource as a policy names it: `*`, or an ARN (wildcards allowed). */
+const RESOURCE = /^(\*|arn:[^\s,]+)$/;
+
+function flagOrText(field: FaultFieldDefinition, raw: FaultRawValue): boolean {
+  const { value } = raw;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const t = value.trim().toLowerCase();
+    if (['true', '1', 'yes'].includes(t)) return true;
+    if (['false', '0', 'no', ''].includes(t)) return false;
+  }
+  throw invalid(field, raw, 'is not true or false');
+}
+
+function list(field: FaultFieldDefinition, raw: FaultRawValue, text: string, item: RegExp, what: string): string[] {
+  const items = text.split(',').map((n) => n.trim());
+  const bad = items.find((n) => !item.test(n));
+  if (bad !== undefined) throw invalid(field, raw, `has ${JSON.stringify(bad)}, not ${what}`);
+  const dup = items.find((n, i) => items.indexOf(n) !== i);
+  if (dup !== undefined) throw invalid(field, raw, `names ${dup} twice`);
+  return items;
+}
 
 const CONTAINER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 const IMAGE = /^[A-Za-z0-9\-_:./#@]{1,255}$/;
@@ -89,7 +124,8 @@ function textOf(field: FaultFieldDefinition, raw: FaultRawValue): string | undef
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
-  if (Array.isArray(value) && field.key === 'containerNames') return value.map(String).join(',');
+  if (Array.isArray(value) && ['containerNames', 'actions', 'resources'].includes(field.key))
+    return value.map(String).join(',');
   if (typeof value === 'boolean' && raw.origin === 'flag') throw invalid(field, raw, 'needs a value');
   throw invalid(field, raw, `must be text, not ${Array.isArray(value) ? 'a list' : typeof value}`);
 }
@@ -149,6 +185,7 @@ export function loadFaultParams(
     return { raw, text: t };
   };
   const params: { -readonly [K in keyof FaultParams]: FaultParams[K] } = {};
+  if (fault === 'deny-task-permissions') return denyParams(raws);
   const containers = text(F.containerNames);
   if (containers?.text !== undefined) params.containerNames = names(F.containerNames, containers.raw, containers.text);
   switch (fault) {
@@ -252,4 +289,34 @@ function taskIds(field: FaultFieldDefinition, raw: FaultRawValue, text: string):
     ids.push(id);
   }
   return ids;
+}
+
+/** deny-task-permissions: DENY_ACTIONS or DENY_ALL (one of them), DENY_RESOURCES, ALLOW_SHARED_ROLE. */
+function denyParams(raws: ReadonlyMap<string, FaultRawValue>): FaultParams {
+  const F = FAULT_FIELDS;
+  const all = raws.get(F.denyAll.key);
+  const denyAll = all === undefined ? false : flagOrText(F.denyAll, all);
+  const shared = raws.get(F.allowSharedRole.key);
+  const allowSharedRole = shared === undefined ? false : flagOrText(F.allowSharedRole, shared);
+  const actionsRaw = raws.get(F.actions.key);
+  const actionsText = actionsRaw && textOf(F.actions, actionsRaw);
+  if (actionsRaw && actionsText === undefined) throw invalid(F.actions, actionsRaw, 'is empty');
+  if (actionsRaw && denyAll)
+    throw invalid(
+      F.actions,
+      actionsRaw,
+      `is given with ${fieldName(F.denyAll)}, which denies every action`,
+      `pass either ${F.actions.flag} or ${F.denyAll.flag}, not both`,
+    );
+  if (!actionsRaw && !denyAll) throw missing(F.actions, 'deny-task-permissions', F.denyAll);
+  const denyActions = denyAll
+    ? ['*']
+    : list(F.actions, actionsRaw!, actionsText!, ACTION, 'an IAM action (service:Action, wildcards * and ?)');
+  const resourcesRaw = raws.get(F.resources.key);
+  const resourcesText = resourcesRaw && textOf(F.resources, resourcesRaw);
+  if (resourcesRaw && resourcesText === undefined) throw invalid(F.resources, resourcesRaw, 'is empty');
+  const denyResources = resourcesRaw
+    ? list(F.resources, resourcesRaw, resourcesText!, RESOURCE, "'*' or an ARN")
+    : [F.resources.default];
+  return { denyActions, denyResources, denyAll, allowSharedRole };
 }

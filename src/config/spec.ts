@@ -13,6 +13,7 @@ export const FAULTS = [
   'update-container-timeout',
   'invalid-container-image',
   'task-stop',
+  'deny-task-permissions',
 ] as const;
 /** The name of a fault ecs-chaos knows, one of {@link FAULTS}. */
 export type FaultName = (typeof FAULTS)[number];
@@ -132,4 +133,12 @@ export interface FaultParams {
   readonly taskIds?: readonly string[];
   /** SEQUENCE: task-stop stops its tasks one after another (serial) or all at once (parallel). */
   readonly sequence?: 'serial' | 'parallel';
+  /** DENY_ACTIONS: the IAM actions (or patterns) deny-task-permissions denies; `['*']` with DENY_ALL. */
+  readonly denyActions?: readonly string[];
+  /** DENY_RESOURCES: the resources the Deny applies to. @default ['*'] */
+  readonly denyResources?: readonly string[];
+  /** DENY_ALL: deny every action (`*`). */
+  readonly denyAll?: boolean;
+  /** ALLOW_SHARED_ROLE: run though other services, tasks or principals use the role. */
+  readonly allowSharedRole?: boolean;
 }

@@ -41,6 +41,11 @@ export class ChaosWindow {
     return this.#probes;
   }
 
+  /** The probes' results so far; none before {@link watch}. */
+  probeResults(): ProbeRunner['results'] {
+    return this.#probes?.results ?? [];
+  }
+
   /** Sets up the probes and the stop conditions (once preflight has read what probes are told). */
   watch(facts: () => ProbeRunFacts, pollMs: number): void {
     const { spec, deps } = { spec: this.#spec, deps: this.#deps };

@@ -6,7 +6,8 @@ import type { ServiceInspection } from './inspect.js';
 
 /** One line (two with a lease) describing what was found on a service. */
 export function describeInspection(i: ServiceInspection, now: Date = new Date()): string {
-  if (!i.underChaos) return `${i.serviceName}: clean (runs ${shortRevision(i.taskDefinitionArn)})`;
+  const unchecked = i.leftoversNotChecked ? `\n  warning: ${i.leftoversNotChecked}` : '';
+  if (!i.underChaos) return `${i.serviceName}: clean (runs ${shortRevision(i.taskDefinitionArn)})${unchecked}`;
   const parts: string[] = [];
   if (i.onChaosRevision) parts.push(`runs the chaos revision ${shortRevision(i.taskDefinitionArn)}`);
   else parts.push(`runs ${shortRevision(i.taskDefinitionArn)}`);
@@ -35,6 +36,7 @@ export function describeInspection(i: ServiceInspection, now: Date = new Date())
     );
   if (i.chaosRevisions.length > 0)
     parts.push(`ACTIVE chaos revisions ${i.chaosRevisions.map(shortRevision).join(', ')}`);
+  for (const left of i.faultLeftovers) parts.push(left.detail);
   const exp =
     i.experimentIds.length > 0
       ? ` (experiment ${i.experimentIds.join(', ')}${i.startedAt ? `, started ${i.startedAt}` : ''})`
@@ -42,7 +44,7 @@ export function describeInspection(i: ServiceInspection, now: Date = new Date())
   const state = i.live ? 'LIVE EXPERIMENT' : i.leases.length > 0 ? 'ABANDONED' : 'UNDER CHAOS';
   // The status judged at inspection time: the header and the lease lines never disagree.
   const leases = i.leases.map((l) => `\n  lease: ${describeLease(l, now, l.status)}`).join('');
-  return `${i.serviceName}: ${state}${exp}: ${parts.join('; ')}; original ${i.originalTaskDefinitionArn ? shortRevision(i.originalTaskDefinitionArn) : 'unknown'}${leases}`;
+  return `${i.serviceName}: ${state}${exp}: ${parts.join('; ')}; original ${i.originalTaskDefinitionArn ? shortRevision(i.originalTaskDefinitionArn) : 'unknown'}${leases}${unchecked}`;
 }
 
 /** What to do about a foreign revision that carries the chaos change: the exact fix, one line. */

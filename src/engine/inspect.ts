@@ -4,7 +4,9 @@
  * `recover` repairs what this finds.
  */
 import type { DeploymentConfiguration, Service, Tag } from '@aws-sdk/client-ecs';
-import type { EcsPort } from '../aws/ports.js';
+import type { EcsPort, IamPort } from '../aws/ports.js';
+import { faultsWithLeftovers } from '../faults/registry.js';
+import type { FaultLeftover } from '../faults/types.js';
 import { ChaosError } from '../errors.js';
 import { isChaosDeploymentOf } from './deployment-config.js';
 import { RevisionCatalog, type ChaosRevision } from './find-chaos-revisions.js';
@@ -72,6 +74,10 @@ export interface ServiceInspection {
   readonly foreignRevisionWithChaosChange?: ForeignRevision;
   /** When the newest experiment started (ISO 8601), from the markers. */
   readonly startedAt: string | undefined;
+  /** What faults left outside ECS (a Deny policy on the task role...), found by the faults themselves. */
+  readonly faultLeftovers: readonly FaultLeftover[];
+  /** Why those could not be looked for (IAM not readable): a warning, not a finding. */
+  readonly leftoversNotChecked?: string;
   /** Anything to repair (or, when live, anything in play). */
   readonly underChaos: boolean;
 }
@@ -164,6 +170,7 @@ export async function inspectService(
   now: Date,
   signal?: AbortSignal,
   catalog: RevisionCatalog = new RevisionCatalog(ecs, signal ? { signal } : {}),
+  iam?: IamPort,
 ): Promise<ServiceInspection> {
   const call = signal ? { abortSignal: signal } : {};
   const serviceArn = service.serviceArn!;
@@ -234,6 +241,25 @@ export async function inspectService(
     tagValue(foreignRevision?.chaosTags, MARKER.startedAt);
   const live = leases.some((l) => l.status === 'LIVE');
   const shortDeployment = decodeDeploymentConfiguration(marker(MARKER.originalDeployment));
+  // What the faults left outside ECS, each fault looking where it writes (with IAM, when given).
+  const faultLeftovers: FaultLeftover[] = [];
+  let leftoversNotChecked: string | undefined;
+  for (const fault of iam ? faultsWithLeftovers() : []) {
+    try {
+      faultLeftovers.push(
+        ...(await fault.leftovers!.find({
+          service,
+          taskDefinition: described.taskDefinition,
+          iam: iam!,
+          now,
+          ...(signal ? { signal } : {}),
+        })),
+      );
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      leftoversNotChecked = `${fault.name}'s leftovers not checked: ${(error as Error).message}`;
+    }
+  }
   // The full marker holds what the short one does not (whole, from earlier versions): together, the whole.
   const originalDeployment = fullDeployment ? { ...shortDeployment, ...fullDeployment } : shortDeployment;
   // The chaos window's deployment configuration, left on a service that no longer runs the chaos revision.
@@ -265,7 +291,10 @@ export async function inspectService(
     chaosDeploymentLeft,
     ...(foreignRevision ? { foreignRevisionWithChaosChange: foreignRevision } : {}),
     startedAt,
+    faultLeftovers,
+    ...(leftoversNotChecked ? { leftoversNotChecked } : {}),
     underChaos:
+      faultLeftovers.length > 0 ||
       onChaosRevision ||
       serviceMarkers.length > 0 ||
       revisions.length > 0 ||
@@ -291,6 +320,8 @@ export async function inspectCluster(
   target: RecoverTarget,
   now: Date,
   signal?: AbortSignal,
+  /** With IAM, the faults' leftovers outside ECS are looked for too. */
+  iam?: IamPort,
 ): Promise<ClusterInspection> {
   const catalog = new RevisionCatalog(ecs, {
     ...(signal ? { signal } : {}),
@@ -300,7 +331,9 @@ export async function inspectCluster(
   const inspections: ServiceInspection[] = [];
   for (const service of services) {
     if (!RUNNING_STATES.has(service.status ?? '')) continue;
-    inspections.push(await inspectService(ecs, service, siblings.get(service.serviceArn!) ?? [], now, signal, catalog));
+    inspections.push(
+      await inspectService(ecs, service, siblings.get(service.serviceArn!) ?? [], now, signal, catalog, iam),
+    );
   }
   const orphanRevisions = target.service
     ? []

@@ -7,7 +7,8 @@
  * idempotent: a second run finds nothing.
  */
 import type { Service } from '@aws-sdk/client-ecs';
-import type { EcsPort } from '../aws/ports.js';
+import type { EcsPort, IamPort } from '../aws/ports.js';
+import { faultModule } from '../faults/registry.js';
 import { ChaosError } from '../errors.js';
 import { deployableOriginal } from './original-revision.js';
 import type { IoHost, IoLevel } from '../io/io-host.js';
@@ -24,7 +25,7 @@ import {
   type RecoverTarget,
   type ServiceInspection,
 } from './inspect.js';
-import { describeLease, leaseKey } from './lease.js';
+import { describeLease, leaseKey, leasesOf, leaseStatus } from './lease.js';
 import { shortRevision } from './observe.js';
 import {
   configDiffersOnOriginal,
@@ -66,6 +67,8 @@ export interface RecoverOptions extends RecoverTarget {
 
 export interface RecoverDeps {
   readonly ecs: EcsPort;
+  /** With IAM, what faults left outside ECS (a Deny policy on a task role) is found and removed too. */
+  readonly iam?: IamPort;
   readonly io: IoHost;
   readonly clock: Clock;
   /** @default 1000 */
@@ -121,10 +124,18 @@ export async function recover(options: RecoverOptions, deps: RecoverDeps): Promi
     ...(options.scanLimit ? { limit: options.scanLimit } : {}),
   };
   const catalog = new RevisionCatalog(deps.ecs, scan);
+  // Experiments running now on any of these services: what they left on a shared role is theirs.
+  const live = new Set(
+    services.flatMap((s) =>
+      leasesOf(s.tags)
+        .filter((l) => leaseStatus(l, deps.clock.now()) === 'LIVE')
+        .map((l) => l.experimentId),
+    ),
+  );
   for (const service of services) {
     if (!RUNNING_STATES.has(service.status ?? '')) continue;
     const mine = siblings.get(service.serviceArn!) ?? [];
-    const inspection = await inspectService(deps.ecs, service, mine, deps.clock.now(), deps.signal, catalog);
+    const inspection = await inspectService(deps.ecs, service, mine, deps.clock.now(), deps.signal, catalog, deps.iam);
     const entry: ServiceRecovery = { inspection, status: 'clean', actions: [] };
     report.services.push(entry);
     say(inspection.underChaos ? 'warn' : 'info', describeInspection(inspection, deps.clock.now()));
@@ -133,6 +144,14 @@ export async function recover(options: RecoverOptions, deps: RecoverDeps): Promi
       const live = inspection.leases.find((l) => l.status === 'LIVE')!;
       entry.status = 'live';
       entry.error = `an experiment runs on ${inspection.serviceName} now: ${describeLease(live, deps.clock.now())}; its own restore will clean up. Stop its runner (SIGINT/SIGTERM) or wait; 'recover --force' repairs it anyway and the run will report a conflict`;
+      say('warn', `${inspection.serviceName}: ${entry.error}`);
+      continue;
+    }
+    // A fault's leftover on something shared (a task role) that belongs to an experiment running now elsewhere.
+    const othersLive = inspection.faultLeftovers.find((l) => l.experimentId && live.has(l.experimentId));
+    if (othersLive && !options.force) {
+      entry.status = 'live';
+      entry.error = `${othersLive.detail} belongs to experiment ${othersLive.experimentId}, which runs now on another service sharing it; its own restore will remove it. Wait, or 'recover --force' removes it anyway`;
       say('warn', `${inspection.serviceName}: ${entry.error}`);
       continue;
     }
@@ -152,6 +171,7 @@ export async function recover(options: RecoverOptions, deps: RecoverDeps): Promi
           deps.clock.now(),
           deps.signal,
           new RevisionCatalog(deps.ecs, scan),
+          deps.iam,
         );
         if (after.underChaos)
           throw new ChaosError('RECOVER_INCOMPLETE', `still not clean: ${describeInspection(after)}`, { fault: 'aws' });
@@ -304,7 +324,24 @@ async function repairService(
     act(`DeregisterTaskDefinition ${shortRevision(arn)}`);
   }
 
-  // 5. The markers and the leases.
+  // 5. What the faults left outside ECS (a Deny policy on the task role, its tag), by the fault itself.
+  for (const left of inspection.faultLeftovers) {
+    const leftovers = faultModule(left.fault).leftovers;
+    if (!leftovers || !deps.iam) continue;
+    if (options.dryRun) act(`remove ${left.detail}`);
+    else
+      act(
+        await leftovers.remove(left, {
+          service,
+          taskDefinition: undefined,
+          iam: deps.iam,
+          now: deps.clock.now(),
+          ...(deps.signal ? { signal: deps.signal } : {}),
+        }),
+      );
+  }
+
+  // 6. The markers and the leases.
   const keys = [
     ...inspection.serviceMarkers.map((t) => t.key!),
     ...inspection.leases.map((l) => leaseKey(l.experimentId)),

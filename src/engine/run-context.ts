@@ -4,6 +4,7 @@
  */
 import type { Service, Task } from '@aws-sdk/client-ecs';
 import type { ExperimentSpec } from '../config/spec.js';
+import type { ProbeResult } from '../probes/types.js';
 import type { IterationRecord, MutationRecord } from '../report/result.js';
 import type { EngineDeps } from './engine-deps.js';
 import type { ExposureTracker } from './exposure.js';
@@ -38,6 +39,11 @@ export interface RunContext {
   restoreArn: string;
   /** Looks at the service, the siblings and the tasks; counts exposure and reactions. */
   look(signal: AbortSignal, iteration?: number): Promise<Look>;
+  /**
+   * The probes' results so far, their evaluations timestamped (a fault reads when its effect was
+   * first seen, and when it was gone again). Absent outside a run.
+   */
+  readonly probeResults?: () => readonly ProbeResult[];
 }
 
 /** The state of one iteration, as far as the run knows it. */

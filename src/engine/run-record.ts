@@ -228,5 +228,9 @@ function faultParamsRecord(spec: ExperimentSpec): Record<string, unknown> {
     ...(p.taskCount !== undefined ? { TASK_COUNT: p.taskCount } : {}),
     ...(p.taskIds !== undefined ? { TASK_REPLICA_ID: p.taskIds.join(',') } : {}),
     ...(p.sequence !== undefined ? { SEQUENCE: p.sequence } : {}),
+    ...(p.denyActions !== undefined && !p.denyAll ? { DENY_ACTIONS: p.denyActions.join(',') } : {}),
+    ...(p.denyResources !== undefined ? { DENY_RESOURCES: p.denyResources.join(',') } : {}),
+    ...(p.denyAll ? { DENY_ALL: true } : {}),
+    ...(p.allowSharedRole ? { ALLOW_SHARED_ROLE: true } : {}),
   };
 }

@@ -312,6 +312,8 @@ class Run {
       siblings: new Set(),
       restoreArn: pf.original.taskDefinitionArn!,
       look: (signal, iteration) => looker.look(signal, iteration),
+      // The probe runner is set up after the context: read it when asked.
+      probeResults: () => this.#window.probeResults(),
     };
     const looker = new Looker(ctx, () => this.#window.startedAt ?? new Date(this.#result.startedAt));
     return ctx;

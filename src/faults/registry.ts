@@ -3,6 +3,7 @@
  * name in config/spec.ts FAULTS, and one line here.
  */
 import type { FaultName } from '../config/spec.js';
+import { denyTaskPermissions } from './deny-task-permissions/index.js';
 import { invalidContainerImage } from './invalid-container-image/index.js';
 import type { Fault, TaskDefinitionFault } from './types.js';
 import { ChaosError } from '../errors.js';
@@ -19,6 +20,7 @@ const FAULT_MODULES: Readonly<Record<FaultName, Fault>> = {
   'update-container-timeout': updateContainerTimeout,
   'invalid-container-image': invalidContainerImage,
   'task-stop': taskStop,
+  'deny-task-permissions': denyTaskPermissions,
 };
 
 /**
@@ -48,4 +50,9 @@ export function taskDefinitionFault(name: FaultName): TaskDefinitionFault {
 /** The module of a fault. */
 export function faultModule(name: FaultName): Fault {
   return FAULT_MODULES[name];
+}
+
+/** The faults that may leave something outside ECS, which `status` and `recover` look for. */
+export function faultsWithLeftovers(): Fault[] {
+  return Object.values(FAULT_MODULES).filter((f) => f.leftovers !== undefined);
 }

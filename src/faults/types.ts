@@ -47,7 +47,7 @@ export interface FaultCheckContext {
 /** The reads a fault's checks need, started with the engine's first reads and awaited in `check`. */
 export interface FaultReadDeps {
   readonly iam: IamPort;
-  /** ECS, for a fault whose checks read the service's tasks (read-only calls only). */
+  /** ECS, for a fault whose checks read beyond the service (its tasks, who else uses its task role): read-only calls only. */
   readonly ecs: EcsPort;
   readonly signal: AbortSignal;
 }
@@ -80,6 +80,44 @@ interface FaultBase<Reads> {
    * chaos role's AccessDenied events from CloudTrail. Undefined for faults that change no role.
    */
   identity?(original: TaskDefinition, spec: ExperimentSpec): RoleSwap | undefined;
+  /**
+   * What the fault may leave outside ECS (a policy on a role...), for `status` and `recover`: found
+   * from each service and its revision, removed one by one. Undefined: the engine's markers, chaos
+   * revisions and leases say everything.
+   */
+  readonly leftovers?: FaultLeftovers;
+}
+
+/** What `status` and `recover` hand a fault's {@link FaultLeftovers}. */
+export interface LeftoverContext {
+  readonly service: Service;
+  /** The revision the service runs (undefined when it could not be read). */
+  readonly taskDefinition: TaskDefinition | undefined;
+  readonly iam: IamPort;
+  readonly now: Date;
+  readonly signal?: AbortSignal;
+}
+
+/** One thing a fault left behind. */
+export interface FaultLeftover {
+  readonly fault: FaultName;
+  /** e.g. `deny-policy`, `role-marker`. */
+  readonly kind: string;
+  /** What it is on: an ARN. */
+  readonly resource: string;
+  /** What it is, in words (`inline policy ecs-chaos-deny-... on role orders-task-role, expired 3 min ago`). */
+  readonly detail: string;
+  /** For the fault's own `remove`: which policy, which tag. */
+  readonly ref: string;
+  /** The experiment that left it, when its name or marker says: recover leaves it while that experiment is LIVE. */
+  readonly experimentId?: string;
+}
+
+/** Leftovers outside ECS a fault knows how to find and remove. */
+export interface FaultLeftovers {
+  find(ctx: LeftoverContext): Promise<readonly FaultLeftover[]>;
+  /** Removes one (idempotent: gone already is done); resolves to the action done, one line. */
+  remove(leftover: FaultLeftover, ctx: LeftoverContext): Promise<string>;
 }
 
 /**

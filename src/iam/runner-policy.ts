@@ -88,9 +88,13 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
   );
   const passRoles = roles.length > 0 ? [...new Set(roles)] : [`arn:${p}:iam::${a}:role/*`];
   const swapped = scope.fault === 'update-execution-role' ? scope.executionRoleArn : scope.originalTaskRoleArn;
-  const readsRoles = scope.fault === undefined || /^update-(task|execution)-role$/.test(scope.fault);
+  // deny-task-permissions changes no task definition and no service: it writes on the task role only.
+  const deny = scope.fault === 'deny-task-permissions';
+  const readsRoles = scope.fault === undefined || deny || /^update-(task|execution)-role$/.test(scope.fault);
   // task-stop registers no revision and rolls nothing: it stops tasks and marks the service.
   const stopsTasks = scope.fault === 'task-stop';
+  // An episode fault (task-stop, deny-task-permissions) changes no task definition and rolls nothing.
+  const episode = stopsTasks || deny;
   const readRoles = [swapped, scope.chaosRoleArn].filter((x): x is string => x !== undefined);
   const out: RequiredPermission[] = [];
   const add = (
@@ -119,7 +123,7 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     [service],
     'read the service, hold its lease, mark it as under chaos; rolling mode: roll it onto the chaos revision and back',
   );
-  if (!stopsTasks)
+  if (!episode)
     add(
       'ServiceUnderChaos',
       ['ecs:UpdateService'],
@@ -137,7 +141,7 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     'watch the tasks; find services to recover',
     onCluster,
   );
-  if (!stopsTasks)
+  if (!episode)
     add(
       'SiblingService',
       ['ecs:CreateService', 'ecs:DeleteService', 'ecs:DescribeServices', 'ecs:TagResource'],
@@ -155,7 +159,7 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
       'task-stop: stop the chosen tasks of the service (ECS replaces them)',
       onCluster,
     );
-  if (!stopsTasks)
+  if (!episode)
     add(
       'ChaosRevision',
       ['ecs:RegisterTaskDefinition', 'ecs:TagResource'],
@@ -164,15 +168,15 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
     );
   add(
     'TaskDefinitions',
-    stopsTasks
+    episode
       ? ['ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions']
       : ['ecs:DescribeTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:ListTaskDefinitions'],
     ['*'],
-    stopsTasks
+    episode
       ? 'read the revision, find leftovers (no resource-level permissions in IAM)'
       : 'read revisions, deregister the chaos revision, find leftovers (no resource-level permissions in IAM)',
   );
-  if (!stopsTasks)
+  if (!episode)
     add('PassRoles', ['iam:PassRole'], passRoles, 'a task definition names the roles ECS tasks use', {
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     });
@@ -190,6 +194,7 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
       [`arn:${p}:iam::aws:policy/*`, `arn:${p}:iam::${a}:policy/*`],
       "read the roles' managed policies for the blast radius",
     );
+  if (deny) addDenyPermissions(scope, add);
   add(
     'CheckOwnPermissions',
     ['iam:SimulatePrincipalPolicy'],
@@ -263,4 +268,63 @@ export function runnerPolicyDocument(permissions: readonly RequiredPermission[])
     bySid.set(perm.sid, statement);
   }
   return { Version: '2012-10-17', Statement: [...bySid.values()] };
+}
+
+/**
+ * deny-task-permissions: who else uses the task role (every cluster's services and tasks of the
+ * region), and the writes on exactly that role. IAM has no condition key for an inline policy's name,
+ * so PutRolePolicy and DeleteRolePolicy are scoped to the role alone; the managed form is scoped to
+ * the `ecs-chaos-deny-` name prefix (the policy's ARN, and `iam:PolicyARN` on attach and detach), the
+ * recovery tag to the `ecs-chaos:deny:` key prefix.
+ */
+function addDenyPermissions(
+  scope: RunnerPolicyScope,
+  add: (
+    sid: string,
+    actions: string[],
+    resources: string[],
+    why: string,
+    condition?: RequiredPermission['condition'],
+    optional?: string,
+  ) => void,
+): void {
+  const p = scope.partition ?? 'aws';
+  const r = scope.region ?? '*';
+  const a = scope.accountId ?? '*';
+  const role = scope.originalTaskRoleArn ?? `arn:${p}:iam::${a}:role/*`;
+  const policies = `arn:${p}:iam::${a}:policy/ecs-chaos-deny-*`;
+  const why = 'preflight: every service and standalone task of the region that runs with the same task role';
+  add('RoleUsers', ['ecs:ListClusters', 'ecs:ListServices', 'ecs:ListTasks'], ['*'], why);
+  add('RoleUsers', ['ecs:DescribeServices'], [`arn:${p}:ecs:${r}:${a}:service/*/*`], why);
+  add('RoleUsers', ['ecs:DescribeTasks'], [`arn:${p}:ecs:${r}:${a}:task/*/*`], why);
+  add(
+    'DenyOnTaskRole',
+    ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+    [role],
+    'put the Deny on the task role as an inline policy (ecs-chaos-deny-*) and remove it; IAM cannot scope these to a policy name',
+  );
+  add(
+    'DenyMarkerOnTaskRole',
+    ['iam:TagRole', 'iam:UntagRole'],
+    [role],
+    'the recovery marker on the task role (ecs-chaos:deny:<experiment id>)',
+    { 'ForAllValues:StringLike': { 'aws:TagKeys': 'ecs-chaos:deny:*' } },
+  );
+  const managed = "the managed form, used only when the role's inline policies leave no room for the Deny";
+  add(
+    'DenyManagedPolicy',
+    ['iam:CreatePolicy', 'iam:DeletePolicy'],
+    [policies],
+    'the Deny as a customer managed policy named ecs-chaos-deny-*',
+    undefined,
+    managed,
+  );
+  add(
+    'DenyManagedAttach',
+    ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+    [role],
+    'attach and detach that managed policy on the task role, and no other',
+    { ArnLike: { 'iam:PolicyARN': policies } },
+    managed,
+  );
 }

@@ -655,6 +655,7 @@ export function renderHtmlReport(result: ExperimentResult): string {
     '</dl>',
     effect.notes.length > 0 ? `<ul>${effect.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : '',
   );
+  if (result.deny) body.push('<h2>Deny on the task role</h2>', renderDeny(result.deny));
 
   const predicted = exposure.predicted;
   const servingAtPeak =
@@ -793,4 +794,28 @@ export function renderHtmlReport(result: ExperimentResult): string {
     '</html>',
     '',
   ].join('\n');
+}
+
+/** deny-task-permissions: what was denied, each window's propagation, the role after the run. */
+function renderDeny(deny: NonNullable<ExperimentResult['deny']>): string {
+  const seconds = (v: number | undefined, by: string | undefined): string =>
+    v === undefined ? 'not seen' : `${e(v)} s (${e(by ?? '')})`;
+  const rows = deny.iterations.map((it) => [
+    e(it.index),
+    `${e(it.form)} <code>${e(it.policyName)}</code>`,
+    e(it.plannedEnd),
+    seconds(it.deniedAfterSeconds, it.deniedSeenBy),
+    seconds(it.allowedAfterSeconds, it.allowedSeenBy),
+    e(it.notes.join('; ')),
+  ]);
+  return [
+    `<dl id="deny"><dt>role</dt><dd><code>${e(deny.roleArn)}</code></dd>`,
+    `<dt>denied</dt><dd><code>${e(deny.actions.join(', '))}</code> on <code>${e(deny.resources.join(', '))}</code></dd>`,
+    deny.sharedWith.length > 0 ? `<dt>also reached</dt><dd>${e(deny.sharedWith.join('; '))}</dd>` : '',
+    deny.roleUnchanged === undefined
+      ? ''
+      : `<dt>the role after the run</dt><dd class="${deny.roleUnchanged ? 'ok' : 'bad'}">${deny.roleUnchanged ? 'policies, attachments and tags as before' : e((deny.roleDifferences ?? []).join('; '))}</dd>`,
+    '</dl>',
+    table(['window', 'policy', 'planned end', 'attach -> denied', 'removal -> allowed', 'notes'], rows, 'deny-windows'),
+  ].join('');
 }

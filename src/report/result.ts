@@ -112,6 +112,10 @@ export interface ResidueItem {
     | 'lease'
     /** A revision someone else deployed that carries the chaos change (e.g. cloned from the chaos revision). */
     | 'foreign-revision-with-chaos-change'
+    /** deny-task-permissions: its Deny policy or role marker still on the task role. */
+    | 'deny-policy'
+    /** deny-task-permissions: the task role's policies or tags differ from the start (someone else's change). */
+    | 'role-changed'
     /** The end state could not be read: nothing is known about what is left (the detail says what to run). */
     | 'not-checked';
   readonly resource: string;
@@ -179,6 +183,8 @@ export interface ExperimentResult {
   residue: Residue;
   /** ECS's own reactions to the chaos: rollbacks, launch failures, crashes (absent in results of 0.1). */
   reactions?: EcsReaction[];
+  /** deny-task-permissions: the Deny put on the task role, per iteration, and its propagation. */
+  deny?: DenyRecord;
   /** Someone else's change detected during the run. */
   conflicts: string[];
   /** The prediction made before injection: what the chaos role refuses that the original role allows. */
@@ -240,4 +246,39 @@ export interface TaskStopRecord {
   recovered: boolean;
   /** The longest time to recovery of the iterations, in seconds. */
   longestRecoverySeconds?: number;
+}
+
+/** deny-task-permissions: what was denied on which role, and what was seen of it. */
+export interface DenyRecord {
+  readonly roleArn: string;
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  /** Other services, standalone tasks and principals the Deny reached (the run had --allow-shared-role). */
+  readonly sharedWith: readonly string[];
+  readonly iterations: DenyIteration[];
+  /** The role's policies (names, documents, attachments) and tags after the run are as before it. */
+  roleUnchanged?: boolean;
+  /** How they differ, one line each. */
+  roleDifferences?: string[];
+}
+
+/** One iteration's Deny. */
+export interface DenyIteration {
+  readonly index: number;
+  /** `inline` (PutRolePolicy) or `managed` (CreatePolicy + AttachRolePolicy). */
+  readonly form: 'inline' | 'managed';
+  readonly policyName: string;
+  /** The `DateLessThan aws:CurrentTime` end: the Deny stops applying then even if nothing removes it. */
+  readonly plannedEnd: string;
+  /** When IAM answered the attach, and the removal. */
+  attachedAt?: string;
+  removedAt?: string;
+  /** Attach -> first denied call seen, in seconds, and where it was seen. */
+  deniedAfterSeconds?: number;
+  deniedSeenBy?: string;
+  /** Removal -> first allowed call seen, in seconds, and where it was seen. */
+  allowedAfterSeconds?: number;
+  allowedSeenBy?: string;
+  /** What could not be measured, and why. */
+  notes: string[];
 }

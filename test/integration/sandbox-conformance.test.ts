@@ -96,6 +96,13 @@ function errorCodeOf(raw: Raw): string {
 const SERVICE_ARN = 'arn:aws:ecs:us-east-1:123456789012:service/demo/orders';
 const TAGS_51 = Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
 
+/** deny-task-permissions' policy, for the IAM write cases. */
+const DENY_DOC = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Deny', Action: 's3:PutObject', Resource: '*' }],
+});
+const CONFORMANCE_POLICY = 'arn:aws:iam::123456789012:policy/conformance-deny';
+
 describe('sandbox conformance to the botocore models', () => {
   let ctx: Awaited<ReturnType<typeof withSandbox>>;
   let sandbox: Sandbox;
@@ -606,6 +613,136 @@ describe('sandbox conformance to the botocore models', () => {
               PolicySourceArn: roleArn('nope'),
               ActionNames: ['s3:GetObject'],
             }),
+          code: 'NoSuchEntity',
+        },
+      ],
+    },
+    // deny-task-permissions' writes on a role, in an order where each success case can succeed.
+    {
+      service: 'iam',
+      op: 'CreatePolicy',
+      ok: () => new iamSdk.CreatePolicyCommand({ PolicyName: 'conformance-deny', PolicyDocument: DENY_DOC }),
+      errors: [
+        {
+          what: 'a name already taken',
+          command: () => new iamSdk.CreatePolicyCommand({ PolicyName: 'conformance-deny', PolicyDocument: DENY_DOC }),
+          code: 'EntityAlreadyExists',
+        },
+        {
+          what: 'a malformed document',
+          command: () => new iamSdk.CreatePolicyCommand({ PolicyName: 'conformance-bad', PolicyDocument: '{}' }),
+          code: 'MalformedPolicyDocument',
+        },
+      ],
+    },
+    {
+      service: 'iam',
+      op: 'AttachRolePolicy',
+      ok: () => new iamSdk.AttachRolePolicyCommand({ RoleName: 'untrusted-role', PolicyArn: CONFORMANCE_POLICY }),
+      errors: [
+        {
+          what: 'an unknown policy',
+          command: () =>
+            new iamSdk.AttachRolePolicyCommand({ RoleName: 'untrusted-role', PolicyArn: `${CONFORMANCE_POLICY}-nope` }),
+          code: 'NoSuchEntity',
+        },
+      ],
+    },
+    {
+      service: 'iam',
+      op: 'DetachRolePolicy',
+      ok: () => new iamSdk.DetachRolePolicyCommand({ RoleName: 'untrusted-role', PolicyArn: CONFORMANCE_POLICY }),
+      errors: [
+        {
+          what: 'a policy no longer attached',
+          command: () =>
+            new iamSdk.DetachRolePolicyCommand({ RoleName: 'untrusted-role', PolicyArn: CONFORMANCE_POLICY }),
+          code: 'NoSuchEntity',
+        },
+      ],
+    },
+    {
+      service: 'iam',
+      op: 'DeletePolicy',
+      ok: () => new iamSdk.DeletePolicyCommand({ PolicyArn: CONFORMANCE_POLICY }),
+      errors: [
+        {
+          what: 'a deleted policy',
+          command: () => new iamSdk.DeletePolicyCommand({ PolicyArn: CONFORMANCE_POLICY }),
+          code: 'NoSuchEntity',
+        },
+      ],
+    },
+    {
+      service: 'iam',
+      op: 'PutRolePolicy',
+      ok: () =>
+        new iamSdk.PutRolePolicyCommand({
+          RoleName: 'untrusted-role',
+          PolicyName: 'conformance-deny',
+          PolicyDocument: DENY_DOC,
+        }),
+      errors: [
+        {
+          what: 'a malformed document',
+          command: () =>
+            new iamSdk.PutRolePolicyCommand({ RoleName: 'untrusted-role', PolicyName: 'bad', PolicyDocument: '{}' }),
+          code: 'MalformedPolicyDocument',
+        },
+        {
+          what: 'a role over its 10,240 characters of inline policies',
+          command: () =>
+            new iamSdk.PutRolePolicyCommand({
+              RoleName: 'untrusted-role',
+              PolicyName: 'too-big',
+              PolicyDocument: JSON.stringify({
+                Version: '2012-10-17',
+                Statement: [{ Effect: 'Deny', Action: 's3:PutObject', Resource: `arn:aws:s3:::${'b'.repeat(10_300)}` }],
+              }),
+            }),
+          code: 'LimitExceeded',
+        },
+        {
+          what: 'an unknown role',
+          command: () =>
+            new iamSdk.PutRolePolicyCommand({ RoleName: 'nope', PolicyName: 'x', PolicyDocument: DENY_DOC }),
+          code: 'NoSuchEntity',
+        },
+      ],
+    },
+    {
+      service: 'iam',
+      op: 'DeleteRolePolicy',
+      ok: () => new iamSdk.DeleteRolePolicyCommand({ RoleName: 'untrusted-role', PolicyName: 'conformance-deny' }),
+      errors: [
+        {
+          what: 'a deleted policy',
+          command: () =>
+            new iamSdk.DeleteRolePolicyCommand({ RoleName: 'untrusted-role', PolicyName: 'conformance-deny' }),
+          code: 'NoSuchEntity',
+        },
+      ],
+    },
+    {
+      service: 'iam',
+      op: 'TagRole',
+      ok: () => new iamSdk.TagRoleCommand({ RoleName: 'untrusted-role', Tags: [{ Key: 'conformance', Value: 'yes' }] }),
+      errors: [
+        {
+          what: 'an unknown role',
+          command: () => new iamSdk.TagRoleCommand({ RoleName: 'nope', Tags: [{ Key: 'k', Value: 'v' }] }),
+          code: 'NoSuchEntity',
+        },
+      ],
+    },
+    {
+      service: 'iam',
+      op: 'UntagRole',
+      ok: () => new iamSdk.UntagRoleCommand({ RoleName: 'untrusted-role', TagKeys: ['conformance'] }),
+      errors: [
+        {
+          what: 'an unknown role',
+          command: () => new iamSdk.UntagRoleCommand({ RoleName: 'nope', TagKeys: ['k'] }),
           code: 'NoSuchEntity',
         },
       ],

@@ -91,6 +91,8 @@ const SPECS: Record<FaultName, () => ExperimentSpec> = {
     }),
   'invalid-container-image': () => loadExperimentSpec({ flags: TARGET, env: {}, fault: 'invalid-container-image' }),
   'task-stop': () => loadExperimentSpec({ flags: TARGET, env: { TASK_COUNT: '1' }, fault: 'task-stop' }),
+  'deny-task-permissions': () =>
+    loadExperimentSpec({ flags: TARGET, env: { DENY_ACTIONS: 's3:PutObject' }, fault: 'deny-task-permissions' }),
 };
 
 describe('every fault module', () => {

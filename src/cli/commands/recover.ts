@@ -93,6 +93,7 @@ export async function recoverCommand(input: ExperimentCommandInput, signal: Abor
       },
       {
         ecs: ports.ecs,
+        iam: ports.iam,
         io,
         clock: SYSTEM_CLOCK,
         signal,
@@ -131,6 +132,7 @@ export async function statusCommand(input: ExperimentCommandInput, signal: Abort
       },
       SYSTEM_CLOCK.now(),
       signal,
+      ports.iam,
     );
     const underChaos = found.services.filter((i) => i.underChaos);
     const dirty = underChaos.length + found.orphanRevisions.length;
