@@ -48,7 +48,9 @@ export function renderResult(result: ExperimentResult, resultFile: string | unde
   lines.push(
     result.taskStop
       ? `effect:    tasks stopped ${yesNo(effect.swapped)}, service recovered ${yesNo(effect.restored)}`
-      : `effect:    swapped ${yesNo(effect.swapped)}, chaos tasks ran ${yesNo(effect.chaosTasksRan)}, restored ${yesNo(effect.restored)}`,
+      : result.deny
+        ? `effect:    Deny in place ${yesNo(effect.swapped)}, running tasks reached ${yesNo(effect.chaosTasksRan)}, role as before ${yesNo(effect.restored)}`
+        : `effect:    swapped ${yesNo(effect.swapped)}, chaos tasks ran ${yesNo(effect.chaosTasksRan)}, restored ${yesNo(effect.restored)}`,
   );
   // The task role line is update-task-role's; the other faults' change is in the inject line above.
   if (result.fault === 'update-task-role')

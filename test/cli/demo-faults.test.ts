@@ -83,6 +83,25 @@ const CASES: readonly DemoCase[] = [
     },
   },
   {
+    fault: 'deny-task-permissions',
+    shown:
+      /window 1: inline ecs-chaos-deny-\S+ until \S+; denied [\d.]+s after the attach \(CloudTrail ssm:GetParameter\); allowed again [\d.]+s after the removal/,
+    spec: { DENY_ACTIONS: 's3:PutObject,ssm:GetParameter' },
+    probes: ['orders-health', 'access-denied-errors-metric', 'access-denied-in-cloudtrail'],
+    effect: (result) => {
+      // No revision, no deployment: only the role's policy and tag were written, and undone.
+      assert.deepEqual(
+        result.mutations.map((m) => m.operation).sort(),
+        ['PutRolePolicy', 'TagRole'],
+        JSON.stringify(result.mutations),
+      );
+      assert.equal(result.deny?.roleUnchanged, true);
+      const it = result.deny?.iterations[0];
+      assert.equal(typeof it?.deniedAfterSeconds, 'number', 'the time until the first denied call');
+      assert.equal(typeof it?.allowedAfterSeconds, 'number', 'the time until calls were allowed again');
+    },
+  },
+  {
     fault: 'task-stop',
     shown: /stopped|recover/i,
     spec: { TASK_COUNT: 1 },

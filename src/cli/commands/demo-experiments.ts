@@ -151,6 +151,48 @@ function taskStopExperiment(endpoint: string): Record<string, unknown> {
   };
 }
 
+/**
+ * deny-task-permissions: S3 writes and SSM parameter reads denied to the four running tasks, with no
+ * redeploy: the app's error metric and CloudTrail (ssm:GetParameter is a management event) see the
+ * refusals, and orders is healthy again once the Deny is removed.
+ */
+function denyExperiment(endpoint: string): Record<string, unknown> {
+  return {
+    fault: 'deny-task-permissions',
+    target: TARGET,
+    actions: ['s3:PutObject', 'ssm:GetParameter'],
+    probes: [
+      ordersHealth(endpoint),
+      {
+        name: 'access-denied-errors-metric',
+        type: 'cloudwatch',
+        mode: 'EOT',
+        cloudwatch: {
+          metric: {
+            namespace: 'ECSChaos/Workload',
+            metricName: 'AccessDeniedErrors',
+            dimensions: { ClusterName: 'demo', ServiceName: 'orders' },
+            statistic: 'Sum',
+            window: 'chaos',
+            comparator: '>= 1',
+          },
+        },
+      },
+      {
+        name: 'access-denied-in-cloudtrail',
+        type: 'cloudtrail',
+        mode: 'EOT',
+        cloudtrail: {
+          errorCode: 'AccessDenied',
+          principal: ROLE('orders-task-role'),
+          window: 'chaos',
+          comparator: '>= 1',
+        },
+      },
+    ],
+  };
+}
+
 /** Every fault the demo can show, by name; the first is the default. */
 export const DEMO_FAULTS: Readonly<Partial<Record<FaultName, DemoFault>>> = {
   'update-task-role': {
@@ -208,6 +250,16 @@ export const DEMO_FAULTS: Readonly<Partial<Record<FaultName, DemoFault>>> = {
       `replacing container app's image with the default unpullable reference ${EXACT(duration)}`,
       'expected: the chaos task fails to start with CannotPullContainerError while orders keeps serving',
       KEEPS_SERVING,
+    ],
+  },
+  'deny-task-permissions': {
+    description:
+      'S3 writes and SSM reads denied to the running orders tasks by a self-expiring Deny on their role: no redeploy',
+    experiment: denyExperiment,
+    intro: (duration) => [
+      `denying s3:PutObject and ssm:GetParameter to orders-task-role, the role of the 4 running tasks, for ${duration}: an inline Deny that expires by itself at the planned end, no new revision, no redeploy`,
+      "expected: the app's calls fail some seconds after the Deny is attached (IAM's propagation), CloudTrail records the refusals, and the calls succeed again after it is removed; both delays are measured",
+      'probes: orders-health (http, Edge), access-denied-errors-metric (cloudwatch, EOT), access-denied-in-cloudtrail (cloudtrail, EOT)',
     ],
   },
   'task-stop': {

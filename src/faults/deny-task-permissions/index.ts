@@ -42,6 +42,7 @@ export const denyTaskPermissions: EpisodeFault<Reads> = {
   name: 'deny-task-permissions',
   kind: 'episode',
   effectPhrase: 'the Deny was in place on the task role',
+  reportWords: { reached: 'the running tasks were reached', restored: "the role's policies are as before" },
   leftovers: denyLeftovers,
 
   startReads(_spec, deps) {
