@@ -64,6 +64,16 @@ export interface RunnerPolicyDocument {
   }>;
 }
 
+/** Adds a statement's actions on its resources, each one permission. */
+type AddPermission = (
+  sid: string,
+  actions: string[],
+  resources: string[],
+  why: string,
+  condition?: RequiredPermission['condition'],
+  optional?: string,
+) => void;
+
 /** The runner's principal for IAM: an assumed-role session's role, or the user itself. */
 export function policySourceArn(callerArn: string): string {
   const match = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
@@ -71,8 +81,8 @@ export function policySourceArn(callerArn: string): string {
 }
 
 /**
- * Every permission a `run` (and a `recover`) of the update-task-role fault needs, one entry per
- * action and resource.
+ * Every permission a `run` (and a `recover`) of a fault needs (`scope.fault`; undefined: the
+ * update-task-role fault's and what `recover` needs), one entry per action and resource.
  */
 export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermission[] {
   const p = scope.partition ?? 'aws';
@@ -97,14 +107,7 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
   const episode = stopsTasks || deny;
   const readRoles = [swapped, scope.chaosRoleArn].filter((x): x is string => x !== undefined);
   const out: RequiredPermission[] = [];
-  const add = (
-    sid: string,
-    actions: string[],
-    resources: string[],
-    why: string,
-    condition?: RequiredPermission['condition'],
-    optional?: string,
-  ): void => {
+  const add: AddPermission = (sid, actions, resources, why, condition, optional) => {
     for (const action of actions)
       for (const resource of resources)
         out.push({
@@ -277,17 +280,7 @@ export function runnerPolicyDocument(permissions: readonly RequiredPermission[])
  * the `ecs-chaos-deny-` name prefix (the policy's ARN, and `iam:PolicyARN` on attach and detach), the
  * recovery tag to the `ecs-chaos:deny:` key prefix.
  */
-function addDenyPermissions(
-  scope: RunnerPolicyScope,
-  add: (
-    sid: string,
-    actions: string[],
-    resources: string[],
-    why: string,
-    condition?: RequiredPermission['condition'],
-    optional?: string,
-  ) => void,
-): void {
+function addDenyPermissions(scope: RunnerPolicyScope, add: AddPermission): void {
   const p = scope.partition ?? 'aws';
   const r = scope.region ?? '*';
   const a = scope.accountId ?? '*';

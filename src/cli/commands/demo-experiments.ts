@@ -31,6 +31,44 @@ function ordersHealth(endpoint: string): Record<string, unknown> {
   };
 }
 
+/** orders answers 200 during the chaos. */
+function ordersServesDuringChaos(endpoint: string): Record<string, unknown> {
+  return {
+    name: 'orders-serves-during-chaos',
+    type: 'http',
+    mode: 'OnChaos',
+    http: { url: `${endpoint}/_sandbox/workload/demo/orders/health`, status: '== 200' },
+    runProperties: { timeout: '2s', attempts: 3, interval: '1s' },
+  };
+}
+
+/** The app's own error metric shows the refusals in the chaos window: an alarm on it would have fired. */
+const ACCESS_DENIED_METRIC: Record<string, unknown> = {
+  name: 'access-denied-errors-metric',
+  type: 'cloudwatch',
+  mode: 'EOT',
+  cloudwatch: {
+    metric: {
+      namespace: 'ECSChaos/Workload',
+      metricName: 'AccessDeniedErrors',
+      dimensions: { ClusterName: 'demo', ServiceName: 'orders' },
+      statistic: 'Sum',
+      window: 'chaos',
+      comparator: '>= 1',
+    },
+  },
+};
+
+/** The audit trail holds the refusals of `principal` in the chaos window: security can see them. */
+function accessDeniedInCloudTrail(principal: string): Record<string, unknown> {
+  return {
+    name: 'access-denied-in-cloudtrail',
+    type: 'cloudtrail',
+    mode: 'EOT',
+    cloudtrail: { errorCode: 'AccessDenied', principal, window: 'chaos', comparator: '>= 1' },
+  };
+}
+
 /**
  * orders keeps serving from its untouched tasks while the chaos tasks fail: exact mode leaves the
  * service's own four tasks alone, and the app answers 200 throughout.
@@ -44,13 +82,7 @@ function ordersKeepsServing(endpoint: string): Record<string, unknown>[] {
       ecs: { runningCount: '>= 4', revision: 'original' },
       runProperties: { interval: '1s' },
     },
-    {
-      name: 'orders-serves-during-chaos',
-      type: 'http',
-      mode: 'OnChaos',
-      http: { url: `${endpoint}/_sandbox/workload/demo/orders/health`, status: '== 200' },
-      runProperties: { timeout: '2s', attempts: 3, interval: '1s' },
-    },
+    ordersServesDuringChaos(endpoint),
   ];
 }
 
@@ -63,37 +95,11 @@ function taskRoleExperiment(endpoint: string): Record<string, unknown> {
     // Exact mode (the default up to 50 %): one chaos task in a sibling service beside the four.
     affectedPercent: 25,
     probes: [
-      {
-        name: 'orders-health',
-        type: 'http',
-        // Healthy before the chaos, and healthy again once it is reverted.
-        mode: 'Edge',
-        http: { url: `${endpoint}/_sandbox/workload/demo/orders/health`, status: '== 200' },
-        runProperties: { timeout: '2s', attempts: 20, interval: '1s' },
-      },
-      {
-        name: 'access-denied-errors-metric',
-        type: 'cloudwatch',
-        // The app's own error metric must show the chaos: an alarm on it would have fired.
-        mode: 'EOT',
-        cloudwatch: {
-          metric: {
-            namespace: 'ECSChaos/Workload',
-            metricName: 'AccessDeniedErrors',
-            dimensions: { ClusterName: 'demo', ServiceName: 'orders' },
-            statistic: 'Sum',
-            window: 'chaos',
-            comparator: '>= 1',
-          },
-        },
-      },
-      {
-        name: 'access-denied-in-cloudtrail',
-        type: 'cloudtrail',
-        // The audit trail must hold the refusals of the chaos role: security can see them.
-        mode: 'EOT',
-        cloudtrail: { errorCode: 'AccessDenied', principal: '${CHAOS_ROLE}', window: 'chaos', comparator: '>= 1' },
-      },
+      // Healthy before the chaos and again once it is reverted; the app's metric and the audit trail
+      // must show the chaos role's refusals.
+      ordersHealth(endpoint),
+      ACCESS_DENIED_METRIC,
+      accessDeniedInCloudTrail('${CHAOS_ROLE}'),
     ],
     stopConditions: [{ alarm: 'orders-error-budget' }],
   };
@@ -133,13 +139,7 @@ function taskStopExperiment(endpoint: string): Record<string, unknown> {
     sequence: 'serial',
     probes: [
       ordersHealth(endpoint),
-      {
-        name: 'orders-serves-during-chaos',
-        type: 'http',
-        mode: 'OnChaos',
-        http: { url: `${endpoint}/_sandbox/workload/demo/orders/health`, status: '== 200' },
-        runProperties: { timeout: '2s', attempts: 3, interval: '1s' },
-      },
+      ordersServesDuringChaos(endpoint),
       {
         name: 'orders-has-its-tasks-again',
         type: 'ecs',
@@ -163,32 +163,9 @@ function denyExperiment(endpoint: string): Record<string, unknown> {
     actions: ['s3:PutObject', 'ssm:GetParameter'],
     probes: [
       ordersHealth(endpoint),
-      {
-        name: 'access-denied-errors-metric',
-        type: 'cloudwatch',
-        mode: 'EOT',
-        cloudwatch: {
-          metric: {
-            namespace: 'ECSChaos/Workload',
-            metricName: 'AccessDeniedErrors',
-            dimensions: { ClusterName: 'demo', ServiceName: 'orders' },
-            statistic: 'Sum',
-            window: 'chaos',
-            comparator: '>= 1',
-          },
-        },
-      },
-      {
-        name: 'access-denied-in-cloudtrail',
-        type: 'cloudtrail',
-        mode: 'EOT',
-        cloudtrail: {
-          errorCode: 'AccessDenied',
-          principal: ROLE('orders-task-role'),
-          window: 'chaos',
-          comparator: '>= 1',
-        },
-      },
+      ACCESS_DENIED_METRIC,
+      // The task role's own refusals: ssm:GetParameter is a management event.
+      accessDeniedInCloudTrail(ROLE('orders-task-role')),
     ],
   };
 }

@@ -4,7 +4,6 @@
  * StopTask is given.
  */
 import type { Service, Task } from '@aws-sdk/client-ecs';
-import type { CallOptions, EcsPort } from '../../aws/ports.js';
 import { FIELDS, FAULT_FIELDS, fieldName } from '../../config/fields.js';
 import type { ExperimentSpec } from '../../config/spec.js';
 
@@ -65,27 +64,8 @@ export function isCurrentRunning(service: Service, task: Task): boolean {
     : task.taskDefinitionArn === service.taskDefinition;
 }
 
-/** The service's tasks not yet STOPPED (desired RUNNING), described. */
-export async function serviceTasks(
-  ecs: EcsPort,
-  cluster: string,
-  serviceName: string,
-  options: CallOptions,
-): Promise<Task[]> {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ecs.listTasks({ cluster, serviceName, desiredStatus: 'RUNNING', nextToken }, options);
-    arns.push(...(page.taskArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  const tasks: Task[] = [];
-  for (let i = 0; i < arns.length; i += 100) {
-    const out = await ecs.describeTasks({ cluster, tasks: arns.slice(i, i + 100) }, options);
-    tasks.push(...(out.tasks ?? []));
-  }
-  return tasks;
-}
+/** The service's tasks not yet STOPPED (ListTasks lists desired RUNNING by default), described. */
+export { serviceTasks } from '../../engine/observe.js';
 
 /** A task's id: the last part of its ARN. */
 export function taskIdOf(task: Task | string): string {
