@@ -19,6 +19,7 @@ import { loadExperimentSpec } from '../../src/config/load.js';
 import { SYSTEM_CLOCK } from '../../src/engine/clock.js';
 import { runExperiment } from '../../src/engine/run.js';
 import { RecordingIoHost, type IoMessage } from '../../src/io/io-host.js';
+import type { ExperimentResult } from '../../src/report/result.js';
 import { awsDelayMs } from '../../sandbox/index.js';
 import { taskPrivateIp } from '../../src/faults/task-stop/targets.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
@@ -76,13 +77,9 @@ describe('task-stop waits for the target group', () => {
     );
     await waitSteady(ctx.ecs, 'demo', 'web');
   });
-  after(async () => {
-    elb.destroy();
-    await ctx.sandbox.close();
-  });
-
-  test('the recovery comes once the replacement is healthy in the target group, not at RUNNING', async () => {
-    const io = new WatchingIo(elb);
+  /** One task-stop run of one task of `web` through the library, with real SDK clients. */
+  async function runTaskStop(io: RecordingIoHost, credentials = ctx.sandbox.credentials): Promise<ExperimentResult> {
+    await waitSteady(ctx.ecs, 'demo', 'web');
     const spec = loadExperimentSpec({
       flags: {
         cluster: 'demo',
@@ -97,14 +94,9 @@ describe('task-stop waits for the target group', () => {
       env: {},
       fault: 'task-stop',
     });
-    const ports = createAwsPorts({
-      region: ctx.sandbox.region,
-      endpoint: ctx.sandbox.endpoint,
-      credentials: ctx.sandbox.credentials,
-    });
-    let result;
+    const ports = createAwsPorts({ region: ctx.sandbox.region, endpoint: ctx.sandbox.endpoint, credentials });
     try {
-      result = await runExperiment(
+      return await runExperiment(
         spec,
         {
           ecs: ports.ecs,
@@ -123,6 +115,15 @@ describe('task-stop waits for the target group', () => {
     } finally {
       ports.destroy();
     }
+  }
+  after(async () => {
+    elb.destroy();
+    await ctx.sandbox.close();
+  });
+
+  test('the recovery comes once the replacement is healthy in the target group, not at RUNNING', async () => {
+    const io = new WatchingIo(elb);
+    const result = await runTaskStop(io);
     assert.equal(result.verdict, 'Pass', JSON.stringify(result.verdictReason));
     const preflight = io.withCode('preflight.check').find((m) => m.data?.name === 'recovery can be observed');
     assert.equal(preflight?.data?.status, 'pass');
@@ -161,5 +162,39 @@ describe('task-stop waits for the target group', () => {
     const old = seen.find((t) => t.Target?.Id === taskPrivateIp(gone!));
     assert.ok(old === undefined || old.TargetHealth?.State === 'draining', JSON.stringify(old));
     assert.equal(seen.filter((t) => t.TargetHealth?.State === 'healthy').length, 2, JSON.stringify(seen));
+  });
+
+  test('a runner that may not read target health: the run says so and falls back to ECS, with a warning', async () => {
+    const iam = ctx.sandbox.world.iam;
+    const key = { accessKeyId: 'AKIANOTARGETS0000001', secretAccessKey: 'no-targets-secret-no-targets-secret-0001' };
+    iam.createUser('no-targets');
+    iam.createAccessKey('no-targets', key);
+    const policy = iam.createPolicy({
+      policyName: 'all-but-target-health',
+      document: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: '*', Resource: '*' },
+          // Without simulation, preflight cannot see the missing permission: the run finds it out.
+          {
+            Effect: 'Deny',
+            Action: ['elasticloadbalancing:DescribeTargetHealth', 'iam:SimulatePrincipalPolicy'],
+            Resource: '*',
+          },
+        ],
+      },
+    });
+    iam.attachUserPolicy('no-targets', policy.arn);
+    const io = new RecordingIoHost();
+    const result = await runTaskStop(io, key);
+    assert.equal(result.verdict, 'Pass', result.verdictReason);
+    const iteration = result.taskStop!.iterations[0]!;
+    assert.equal(iteration.targetHealth?.checked, false);
+    assert.match(iteration.targetHealth?.fallback ?? '', /AccessDenied.*elasticloadbalancing:DescribeTargetHealth/);
+    assert.ok(
+      result.effect.notes.some((n) => /target health not read, recovery judged from ECS alone/.test(n)),
+      result.effect.notes.join('\n'),
+    );
+    assert.ok(io.withCode('warning').some((m) => /target health not read/.test(m.message)));
   });
 });

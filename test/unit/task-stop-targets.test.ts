@@ -11,6 +11,7 @@ import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balan
 import type { ElbPort } from '../../src/aws/ports.js';
 import { recoveryState } from '../../src/faults/task-stop/recovery.js';
 import { readTargetHealth, taskPrivateIp } from '../../src/faults/task-stop/targets.js';
+import { requiredPermissions } from '../../src/iam/runner-policy.js';
 
 const TG_A = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
 const TG_B = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/admin/fedcba9876543210';
@@ -126,5 +127,22 @@ describe('task-stop recovery with target groups', () => {
     assert.ok(!missing.ok && missing.fatal);
     const throttled = await readTargetHealth(failing('Throttling'), [{ targetGroupArn: TG_A }], signal);
     assert.ok(!throttled.ok && !throttled.fatal);
+  });
+});
+
+describe("task-stop's runner policy and target health", () => {
+  const targetHealth = (scope: Parameters<typeof requiredPermissions>[0]) =>
+    requiredPermissions(scope).filter((p) => p.action === 'elasticloadbalancing:DescribeTargetHealth');
+  test('a load-balanced service, or a service not read: DescribeTargetHealth on * (no resource-level permissions)', () => {
+    for (const scope of [{ fault: 'task-stop' }, { fault: 'task-stop', loadBalanced: true }]) {
+      const found = targetHealth(scope);
+      assert.equal(found.length, 1);
+      assert.equal(found[0]!.resource, '*');
+      assert.equal(found[0]!.optional, undefined, 'required: without it the recovery is ECS-only');
+    }
+  });
+  test('a service without target groups, or another fault: not asked for', () => {
+    assert.deepEqual(targetHealth({ fault: 'task-stop', loadBalanced: false }), []);
+    assert.deepEqual(targetHealth({ fault: 'update-task-role' }), []);
   });
 });
