@@ -163,7 +163,8 @@ export async function waitRecovered(
 function fallBack(ctx: RunContext, targetHealth: TaskStopTargetHealth, reason: string): void {
   targetHealth.fallback = reason;
   targetHealth.checked = false;
-  const words = `target health not read, recovery judged from ECS alone (RUNNING, not yet healthy in the target groups): ${reason}`;
+  const words = `target health not read, recovery judged from ECS alone (RUNNING; whether the replacements are healthy in the target groups is unknown): ${reason}`;
   ctx.record.say('warn', 'warning', `${ctx.spec.service}: ${words}`);
-  ctx.record.result.effect.notes.push(words);
+  // Once per reason, whatever the number of iterations.
+  if (!ctx.record.result.effect.notes.includes(words)) ctx.record.result.effect.notes.push(words);
 }
