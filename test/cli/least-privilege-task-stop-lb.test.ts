@@ -126,6 +126,7 @@ describe('least privilege of task-stop on a load-balanced service', () => {
     assert.equal(ok.code, 0, ok.stderr);
     const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ExperimentResult;
     assert.deepEqual(result.taskStop?.iterations[0]?.targetHealth, { targetGroups: [TG], checked: true });
+    assert.match(ok.stdout, /target health checked: healthy in web/);
 
     grant(without(policy, ACTION));
     await waitSteady(ctx.ecs, 'demo', 'web');
