@@ -10,10 +10,10 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CreateServiceCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { CreateServiceCommand, ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { ExperimentResult } from '../../src/report/result.js';
 import { runCli } from '../support/cli.js';
-import { waitSteady, withSandbox } from '../support/sandbox.js';
+import { waitFor, waitSteady, withSandbox } from '../support/sandbox.js';
 
 const RUNNER_KEY = { accessKeyId: 'AKIARUNNERLB00000004', secretAccessKey: 'runner-lb-secret-runner-lb-secret-run4' };
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
@@ -94,6 +94,19 @@ describe('least privilege of task-stop on a load-balanced service', () => {
     await ctx.sandbox.close();
   });
 
+  /** Steady, and (with eventual consistency on) ListTasks showing both tasks, as preflight needs. */
+  const steady = async (): Promise<void> => {
+    await waitSteady(ctx.ecs, 'demo', 'web');
+    await waitFor(
+      "ListTasks showing web's 2 tasks",
+      async () =>
+        (await ctx.ecs.send(new ListTasksCommand({ cluster: 'demo', serviceName: 'web' }))).taskArns!.length === 2
+          ? true
+          : undefined,
+      { timeoutMs: 60_000 },
+    );
+  };
+
   const policyFor = async (service: string): Promise<Doc> => {
     const target = ['--cluster', 'demo', '--service', service, '--region', 'us-east-1'];
     const printed = await runCli(['policy', '--fault', 'task-stop', ...target], { env: adminEnv });
@@ -121,7 +134,7 @@ describe('least privilege of task-stop on a load-balanced service', () => {
         { env: runnerEnv, timeoutMs: 120_000 },
       );
     grant(policy);
-    await waitSteady(ctx.ecs, 'demo', 'web');
+    await steady();
     const ok = await run();
     assert.equal(ok.code, 0, ok.stderr);
     const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ExperimentResult;
@@ -129,7 +142,7 @@ describe('least privilege of task-stop on a load-balanced service', () => {
     assert.match(ok.stdout, /target health checked: healthy in web/);
 
     grant(without(policy, ACTION));
-    await waitSteady(ctx.ecs, 'demo', 'web');
+    await steady();
     const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
     const refused = await run();
     assert.equal(refused.code, 2, `exit ${refused.code}\n${refused.stderr}`);
