@@ -37,6 +37,7 @@ import { ImageRegistry } from './ecs/registry.js';
 import { roleAuthorizer } from './core/role-session.js';
 import { familyOfArn } from './workload/profile.js';
 import { createEcsService } from './ecs/service.js';
+import { createElbService } from './elb/service.js';
 import { addServiceMembers, addTaskDefinitionMembers } from './ecs/taskdef-api.js';
 import { EcsStore } from './ecs/store.js';
 import { createIamService } from './iam/service.js';
@@ -118,7 +119,7 @@ export interface SandboxOptions {
    */
   readonly authorization?: AuthorizationMode;
   /**
-   * Settings of target groups services name in `loadBalancers` (the sandbox has no ELB API), by
+   * Settings of target groups services name in `loadBalancers` (ELB v2 answers DescribeTargetHealth only), by
    * target group ARN: `deregistrationDelaySeconds`, `healthyThresholdCount`,
    * `unhealthyThresholdCount`, `intervalSeconds`, in seconds on AWS (scaled by the pace). Others
    * have ELB's defaults (300, 5, 2, 30).
@@ -300,6 +301,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...(options.cloudtrailLookupsPerSecond !== undefined && { lookupsPerSecond: options.cloudtrailLookupsPerSecond }),
     }),
     createCloudWatchService({ cloudwatch, catchUp }),
+    createElbService({ ecs, targetGroups, catchUp }),
   ];
   const faults = new FaultInjector({
     ...(options.faultSeed === undefined ? {} : { seed: options.faultSeed }),

@@ -26,6 +26,7 @@ export {
   type StsPort,
   type CloudTrailPort,
   type CloudWatchPort,
+  type ElbPort,
   type CallOptions,
 } from './aws/ports.js';
 export { createAwsPorts, type AwsClientOptions } from './aws/sdk.js';

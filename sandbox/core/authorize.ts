@@ -473,6 +473,11 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       for (const permission of needed) check(permission, 'json');
       return;
     }
+    if (ctx.service === 'elasticloadbalancing') {
+      // The Describe* actions of Elastic Load Balancing support no resource-level permissions.
+      check({ action: `elasticloadbalancing:${ctx.action}`, resource: '*' }, 'query');
+      return;
+    }
     if (ctx.service === 'iam') {
       for (const permission of iamPermissions(ctx.action, call.params, { iam, caller })) check(permission, 'query');
       return;

@@ -1,8 +1,8 @@
 /**
- * Target groups as ECS sees them. The sandbox has no Elastic Load Balancing API: a service names
- * target groups by ARN in `loadBalancers`, and every target group has ELB's defaults unless a
- * scenario, a `startSandbox({ targetGroups })` option or `sandbox.world.targetGroups.configure()`
- * sets its health check and deregistration delay.
+ * Target groups as ECS sees them. Of the Elastic Load Balancing API the sandbox answers only
+ * DescribeTargetHealth (elb/service.ts). A service names target groups by ARN in `loadBalancers`,
+ * and every target group has ELB's defaults unless a scenario, a `startSandbox({ targetGroups })`
+ * option or `sandbox.world.targetGroups.configure()` sets its health check and deregistration delay.
  */
 
 /** The settings of a target group that decide how long ECS waits on it, in seconds on AWS. */

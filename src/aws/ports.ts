@@ -80,6 +80,10 @@ import type {
   AssumeRoleCommandOutput,
   GetCallerIdentityCommandOutput,
 } from '@aws-sdk/client-sts';
+import type {
+  DescribeTargetHealthCommandInput,
+  DescribeTargetHealthCommandOutput,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 
 /** Per-call options: every call can be cancelled. */
 export interface CallOptions {
@@ -167,6 +171,14 @@ export interface CloudWatchPort {
   ): Promise<GetMetricStatisticsCommandOutput>;
 }
 
+/** The Elastic Load Balancing v2 calls ecs-chaos makes (task-stop's recovery; reads only). */
+export interface ElbPort {
+  describeTargetHealth(
+    input: DescribeTargetHealthCommandInput,
+    options?: CallOptions,
+  ): Promise<DescribeTargetHealthCommandOutput>;
+}
+
 /** All ports. */
 export interface AwsPorts {
   readonly ecs: EcsPort;
@@ -174,6 +186,7 @@ export interface AwsPorts {
   readonly sts: StsPort;
   readonly cloudtrail: CloudTrailPort;
   readonly cloudwatch: CloudWatchPort;
+  readonly elb: ElbPort;
 }
 
 /** The IAM action of each port method: the runner policy is derived from this table. */
@@ -216,10 +229,12 @@ export const PORT_ACTIONS = {
   sts: { getCallerIdentity: 'sts:GetCallerIdentity', assumeRole: 'sts:AssumeRole' },
   cloudtrail: { lookupEvents: 'cloudtrail:LookupEvents' },
   cloudwatch: { describeAlarms: 'cloudwatch:DescribeAlarms', getMetricStatistics: 'cloudwatch:GetMetricStatistics' },
+  elb: { describeTargetHealth: 'elasticloadbalancing:DescribeTargetHealth' },
 } as const satisfies {
   ecs: Record<keyof EcsPort, string>;
   iam: Record<keyof IamPort, string>;
   sts: Record<keyof StsPort, string>;
   cloudtrail: Record<keyof CloudTrailPort, string>;
   cloudwatch: Record<keyof CloudWatchPort, string>;
+  elb: Record<keyof ElbPort, string>;
 };

@@ -43,6 +43,7 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { lookupEventsPacer } from './cloudtrail-pace.js';
 import { readYourWrites } from './read-your-writes.js';
@@ -93,6 +94,7 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
   const cloudtrail = new CloudTrailClient(config);
   const trailPacer = lookupEventsPacer(options.region, options.endpoint);
   const cloudwatch = new CloudWatchClient(config);
+  const elb = new ElasticLoadBalancingV2Client(config);
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
 
   function call<T>(operation: string, safe: boolean, send: () => Promise<T>, callOptions?: CallOptions): Promise<T> {
@@ -192,9 +194,14 @@ export function createAwsPorts(options: AwsClientOptions): AwsPorts & { destroy(
       getMetricStatistics: (i, o) =>
         call('GetMetricStatistics', true, () => cloudwatch.send(new GetMetricStatisticsCommand(i), s(o)), o),
     },
+    elb: {
+      describeTargetHealth: (i, o) =>
+        call('DescribeTargetHealth', true, () => elb.send(new DescribeTargetHealthCommand(i), s(o)), o),
+    },
     destroy: () => {
       cloudtrail.destroy();
       cloudwatch.destroy();
+      elb.destroy();
       ecs.destroy();
       iam.destroy();
       sts.destroy();

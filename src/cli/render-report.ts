@@ -235,6 +235,17 @@ function taskStopLines(r: TaskStopRecord): string[] {
         ? `           replaced by ${it.replacements.map(id).join(', ') || '(tasks already running)'}; recovered in ${it.recoverySeconds ?? 0}s`
         : `           NOT recovered: ${it.notRecovered ?? ''}`,
     );
+    const th = it.targetHealth;
+    if (th) {
+      const groups = th.targetGroups.map((g) => /targetgroup\/([^/]+)\//.exec(g)?.[1] ?? g).join(', ');
+      lines.push(
+        th.fallback
+          ? `           target health NOT read (recovery judged from ECS alone): ${th.fallback}`
+          : th.checked
+            ? `           target health checked: healthy in ${groups}`
+            : `           target health not read (ECS's part never held): ${groups}`,
+      );
+    }
   }
   if (r.longestRecoverySeconds !== undefined)
     lines.push(`           longest time to recovery: ${r.longestRecoverySeconds}s`);

@@ -1,5 +1,5 @@
 /** What the engine needs to run an experiment: ports, clock, IoHost; nothing ambient. */
-import type { CloudTrailPort, CloudWatchPort, EcsPort, IamPort, StsPort } from '../aws/ports.js';
+import type { CloudTrailPort, CloudWatchPort, EcsPort, ElbPort, IamPort, StsPort } from '../aws/ports.js';
 import type { RetryPolicy } from '../aws/retry.js';
 import type { ActionLookup } from '../iam/blast-radius.js';
 import type { IoHost } from '../io/io-host.js';
@@ -20,6 +20,8 @@ export interface EngineDeps {
   readonly cloudtrail?: CloudTrailPort;
   /** Stop conditions and cloudwatch probes read CloudWatch. */
   readonly cloudwatch?: CloudWatchPort;
+  /** task-stop reads target health (DescribeTargetHealth) of a load-balanced service; without it, ECS's condition alone. */
+  readonly elb?: ElbPort;
   /** The environment `cmd` probes inherit. @default {} */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Probe observers by type, replacing the real ones (tests). */

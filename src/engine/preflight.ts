@@ -362,6 +362,7 @@ async function runChecks(spec: ExperimentSpec, deps: PreflightDeps, signal: Abor
         chaosRoleArn: fault.identity?.(original, spec)?.chaos ?? undefined,
         fault: spec.fault,
         exposureMode: spec.exposureMode,
+        loadBalanced: (svc.loadBalancers ?? []).some((lb) => lb.targetGroupArn !== undefined),
         signals: {
           alarms:
             spec.stopConditions.length > 0 || spec.probes.some((p) => p.type === 'cloudwatch' && p.alarm !== undefined),

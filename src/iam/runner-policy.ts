@@ -29,6 +29,11 @@ export interface RunnerPolicyScope {
    * policy covers both modes.
    */
   readonly exposureMode?: 'exact' | 'rolling';
+  /**
+   * task-stop: whether the service has ELB v2 target groups (its recovery then reads target health).
+   * Unknown: the policy includes elasticloadbalancing:DescribeTargetHealth.
+   */
+  readonly loadBalanced?: boolean;
   /** What the experiment's probes and stop conditions read: those permissions become required. */
   readonly signals?: {
     /** Stop conditions or cloudwatch alarm probes: cloudwatch:DescribeAlarms. */
@@ -161,6 +166,13 @@ export function requiredPermissions(scope: RunnerPolicyScope): RequiredPermissio
       [ecs(`task/${scope.cluster ?? '*'}/*`)],
       'task-stop: stop the chosen tasks of the service (ECS replaces them)',
       onCluster,
+    );
+  if (stopsTasks && scope.loadBalanced !== false)
+    add(
+      'ReadTargetHealth',
+      ['elasticloadbalancing:DescribeTargetHealth'],
+      ['*'],
+      "task-stop: the recovery waits until the replacements are healthy in the service's target groups (no resource-level permissions in IAM)",
     );
   if (!episode)
     add(

@@ -232,6 +232,21 @@ export interface TaskStopIteration {
   recoverySeconds?: number;
   /** Why it did not recover, one line. */
   notRecovered?: string;
+  /**
+   * Load-balanced services: whether the recovery condition included target health (ELB v2
+   * DescribeTargetHealth on each target group of the service), and why not when it could not.
+   */
+  targetHealth?: TaskStopTargetHealth;
+}
+
+/** Target health in task-stop's recovery condition, for one iteration. */
+export interface TaskStopTargetHealth {
+  /** The target groups of the service (`loadBalancers[].targetGroupArn`). */
+  readonly targetGroups: string[];
+  /** Target health was read and the recovery waited for the replacements' targets to be healthy. */
+  checked: boolean;
+  /** Why target health was not part of the condition (AccessDenied...): the recovery is ECS's alone. */
+  fallback?: string;
 }
 
 /** What task-stop did. */

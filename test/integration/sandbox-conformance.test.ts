@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import * as ecsSdk from '@aws-sdk/client-ecs';
+import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as iamSdk from '@aws-sdk/client-iam';
 import {
   AssumeRoleCommand,
@@ -34,7 +35,7 @@ import {
 import { roleArn } from '../support/experiment.js';
 import { withSandbox } from '../support/sandbox.js';
 
-type Service = 'ecs' | 'iam' | 'sts' | 'cloudtrail' | 'cloudwatch';
+type Service = 'ecs' | 'iam' | 'sts' | 'cloudtrail' | 'cloudwatch' | 'elb';
 /** A client of any service: `send` of any command. */
 interface AnyClient {
   send(command: unknown): Promise<unknown>;
@@ -65,6 +66,7 @@ const MODEL_NAMES: Record<Service, string> = {
   sts: 'sts',
   cloudtrail: 'cloudtrail',
   cloudwatch: 'cloudwatch',
+  elb: 'elbv2',
 };
 
 /** The raw answer of each call a client sends, read before the SDK parses it. */
@@ -94,6 +96,7 @@ function errorCodeOf(raw: Raw): string {
 }
 
 const SERVICE_ARN = 'arn:aws:ecs:us-east-1:123456789012:service/demo/orders';
+const TARGET_GROUP = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders/0123456789abcdef';
 const TAGS_51 = Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
 
 /** deny-task-permissions' policy, for the IAM write cases. */
@@ -127,7 +130,9 @@ describe('sandbox conformance to the botocore models', () => {
       sts: new STSClient(config),
       cloudtrail: new CloudTrailClient(config),
       cloudwatch: new CloudWatchClient(config),
+      elb: new ElasticLoadBalancingV2Client(config),
     };
+    sandbox.world.targetGroups.configure(TARGET_GROUP, {});
     // LookupEvents is limited to two a second: paced as the tool paces it.
     const pacer = lookupEventsPacer(sandbox.region, sandbox.endpoint);
     made.cloudtrail.middlewareStack.add(
@@ -860,6 +865,29 @@ describe('sandbox conformance to the botocore models', () => {
     },
   ];
 
+  // Elastic Load Balancing v2: task-stop's recovery reads target health.
+  cases.push({
+    service: 'elb',
+    op: 'DescribeTargetHealth',
+    ok: () =>
+      new DescribeTargetHealthCommand({ TargetGroupArn: TARGET_GROUP, Targets: [{ Id: '10.0.1.2', Port: 8080 }] }),
+    errors: [
+      {
+        what: 'a target group that does not exist',
+        command: () =>
+          new DescribeTargetHealthCommand({
+            TargetGroupArn: TARGET_GROUP.replace('0123456789abcdef', 'fedcba9876543210'),
+          }),
+        code: 'TargetGroupNotFound',
+      },
+      {
+        what: 'a target that is neither an IP address nor an instance id',
+        command: () => new DescribeTargetHealthCommand({ TargetGroupArn: TARGET_GROUP, Targets: [{ Id: 'web-1' }] }),
+        code: 'InvalidTarget',
+      },
+    ],
+  });
+
   test('covers every operation ecs-chaos calls', () => {
     const covered = new Set(cases.map((c) => `${c.service}:${c.op}`));
     const iamPrefix: Record<string, Service> = {
@@ -868,6 +896,7 @@ describe('sandbox conformance to the botocore models', () => {
       sts: 'sts',
       cloudtrail: 'cloudtrail',
       cloudwatch: 'cloudwatch',
+      elasticloadbalancing: 'elb',
     };
     const missing = Object.values(PORT_ACTIONS)
       .flatMap((actions) => Object.values(actions) as string[])

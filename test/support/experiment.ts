@@ -65,6 +65,7 @@ export async function runFault(
         iam: ports.iam,
         cloudwatch: ports.cloudwatch,
         cloudtrail: ports.cloudtrail,
+        elb: ports.elb,
         io,
         clock: SYSTEM_CLOCK,
         version: 'test',

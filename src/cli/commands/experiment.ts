@@ -101,6 +101,7 @@ export async function runCommand(input: ExperimentCommandInput, signal: AbortSig
           sts: ports.sts,
           cloudtrail: ports.cloudtrail,
           cloudwatch: ports.cloudwatch,
+          elb: ports.elb,
           env: input.env,
           io,
           clock: SYSTEM_CLOCK,

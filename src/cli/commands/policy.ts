@@ -71,6 +71,7 @@ export async function policyCommand(input: ExperimentCommandInput): Promise<Exit
           partition: arn[1],
           accountId: arn[4],
           family: td.family,
+          loadBalanced: (svc.loadBalancers ?? []).some((lb) => lb.targetGroupArn !== undefined),
           ...(td.taskRoleArn ? { originalTaskRoleArn: td.taskRoleArn } : {}),
           ...(td.executionRoleArn ? { executionRoleArn: td.executionRoleArn } : {}),
         };

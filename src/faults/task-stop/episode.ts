@@ -9,7 +9,7 @@ import { episodeMarkers } from '../../engine/markers.js';
 import { untagOwnMarkers } from '../../engine/revert.js';
 import type { IterationState, RunContext } from '../../engine/run-context.js';
 import type { StoppedTaskRecord, TaskStopIteration, TaskStopRecord } from '../../report/result.js';
-import { waitRecovered, type RecoveryOutcome } from './recovery.js';
+import { targetHealthRecord, waitRecovered, type RecoveryOutcome } from './recovery.js';
 import { chooseTasks, isCurrentRunning, plannedStops, serviceTasks, stopReason, taskIdOf } from './select.js';
 
 /** The run's task-stop record, created by the first iteration. */
@@ -70,6 +70,8 @@ export async function stopIteration(
   );
   const chosen = chooseTasks(running, spec, planned.k);
   const it: TaskStopIteration = { index, stopped: [], replacements: [], recovered: false };
+  const targetHealth = targetHealthRecord(svc);
+  if (targetHealth) it.targetHealth = targetHealth;
   const summary = taskStopRecord(ctx, planned.k, planned.selection);
   summary.iterations.push(it);
   if (chosen.length < planned.k) {
@@ -135,7 +137,7 @@ export async function stopIteration(
         if (signal.aborted) break;
         await stop(task);
       }
-      outcome = await waitRecovered(ctx, index, stopped, firstBefore);
+      outcome = await waitRecovered(ctx, index, stopped, firstBefore, targetHealth);
     } else {
       for (const [n, task] of chosen.entries()) {
         if (n > 0 && signal.aborted) {
@@ -150,7 +152,7 @@ export async function stopIteration(
         }
         const entry = await stop(task);
         outcome = undefined;
-        outcome = await waitRecovered(ctx, index, stopped, before);
+        outcome = await waitRecovered(ctx, index, stopped, before, targetHealth);
         const replacements = [...(outcome.state?.serving ?? [])].map((t) => t.taskArn!).filter((a) => !before.has(a));
         entry.replacements = replacements;
         if (outcome.at) entry.recoverySeconds = seconds(entry.stoppedAt, outcome.at);
@@ -180,7 +182,7 @@ export async function stopIteration(
     if (stopped.size > 0 && outcome === undefined) {
       // An error or an abort after a stop: the service still gets its time to come back.
       if (signal.aborted) record.say('warn', 'cleanup.running', 'aborted: waiting for the service to recover', {});
-      outcome = await waitRecovered(ctx, index, stopped, firstBefore);
+      outcome = await waitRecovered(ctx, index, stopped, firstBefore, targetHealth);
     }
     if (state.tagAttempted) await untagOwnMarkers(ctx, state, AbortSignal.timeout(spec.restoreTimeoutSeconds * 1000));
   }

@@ -15,6 +15,7 @@ import type { EpisodeFault } from '../types.js';
 import { stopIteration } from './episode.js';
 import { hasHealthCheck, recoveryState } from './recovery.js';
 import { isCurrentRunning, plannedStops, serviceTasks, stopReason, taskIdOf } from './select.js';
+import { classicLoadBalancersOf, targetGroupName, targetGroupsOf } from './targets.js';
 
 type Reads = Promise<{ ok: true; tasks: Task[] } | { ok: false; error: unknown }>;
 
@@ -91,17 +92,20 @@ export const taskStop: EpisodeFault<Reads> = {
         'warn',
         `parallel: every task of ${spec.service} is stopped at once, so it serves nothing until the replacements run; SEQUENCE serial stops one at a time`,
       );
-    if ((service.loadBalancers ?? []).length > 0)
+    const healthWords = hasHealthCheck(ctx.original) ? ' and HEALTHY (container health check)' : '';
+    const groups = targetGroupsOf(service).map((g) => targetGroupName(g.targetGroupArn));
+    const classic = classicLoadBalancersOf(service);
+    if (classic.length > 0)
       ctx.record(
         'recovery can be observed',
         'warn',
-        `${spec.service} has a load balancer: ecs-chaos reads ECS only, so recovery means the desired count RUNNING${hasHealthCheck(ctx.original) ? ' and HEALTHY' : ''}, not yet healthy in the target group; watch the target group with a probe`,
+        `Classic Load Balancer${classic.length === 1 ? '' : 's'} ${classic.join(', ')}: ecs-chaos does not read their instance health (elb:DescribeInstanceHealth), so recovery means the desired count RUNNING${healthWords}${groups.length > 0 ? ` and healthy in target groups ${groups.join(', ')}` : ''}, not yet InService in the Classic Load Balancer; watch it with a probe`,
       );
     else
       ctx.record(
         'recovery can be observed',
         'pass',
-        `the desired count RUNNING${hasHealthCheck(ctx.original) ? ' and HEALTHY (container health check)' : ''}`,
+        `the desired count RUNNING${healthWords}${groups.length > 0 ? `, and healthy in target group${groups.length === 1 ? '' : 's'} ${groups.join(', ')} (elasticloadbalancing:DescribeTargetHealth)` : ''}`,
       );
   },
 
@@ -166,7 +170,12 @@ export const taskStop: EpisodeFault<Reads> = {
       ? `the tasks ${spec.faultParams.taskIds.join(', ')}`
       : `${k} RUNNING task${k === 1 ? '' : 's'} of the current deployment, chosen at random`;
     const reason = `reason '${stopReason('<experiment id>', Number(/\d+/.exec(label)?.[0] ?? 1))}'`;
-    const wait = `poll until ${spec.service} has ${pf.service.desiredCount} tasks RUNNING${hasHealthCheck(pf.original) ? ' and HEALTHY' : ''}, none of them a stopped one (at most ${spec.restoreTimeoutSeconds}s)`;
+    const groups = targetGroupsOf(pf.service).map((g) => targetGroupName(g.targetGroupArn));
+    const inTargets =
+      groups.length > 0
+        ? ` and healthy in target group${groups.length === 1 ? '' : 's'} ${groups.join(', ')} (DescribeTargetHealth)`
+        : '';
+    const wait = `poll until ${spec.service} has ${pf.service.desiredCount} tasks RUNNING${hasHealthCheck(pf.original) ? ' and HEALTHY' : ''}${inTargets}, none of them a stopped one (at most ${spec.restoreTimeoutSeconds}s)`;
     const calls = [
       {
         operation: 'ListTasks/DescribeTasks',
