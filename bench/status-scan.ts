@@ -53,7 +53,14 @@ async function main(): Promise<void> {
     });
     const since = sandbox.requests().at(-1)!.seq;
     const start = performance.now();
-    const found = await inspectCluster(ports.ecs, { cluster: 'demo', region: sandbox.region }, new Date());
+    // With IAM, as the CLI's status: the faults' leftovers outside ECS (a Deny on a task role) too.
+    const found = await inspectCluster(
+      ports.ecs,
+      { cluster: 'demo', region: sandbox.region },
+      new Date(),
+      undefined,
+      ports.iam,
+    );
     const ms = performance.now() - start;
     ports.destroy();
     const byAction = new Map<string, number>();

@@ -5,6 +5,7 @@
  */
 import type { DeploymentConfiguration, Service, Tag } from '@aws-sdk/client-ecs';
 import type { EcsPort, IamPort } from '../aws/ports.js';
+import { readOnce } from '../aws/read-once.js';
 import { faultsWithLeftovers } from '../faults/registry.js';
 import type { FaultLeftover } from '../faults/types.js';
 import { ChaosError } from '../errors.js';
@@ -328,11 +329,13 @@ export async function inspectCluster(
     ...(target.scanLimit ? { limit: target.scanLimit } : {}),
   });
   const { services, siblings } = await listTargetServices(ecs, target, signal);
+  // Services often share a task role: each role is read once per scan, whatever the services.
+  const roles = iam ? readOnce(iam) : undefined;
   const inspections: ServiceInspection[] = [];
   for (const service of services) {
     if (!RUNNING_STATES.has(service.status ?? '')) continue;
     inspections.push(
-      await inspectService(ecs, service, siblings.get(service.serviceArn!) ?? [], now, signal, catalog, iam),
+      await inspectService(ecs, service, siblings.get(service.serviceArn!) ?? [], now, signal, catalog, roles),
     );
   }
   const orphanRevisions = target.service
