@@ -158,7 +158,7 @@ function buildProgram(): Command {
     program
       .command('run')
       .description(
-        'Run a fault on a service (its task definition: update-task-role, update-execution-role, update-container-resource-limit, update-container-timeout, invalid-container-image; its running task role: deny-task-permissions), hold, and restore it',
+        'Run a fault on a service (its task definition: update-task-role, update-execution-role, update-container-resource-limit, update-container-timeout, invalid-container-image; its tasks: task-stop; its running task role: deny-task-permissions), hold, and restore it (task-stop: wait until ECS has replaced the tasks)',
       )
       .argument('<fault>', `the fault to run: ${FAULTS.join(', ')}`),
   ).action(async (fault: string, flags: Record<string, string | boolean>) => {
