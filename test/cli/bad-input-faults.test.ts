@@ -8,8 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { FAULT_FIELD_LIST, FIELD_LIST } from '../../src/config/fields.js';
-import { runCli } from '../support/cli.js';
+import { runCli, seedVarsEnv } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const ROLE = (name: string): string => `arn:aws:iam::123456789012:role/${name}`;
@@ -196,24 +195,7 @@ describe('bad input to the task-definition faults: exit 2, named, nothing change
   let env: NodeJS.ProcessEnv;
   before(async () => {
     ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
-    const blank = Object.fromEntries(
-      [...FIELD_LIST, ...FAULT_FIELD_LIST]
-        .flatMap((f) => [f.env, ...(f.envFallbacks ?? [])])
-        .map((n) => [n, undefined]),
-    );
-    env = {
-      ...blank,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL: ctx.sandbox.endpoint,
-      AWS_PROFILE: '',
-      AWS_REGION: '',
-      AWS_DEFAULT_REGION: '',
-      ECS_CHAOS_POLL_INTERVAL_MS: '50',
-      CLUSTER_NAME: 'demo',
-      REGION: 'us-east-1',
-      TOTAL_CHAOS_DURATION: '1',
-    };
+    env = seedVarsEnv(ctx.sandbox.endpoint);
     await waitSteady(ctx.ecs, 'demo', 'orders');
   });
   after(async () => {

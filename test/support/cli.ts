@@ -2,6 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { FAULT_FIELD_LIST, FIELD_LIST } from '../../src/config/fields.js';
 
 /** The built CLI; `npm test` builds it first. */
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -134,4 +135,31 @@ export function demoRunArgs(service: string, ...extra: string[]): string[] {
     DEMO_CHAOS_ROLE,
     ...extra,
   ];
+}
+
+/**
+ * The env of a run configured by the seed's env vars alone, against the sandbox at `endpoint`: every
+ * field's env var unset (the caller's environment cannot leak in), the sandbox's keys, the demo
+ * cluster in us-east-1, one second of chaos.
+ */
+export function seedVarsEnv(endpoint: string): NodeJS.ProcessEnv {
+  const blank: NodeJS.ProcessEnv = Object.fromEntries(
+    [...FIELD_LIST, ...FAULT_FIELD_LIST]
+      .flatMap((f) => [f.env, ...(f.envFallbacks ?? [])])
+      .filter((n): n is string => n !== undefined)
+      .map((n): [string, undefined] => [n, undefined]),
+  );
+  return {
+    ...blank,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_PROFILE: '',
+    AWS_REGION: '',
+    AWS_DEFAULT_REGION: '',
+    ECS_CHAOS_POLL_INTERVAL_MS: '50',
+    CLUSTER_NAME: 'demo',
+    REGION: 'us-east-1',
+    TOTAL_CHAOS_DURATION: '1',
+  };
 }
