@@ -259,10 +259,12 @@ export async function hold(
 ): Promise<void> {
   const { record } = ctx;
   const index = state.record.index;
+  // The hold's end is fixed before it is announced: a runner paused right after the announcement
+  // (SIGSTOP, a starved machine) overruns the hold rather than starting it late.
+  const end = record.now().getTime() + holdSeconds * 1000;
   record.phase('hold', `iteration ${index}: holding the chaos for ${holdSeconds}s`, index, holdSeconds);
   state.record.holdSeconds = holdSeconds;
-  const end = record.now().getTime() + holdSeconds * 1000;
-  const bound = deadlineAfter(record, holdSeconds * 1000, signal);
+  const bound = deadlineAfter(record, end - record.now().getTime(), signal);
   try {
     for (;;) {
       const left = end - record.now().getTime();
