@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, seedVarsEnv } from '../support/cli.js';
+import { assertRefused, type BadInputCase } from '../support/bad-input.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const ROLE = (name: string): string => `arn:aws:iam::123456789012:role/${name}`;
@@ -16,17 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), 'ecs-chaos-bad-faults-'));
 const TIMEOUT_FILE = join(dir, 'timeout.yaml');
 writeFileSync(TIMEOUT_FILE, 'fault: update-container-timeout\nSTOP_TIMEOUT: 5\n');
 
-interface Case {
-  readonly name: string;
+interface Case extends BadInputCase {
   readonly fault: string;
-  readonly service?: string;
-  readonly env?: Readonly<Record<string, string>>;
-  readonly args?: readonly string[];
-  /** The field (config errors) or the preflight check (refusals) stderr names. */
-  readonly names: string;
-  readonly says: RegExp;
-  /** `config`: refused before any AWS call; `preflight`: after reads, before any change. */
-  readonly by: 'config' | 'preflight';
 }
 
 const CASES: readonly Case[] = [
@@ -213,28 +205,6 @@ describe('bad input to the task-definition faults: exit 2, named, nothing change
   });
 
   for (const c of CASES) {
-    test(`refuses ${c.name}`, async () => {
-      const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
-      const run = await runCli(['run', c.fault, ...(c.args ?? [])], {
-        env: { ...env, SERVICE_NAME: c.service ?? 'orders', ...c.env },
-        timeoutMs: 60_000,
-      });
-      const calls = ctx.sandbox.requests(since);
-      assert.equal(run.code, 2, `exit ${run.code}\nstderr: ${run.stderr}`);
-      assert.ok(run.stderr.includes(c.names), `stderr does not name ${c.names}: ${run.stderr}`);
-      assert.match(run.stderr, c.says);
-      assert.match(run.stderr, /Fix: \S/);
-      assert.deepEqual(
-        calls.filter((r) => r.mutating).map((r) => r.action),
-        [],
-        'no change',
-      );
-      if (c.by === 'config')
-        assert.deepEqual(
-          calls.map((r) => r.action),
-          [],
-          'a pure input error calls no AWS',
-        );
-    });
+    test(`refuses ${c.name}`, () => assertRefused(ctx.sandbox, env, c, c.fault, 'no change'));
   }
 });

@@ -9,23 +9,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ListTasksCommand } from '@aws-sdk/client-ecs';
 import { runCli, seedVarsEnv } from '../support/cli.js';
+import { assertRefused, type BadInputCase } from '../support/bad-input.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
-
-interface Case {
-  readonly name: string;
-  readonly fault?: string;
-  readonly service?: string;
-  readonly env?: Readonly<Record<string, string>>;
-  readonly args?: readonly string[];
-  /** The field (config errors) or the preflight check (refusals) stderr names. */
-  readonly names: string;
-  readonly says: RegExp;
-  readonly by: 'config' | 'preflight';
-}
 
 const HEX = (n: number): string => n.toString(16).padStart(32, '0');
 
-const CASES: readonly Case[] = [
+const CASES: readonly BadInputCase[] = [
   {
     name: 'TASK_COUNT with TASK_REPLICA_ID',
     env: { TASK_COUNT: '1', TASK_REPLICA_ID: HEX(1) },
@@ -136,29 +125,7 @@ describe('bad input to task-stop: exit 2, named, no task stopped', () => {
   });
 
   for (const c of CASES) {
-    test(`refuses ${c.name}`, async () => {
-      const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
-      const run = await runCli(['run', c.fault ?? 'task-stop', ...(c.args ?? [])], {
-        env: { ...env, SERVICE_NAME: c.service ?? 'orders', ...c.env },
-        timeoutMs: 60_000,
-      });
-      const calls = ctx.sandbox.requests(since);
-      assert.equal(run.code, 2, `exit ${run.code}\nstderr: ${run.stderr}`);
-      assert.ok(run.stderr.includes(c.names), `stderr does not name ${c.names}: ${run.stderr}`);
-      assert.match(run.stderr, c.says);
-      assert.match(run.stderr, /Fix: \S/);
-      assert.deepEqual(
-        calls.filter((r) => r.mutating).map((r) => r.action),
-        [],
-        'no change, no task stopped',
-      );
-      if (c.by === 'config')
-        assert.deepEqual(
-          calls.map((r) => r.action),
-          [],
-          'a pure input error calls no AWS',
-        );
-    });
+    test(`refuses ${c.name}`, () => assertRefused(ctx.sandbox, env, c, 'task-stop', 'no change, no task stopped'));
   }
 
   test('refuses a billing task named for orders, listing the RUNNING tasks of orders', async () => {

@@ -11,16 +11,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { createRunner, type PolicyDoc } from '../support/runner.js';
 import { runCli, sandboxEnv } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const TARGET = ['--cluster', 'demo', '--service', 'orders', '--region', 'us-east-1'];
 const RUNNER_KEY = { accessKeyId: 'AKIARUNNER0000000014', secretAccessKey: 'runner-secret-runner-secret-runner-s14' };
-
-interface Doc {
-  Version: string;
-  Statement: Array<{ Sid: string; Effect: string; Action: string[]; Resource: string[]; Condition?: unknown }>;
-}
 
 describe('deny-task-permissions (the built program)', () => {
   let ctx: Awaited<ReturnType<typeof withSandbox>>;
@@ -206,17 +202,15 @@ describe('deny-task-permissions (the built program)', () => {
   });
 
   test('least privilege: the printed policy runs it; without iam:PutRolePolicy, exit 2 naming it', async () => {
-    const iam = ctx.sandbox.world.iam;
-    iam.createUser('deny-runner');
-    iam.createAccessKey('deny-runner', RUNNER_KEY);
-    const runnerEnv = {
-      ...env,
-      AWS_ACCESS_KEY_ID: RUNNER_KEY.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: RUNNER_KEY.secretAccessKey,
-    };
+    const { runnerEnv, grant } = createRunner(ctx.sandbox, {
+      name: 'deny-runner',
+      key: RUNNER_KEY,
+      policyPrefix: 'deny-runner',
+      env,
+    });
     const printed = await runCli(['policy', '--fault', 'deny-task-permissions', ...TARGET], { env });
     assert.equal(printed.code, 0, printed.stderr);
-    const policy = JSON.parse(printed.stdout) as Doc;
+    const policy = JSON.parse(printed.stdout) as PolicyDoc;
     const actions = policy.Statement.flatMap((s) => s.Action);
     for (const absent of ['ecs:RegisterTaskDefinition', 'ecs:UpdateService', 'iam:PassRole', 'ecs:CreateService'])
       assert.ok(!actions.includes(absent), `${absent} is not needed`);
@@ -225,13 +219,6 @@ describe('deny-task-permissions (the built program)', () => {
     const managed = policy.Statement.find((s) => s.Sid === 'DenyManagedPolicy')!;
     assert.deepEqual(managed.Resource, ['arn:aws:iam::123456789012:policy/ecs-chaos-deny-*']);
 
-    let version = 0;
-    let granted: string | undefined;
-    const grant = (doc: Doc): void => {
-      if (granted) iam.detachUserPolicy('deny-runner', granted);
-      granted = iam.createPolicy({ policyName: `deny-runner-${++version}`, document: doc }).arn;
-      iam.attachUserPolicy('deny-runner', granted);
-    };
     const run = (): ReturnType<typeof runCli> =>
       runCli(['run', 'deny-task-permissions', ...TARGET, '--actions', 's3:PutObject', '--duration', '1'], {
         env: runnerEnv,

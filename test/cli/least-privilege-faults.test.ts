@@ -5,23 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createRunner, type PolicyDoc, type Runner, withoutAction } from '../support/runner.js';
 import { runCli } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const ROLE = (name: string): string => `arn:aws:iam::123456789012:role/${name}`;
 const RUNNER_KEY = { accessKeyId: 'AKIARUNNER0000000002', secretAccessKey: 'runner-secret-runner-secret-runner-sec2' };
-
-interface Doc {
-  Version: string;
-  Statement: Array<{ Sid: string; Effect: string; Action: string[]; Resource: string[]; Condition?: unknown }>;
-}
-
-const without = (doc: Doc, action: string): Doc => ({
-  ...doc,
-  Statement: doc.Statement.map((s) => ({ ...s, Action: s.Action.filter((a) => a !== action) })).filter(
-    (s) => s.Action.length > 0,
-  ),
-});
 
 /** Per fault: its tunables as flags (for `policy` and `run`) and the service it runs on. */
 const FAULTS = [
@@ -38,31 +27,11 @@ describe('least privilege of the task-definition faults: the printed policy, exa
   let ctx: Awaited<ReturnType<typeof withSandbox>>;
   let adminEnv: NodeJS.ProcessEnv;
   let runnerEnv: NodeJS.ProcessEnv;
-  let granted: string | undefined;
-  let version = 0;
-  const grant = (doc: Doc): void => {
-    const iam = ctx.sandbox.world.iam;
-    if (granted) iam.detachUserPolicy('runner', granted);
-    granted = iam.createPolicy({ policyName: `ecs-chaos-runner-${++version}`, document: doc }).arn;
-    iam.attachUserPolicy('runner', granted);
-  };
+  let grant: Runner['grant'];
   before(async () => {
     ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
-    const base = {
-      AWS_ENDPOINT_URL: ctx.sandbox.endpoint,
-      ECS_CHAOS_POLL_INTERVAL_MS: '50',
-      AWS_PROFILE: '',
-      AWS_REGION: '',
-    };
-    adminEnv = { ...base, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
-    runnerEnv = {
-      ...base,
-      AWS_ACCESS_KEY_ID: RUNNER_KEY.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: RUNNER_KEY.secretAccessKey,
-    };
+    ({ adminEnv, runnerEnv, grant } = createRunner(ctx.sandbox, { key: RUNNER_KEY, policyPrefix: 'ecs-chaos-runner' }));
     const iam = ctx.sandbox.world.iam;
-    iam.createUser('runner');
-    iam.createAccessKey('runner', RUNNER_KEY);
     iam.createRole({
       roleName: 'orders-chaos-execution',
       assumeRolePolicyDocument: {
@@ -89,7 +58,7 @@ describe('least privilege of the task-definition faults: the printed policy, exa
         },
       );
       assert.equal(printed.code, 0, printed.stderr);
-      const policy = JSON.parse(printed.stdout) as Doc;
+      const policy = JSON.parse(printed.stdout) as PolicyDoc;
       const pass = policy.Statement.find((s) => s.Action.includes('iam:PassRole'))!;
       if (f.fault === 'update-execution-role') assert.ok(pass.Resource.includes(ROLE('orders-chaos-execution')));
       else
@@ -109,7 +78,7 @@ describe('least privilege of the task-definition faults: the printed policy, exa
       assert.match(ok.stdout, /verdict:\s+Pass/);
 
       for (const action of ['iam:PassRole', 'ecs:RegisterTaskDefinition']) {
-        grant(without(policy, action));
+        grant(withoutAction(policy, action));
         await waitSteady(ctx.ecs, 'demo', f.service);
         const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
         const refused = await run();

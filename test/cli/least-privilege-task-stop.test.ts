@@ -6,51 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createRunner, type PolicyDoc, type Runner, withoutAction } from '../support/runner.js';
 import { runCli } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const RUNNER_KEY = { accessKeyId: 'AKIARUNNER0000000003', secretAccessKey: 'runner-secret-runner-secret-runner-sec3' };
 
-interface Doc {
-  Version: string;
-  Statement: Array<{ Sid: string; Effect: string; Action: string[]; Resource: string[]; Condition?: unknown }>;
-}
-
-const without = (doc: Doc, action: string): Doc => ({
-  ...doc,
-  Statement: doc.Statement.map((s) => ({ ...s, Action: s.Action.filter((a) => a !== action) })).filter(
-    (s) => s.Action.length > 0,
-  ),
-});
-
 describe('least privilege of task-stop: the printed policy, exactly', () => {
   let ctx: Awaited<ReturnType<typeof withSandbox>>;
   let adminEnv: NodeJS.ProcessEnv;
   let runnerEnv: NodeJS.ProcessEnv;
-  let granted: string | undefined;
-  let version = 0;
-  const grant = (doc: Doc): void => {
-    const iam = ctx.sandbox.world.iam;
-    if (granted) iam.detachUserPolicy('runner', granted);
-    granted = iam.createPolicy({ policyName: `ecs-chaos-task-stop-${++version}`, document: doc }).arn;
-    iam.attachUserPolicy('runner', granted);
-  };
+  let grant: Runner['grant'];
   before(async () => {
     ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
-    const base = {
-      AWS_ENDPOINT_URL: ctx.sandbox.endpoint,
-      ECS_CHAOS_POLL_INTERVAL_MS: '50',
-      AWS_PROFILE: '',
-      AWS_REGION: '',
-    };
-    adminEnv = { ...base, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
-    runnerEnv = {
-      ...base,
-      AWS_ACCESS_KEY_ID: RUNNER_KEY.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: RUNNER_KEY.secretAccessKey,
-    };
-    ctx.sandbox.world.iam.createUser('runner');
-    ctx.sandbox.world.iam.createAccessKey('runner', RUNNER_KEY);
+    ({ adminEnv, runnerEnv, grant } = createRunner(ctx.sandbox, {
+      key: RUNNER_KEY,
+      policyPrefix: 'ecs-chaos-task-stop',
+    }));
   });
   after(async () => {
     await ctx.sandbox.close();
@@ -60,7 +32,7 @@ describe('least privilege of task-stop: the printed policy, exactly', () => {
     const target = ['--cluster', 'demo', '--service', 'orders', '--region', 'us-east-1'];
     const printed = await runCli(['policy', '--fault', 'task-stop', ...target], { env: adminEnv });
     assert.equal(printed.code, 0, printed.stderr);
-    const policy = JSON.parse(printed.stdout) as Doc;
+    const policy = JSON.parse(printed.stdout) as PolicyDoc;
     const actions = policy.Statement.flatMap((s) => s.Action);
     assert.ok(actions.includes('ecs:StopTask'));
     for (const action of ['ecs:RegisterTaskDefinition', 'ecs:UpdateService', 'ecs:CreateService', 'iam:PassRole'])
@@ -82,7 +54,7 @@ describe('least privilege of task-stop: the printed policy, exactly', () => {
     const status = await runCli(['status', ...target], { env: runnerEnv });
     assert.equal(status.code, 0, status.stderr);
 
-    grant(without(policy, 'ecs:StopTask'));
+    grant(withoutAction(policy, 'ecs:StopTask'));
     await waitSteady(ctx.ecs, 'demo', 'orders');
     const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
     const refused = await run();

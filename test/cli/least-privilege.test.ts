@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createRunner, type PolicyDoc, type Runner, withoutAction } from '../support/runner.js';
 import { runCli } from '../support/cli.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
@@ -23,58 +24,23 @@ const OPTIONAL = [
 ];
 const RUNNER_KEY = { accessKeyId: 'AKIARUNNER0000000001', secretAccessKey: 'runner-secret-runner-secret-runner-secr' };
 
-interface Doc {
-  Version: string;
-  Statement: Array<{ Sid: string; Effect: string; Action: string[]; Resource: string[]; Condition?: unknown }>;
-}
-
-function without(doc: Doc, action: string): Doc {
-  return {
-    ...doc,
-    Statement: doc.Statement.map((s) => ({ ...s, Action: s.Action.filter((a) => a !== action) })).filter(
-      (s) => s.Action.length > 0,
-    ),
-  };
-}
-
 describe('least privilege: the printed runner policy, exactly', () => {
   let ctx: Awaited<ReturnType<typeof withSandbox>>;
-  let policy: Doc;
+  let policy: PolicyDoc;
   let adminEnv: NodeJS.ProcessEnv;
   let runnerEnv: NodeJS.ProcessEnv;
   const refusals: string[] = [];
-  let granted: string | undefined;
-  let version = 0;
   /** Gives the runner exactly this policy, as a managed policy. */
-  const grant = (doc: Doc): void => {
-    const iam = ctx.sandbox.world.iam;
-    if (granted) iam.detachUserPolicy('runner', granted);
-    granted = iam.createPolicy({ policyName: `ecs-chaos-runner-${++version}`, document: doc }).arn;
-    iam.attachUserPolicy('runner', granted);
-  };
+  let grant: Runner['grant'];
   before(async () => {
     ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
-    const base = {
-      AWS_ENDPOINT_URL: ctx.sandbox.endpoint,
-      ECS_CHAOS_POLL_INTERVAL_MS: '50',
-      AWS_PROFILE: '',
-      AWS_REGION: '',
-    };
-    adminEnv = { ...base, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
-    runnerEnv = {
-      ...base,
-      AWS_ACCESS_KEY_ID: RUNNER_KEY.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: RUNNER_KEY.secretAccessKey,
-    };
+    ({ adminEnv, runnerEnv, grant } = createRunner(ctx.sandbox, { key: RUNNER_KEY, policyPrefix: 'ecs-chaos-runner' }));
     const printed = await runCli(
       ['policy', '--cluster', 'demo', '--service', 'orders', '--region', 'us-east-1', '--task-role', CHAOS_ROLE],
       { env: adminEnv },
     );
     assert.equal(printed.code, 0, printed.stderr);
-    policy = JSON.parse(printed.stdout) as Doc;
-    const iam = ctx.sandbox.world.iam;
-    iam.createUser('runner');
-    iam.createAccessKey('runner', RUNNER_KEY);
+    policy = JSON.parse(printed.stdout) as PolicyDoc;
   });
   after(async () => {
     console.log(`least privilege: ${refusals.length} single-action removals:\n  ${refusals.join('\n  ')}`);
@@ -135,7 +101,7 @@ describe('least privilege: the printed runner policy, exactly', () => {
     const actions = [...new Set(policy.Statement.flatMap((s) => s.Action))].sort();
     assert.ok(actions.length >= 15, `${actions.length} actions`);
     for (const action of actions) {
-      grant(without(policy, action));
+      grant(withoutAction(policy, action));
       await waitSteady(ctx.ecs, 'demo', 'orders');
       const since = ctx.sandbox.requests().at(-1)?.seq ?? 0;
       const result = await run();
@@ -169,7 +135,7 @@ describe('least privilege: the printed runner policy, exactly', () => {
       ['ecs:CreateService', 0],
       ['ecs:DeleteService', 0],
     ] as const) {
-      grant(without(policy, action));
+      grant(withoutAction(policy, action));
       await waitSteady(ctx.ecs, 'demo', 'orders');
       const result = await run('--exposure', 'rolling');
       assert.equal(result.code, code, `${action} removed, rolling mode: exit ${result.code}\n${result.stderr}`);

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_CHAOS_ROLE, demoRunArgs, runCli } from '../support/cli.js';
+import { createRunner, type Runner } from '../support/runner.js';
 import { waitSteady, withSandbox } from '../support/sandbox.js';
 
 const RUNNER_KEY = { accessKeyId: 'AKIARUNNER0000000002', secretAccessKey: 'runner-secret-runner-secret-runner-secr' };
@@ -80,37 +81,21 @@ describe('runner permissions: simulated with the context of each call', () => {
   let ctx: Awaited<ReturnType<typeof withSandbox>>;
   let policy: Doc;
   let runnerEnv: NodeJS.ProcessEnv;
-  let granted: string | undefined;
-  let version = 0;
-  const grant = (doc: Doc): void => {
-    const iam = ctx.sandbox.world.iam;
-    if (granted) iam.detachUserPolicy('runner', granted);
-    granted = iam.createPolicy({ policyName: `ecs-chaos-runner-ctx-${++version}`, document: doc }).arn;
-    iam.attachUserPolicy('runner', granted);
-  };
+  let grant: Runner['grant'];
   before(async () => {
     ctx = await withSandbox({ scenario: 'demo', pace: 'fast' });
-    const base = {
-      AWS_ENDPOINT_URL: ctx.sandbox.endpoint,
-      ECS_CHAOS_POLL_INTERVAL_MS: '50',
-      LEASE_HEARTBEAT: '1',
-      AWS_PROFILE: '',
-      AWS_REGION: '',
-    };
-    runnerEnv = {
-      ...base,
-      AWS_ACCESS_KEY_ID: RUNNER_KEY.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: RUNNER_KEY.secretAccessKey,
-    };
+    let adminEnv: NodeJS.ProcessEnv;
+    ({ adminEnv, runnerEnv, grant } = createRunner(ctx.sandbox, {
+      key: RUNNER_KEY,
+      policyPrefix: 'ecs-chaos-runner-ctx',
+      env: { LEASE_HEARTBEAT: '1' },
+    }));
     const printed = await runCli(
       ['policy', '--cluster', 'demo', '--service', 'orders', '--region', 'us-east-1', '--task-role', DEMO_CHAOS_ROLE],
-      { env: { ...base, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } },
+      { env: adminEnv },
     );
     assert.equal(printed.code, 0, printed.stderr);
     policy = JSON.parse(printed.stdout) as Doc;
-    const iam = ctx.sandbox.world.iam;
-    iam.createUser('runner');
-    iam.createAccessKey('runner', RUNNER_KEY);
   });
   after(async () => {
     await ctx.sandbox.close();

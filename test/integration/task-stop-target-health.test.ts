@@ -8,12 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  CreateServiceCommand,
-  DescribeTasksCommand,
-  ListTasksCommand,
-  RegisterTaskDefinitionCommand,
-} from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
@@ -27,7 +22,7 @@ import { RecordingIoHost, type IoMessage } from '../../src/io/io-host.js';
 import type { ExperimentResult } from '../../src/report/result.js';
 import { awsDelayMs } from '../../sandbox/index.js';
 import { taskPrivateIp } from '../../src/faults/task-stop/targets.js';
-import { waitFor, waitSteady, withSandbox } from '../support/sandbox.js';
+import { createWebService, waitSteady, waitWebListed, withSandbox } from '../support/sandbox.js';
 
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
 const SLOW_CHECK = { healthyThresholdCount: 10, intervalSeconds: 30, deregistrationDelaySeconds: 60 };
@@ -57,43 +52,12 @@ describe('task-stop waits for the target group', () => {
       region: ctx.sandbox.region,
       credentials: ctx.sandbox.credentials,
     });
-    const taskDefinition = (
-      await ctx.ecs.send(
-        new RegisterTaskDefinitionCommand({
-          family: 'web',
-          networkMode: 'awsvpc',
-          requiresCompatibilities: ['FARGATE'],
-          cpu: '256',
-          memory: '512',
-          containerDefinitions: [{ name: 'web', image: 'nginx:1', portMappings: [{ containerPort: 8080 }] }],
-        }),
-      )
-    ).taskDefinition!.taskDefinitionArn!;
-    await ctx.ecs.send(
-      new CreateServiceCommand({
-        cluster: 'demo',
-        serviceName: 'web',
-        taskDefinition,
-        desiredCount: 2,
-        launchType: 'FARGATE',
-        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
-        loadBalancers: [{ targetGroupArn: TG, containerName: 'web', containerPort: 8080 }],
-      }),
-    );
+    await createWebService(ctx.ecs, TG);
     await waitSteady(ctx.ecs, 'demo', 'web');
   });
   /** One task-stop run of one task of `web` through the library, with real SDK clients. */
   async function runTaskStop(io: RecordingIoHost, credentials = ctx.sandbox.credentials): Promise<ExperimentResult> {
-    await waitSteady(ctx.ecs, 'demo', 'web');
-    // With eventual consistency on, ListTasks shows a new task only after the lag: preflight needs both.
-    await waitFor(
-      "ListTasks showing web's 2 tasks",
-      async () => {
-        const arns = (await ctx.ecs.send(new ListTasksCommand({ cluster: 'demo', serviceName: 'web' }))).taskArns!;
-        return arns.length === 2 ? true : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
+    await waitWebListed(ctx.ecs);
     const spec = loadExperimentSpec({
       flags: {
         cluster: 'demo',

@@ -1,5 +1,5 @@
 /** Test support: a sandbox on loopback and real AWS SDK v3 clients pointed at it. */
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { CreateServiceCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
@@ -116,4 +116,47 @@ export async function stepUntil<T>(
     clock.advance(stepMs ?? sandbox.world.pace.tickMs);
   }
   throw new Error(`${what}: not within ${steps} steps of the sandbox's clock`);
+}
+
+/**
+ * The load-balanced service `web` of the demo cluster: 2 Fargate tasks of a new `web` family,
+ * container `web` on port 8080 registered in `targetGroupArn` (give its health check to the sandbox).
+ */
+export async function createWebService(ecs: ECSClient, targetGroupArn: string): Promise<void> {
+  const taskDefinition = (
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'web',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [{ name: 'web', image: 'nginx:1', portMappings: [{ containerPort: 8080 }] }],
+      }),
+    )
+  ).taskDefinition!.taskDefinitionArn!;
+  await ecs.send(
+    new CreateServiceCommand({
+      cluster: 'demo',
+      serviceName: 'web',
+      taskDefinition,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+      loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
+    }),
+  );
+}
+
+/** `web` steady, and ListTasks showing its 2 tasks (with eventual consistency on, after the lag), as preflight needs. */
+export async function waitWebListed(ecs: ECSClient): Promise<void> {
+  await waitSteady(ecs, 'demo', 'web');
+  await waitFor(
+    "ListTasks showing web's 2 tasks",
+    async () =>
+      (await ecs.send(new ListTasksCommand({ cluster: 'demo', serviceName: 'web' }))).taskArns!.length === 2
+        ? true
+        : undefined,
+    { timeoutMs: 60_000 },
+  );
 }
