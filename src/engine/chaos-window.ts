@@ -48,7 +48,8 @@ export class ChaosWindow {
 
   /** Sets up the probes and the stop conditions (once preflight has read what probes are told). */
   watch(facts: () => ProbeRunFacts, pollMs: number): void {
-    const { spec, deps } = { spec: this.#spec, deps: this.#deps };
+    const spec = this.#spec;
+    const deps = this.#deps;
     this.#probes = new ProbeRunner(spec.probes, {
       clock: deps.clock,
       io: deps.io,

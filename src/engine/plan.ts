@@ -31,7 +31,7 @@ export interface PlannedCall {
 /** What `run` would do. */
 export interface ExperimentPlan {
   /** The fault's kind: an episode fault (task-stop, deny-task-permissions) changes no task definition: no diff, no deployment configuration, no role swap. */
-  readonly kind?: 'task-definition' | 'episode';
+  readonly kind: 'task-definition' | 'episode';
   readonly checks: readonly PreflightCheck[];
   readonly serviceArn: string;
   readonly originalTaskDefinitionArn: string;
